@@ -1,0 +1,87 @@
+// Edge order (LATTICE-SPEC §10.7). A callee lists its inbound edges in its own declaration
+// order (principals, ingress rules); a caller lists its outbound edges in *its* order (DNS
+// names, egress rules). One `order` number must serve both views, so edges get the first
+// linear extension of both chains by priority; when the two declaration orders contradict
+// each other (a cycle), the callee's order wins. Verdicts never depend on this order.
+
+/**
+ * Returns the permutation of `items` (given in callee-priority order, so that each callee's
+ * items are contiguous and in its order) that also keeps each caller's items in the order
+ * given by `callerRank` whenever that is consistent.
+ */
+export function linearize<T>(items: T[], calleeOf: (t: T) => string, callerOf: (t: T) => string, callerRank: (a: T, b: T) => number): T[] {
+  const n = items.length
+  const succ: number[][] = Array.from({length: n}, () => [])
+  const preds = new Array<number>(n).fill(0)
+  const link = (a: number, b: number) => {
+    succ[a].push(b)
+    preds[b]++
+  }
+  for (let i = 1; i < n; i++) if (calleeOf(items[i]) === calleeOf(items[i - 1])) link(i - 1, i)
+  const byCaller = new Map<string, number[]>()
+  items.forEach((t, i) => {
+    const k = callerOf(t)
+    const list = byCaller.get(k)
+    if (list) list.push(i)
+    else byCaller.set(k, [i])
+  })
+  for (const list of byCaller.values()) {
+    list.sort((a, b) => callerRank(items[a], items[b]) || a - b)
+    for (let i = 1; i < list.length; i++) link(list[i - 1], list[i])
+  }
+  const done = new Array<boolean>(n).fill(false)
+  const ready = new MinHeap()
+  for (let i = 0; i < n; i++) if (preds[i] === 0) ready.push(i)
+  const out: T[] = []
+  let lowest = 0 // every index below is done
+  while (out.length < n) {
+    let i = ready.pop()
+    while (i !== undefined && done[i]) i = ready.pop()
+    if (i === undefined) {
+      // Cycle: take the highest-priority item left; its callee predecessors are all done
+      // (they have lower indices), so only a caller-order constraint is broken.
+      while (done[lowest]) lowest++
+      i = lowest
+    }
+    done[i] = true
+    out.push(items[i])
+    for (const s of succ[i]) if (--preds[s] === 0 && !done[s]) ready.push(s)
+  }
+  return out
+}
+
+class MinHeap {
+  private readonly a: number[] = []
+  push(v: number): void {
+    const a = this.a
+    a.push(v)
+    let i = a.length - 1
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (a[p] <= a[i]) break
+      ;[a[p], a[i]] = [a[i], a[p]]
+      i = p
+    }
+  }
+  pop(): number | undefined {
+    const a = this.a
+    if (a.length === 0) return undefined
+    const top = a[0]
+    const last = a.pop()!
+    if (a.length > 0) {
+      a[0] = last
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < a.length && a[l] < a[m]) m = l
+        if (r < a.length && a[r] < a[m]) m = r
+        if (m === i) break
+        ;[a[m], a[i]] = [a[i], a[m]]
+        i = m
+      }
+    }
+    return top
+  }
+}
