@@ -1,0 +1,57 @@
+// Runtime compiler (LATTICE-SPEC §7): expected Tetragon policies from the specs and the
+// graph. Reads only the spec, the graph and shared waypoint rules, never another layer.
+
+import type {CompileOptions} from '../../core/constants.js'
+import type {KubeObject} from '../../core/kube.js'
+import type {ServiceGraph} from '../../graph/model.js'
+import {hasMeshExternalEgress, isWaypointEnforced, waypointNamespaces} from '../../graph/waypoints.js'
+import {keyOf, type LatticeService} from '../../spec/model.js'
+import {podRuntimeProfile} from './aggregate.js'
+import {allowlistOf} from './allowlist.js'
+import {
+  allowBinariesPolicy, baselinePolicy, blockCapsetPolicy, blockRootfsWritePolicy, blockSetuidPolicy,
+  waypointRuntimePolicy,
+} from './policies.js'
+
+/** Per-service policies for one service (§7.2), in a fixed order. */
+export function compileServiceRuntime(svc: LatticeService, opts: CompileOptions): KubeObject[] {
+  const {name, namespace} = svc.metadata
+  const out: KubeObject[] = []
+  const allow = allowlistOf(svc)
+  if (!allow.wildcard) out.push(allowBinariesPolicy(name, namespace, allow.values))
+  // D8: upstream removed the three block-* policies; only the seed profile expects them.
+  if (opts.profile === 'seed') {
+    const pod = podRuntimeProfile(svc)
+    if (pod.readOnlyRootfs) out.push(blockRootfsWritePolicy(name, namespace, pod.writablePrefixes))
+    if (pod.nonRoot) out.push(blockSetuidPolicy(name, namespace))
+    if (pod.noAddedCapabilities) out.push(blockCapsetPolicy(name, namespace))
+  }
+  return out
+}
+
+/**
+ * Every per-service policy plus one waypoint policy per waypoint namespace (§7.6).
+ * `include` filters by node key (e.g. Cedar-denied services emit nothing, §10.4); a
+ * namespace's waypoint policy is emitted when a member that needs the waypoint is included.
+ */
+export function compileTetragon(
+  services: LatticeService[],
+  graph: ServiceGraph,
+  opts: CompileOptions,
+  include: (nodeKey: string) => boolean = () => true,
+): KubeObject[] {
+  const out: KubeObject[] = []
+  for (const svc of services) if (include(keyOf(svc))) out.push(...compileServiceRuntime(svc, opts))
+  for (const ns of waypointNamespaces(graph)) {
+    const needed = [...graph.nodes.values()].some(
+      (n) => n.namespace === ns && n.ambient && (hasMeshExternalEgress(n) || isWaypointEnforced(graph, n)) && include(n.key),
+    )
+    if (needed) out.push(waypointRuntimePolicy(ns))
+  }
+  return out
+}
+
+/** Cluster baseline (§7.1); the sensitive-file write guard only in the seed profile. */
+export function tetragonBaseline(opts: CompileOptions): KubeObject[] {
+  return [baselinePolicy(opts.profile === 'seed')]
+}

@@ -1,0 +1,143 @@
+// Runtime layer verdict (LATTICE-SPEC §9.2 step 8, §10.6): Tetragon does not filter
+// packets, but it can kill B's server (B cannot serve), kill the client binary A uses, or
+// keep B crash-looping (no endpoints).
+
+import type {ProcessEventRecord} from '../../core/evidence.js'
+import type {ConnectivityQuery, Workload} from '../../core/query.js'
+import {layerResult, type Evidence, type LayerResult} from '../../core/result.js'
+import {evaluateExec, type ExecVerdict, type PodContext} from './evaluate.js'
+import {describeKill, killsIn, type KillGroup} from './kills.js'
+import type {KubeObject, ObjectRef} from '../../core/kube.js'
+
+export interface RuntimeContext {
+  /** Tetragon events in the window (live only). */
+  events?: ProcessEventRecord[]
+  /** false when B has no Ready pod (live); undefined when unknown (offline). */
+  targetReady?: boolean
+  /** How to call A in messages (defaults to its name). */
+  sourceName?: string
+}
+
+export function runtimeLayer(query: ConnectivityQuery, policies: KubeObject[], ctx: RuntimeContext = {}): LayerResult {
+  const src = query.source
+  const dst = query.target
+  const srcName = ctx.sourceName ?? src.name
+  const events = ctx.events ?? []
+  const denies: string[] = []
+  const warnings: string[] = []
+  const reasons: string[] = []
+  const evidence: Evidence[] = []
+  const passParts: string[] = []
+
+  // B's entrypoints: a kill (predicted or observed) means B cannot serve.
+  const serverBinaries = query.serverBinaries ?? []
+  const dstKills = killsIn(events, dst)
+  const serverVerdicts = serverBinaries.map((bin) => ({bin, v: evaluateExec(policies, podOf(dst), bin)}))
+  for (const {bin, v} of serverVerdicts) {
+    if (!v.blocked) continue
+    denies.push(`${dst.name} cannot serve: its entrypoint ${bin} ${blockedWording(v)} by ${v.by?.name}`)
+    reasons.push(v.reason)
+    evidence.push(policyEvidence(v.by, `blocks ${bin} (${v.action})`))
+  }
+  for (const g of dstKills.filter((k) => serverBinaries.includes(k.binary))) {
+    denies.push(`${dst.name} cannot serve: ${describeKill(g, dst.name)}`)
+    evidence.push(eventEvidence(g, dst))
+  }
+  for (const {v} of serverVerdicts) for (const a of v.assumptions) pushUnique(reasons, `assumed: ${a}`)
+
+  // The binary A calls B with.
+  if (query.clientBinary) {
+    const v = evaluateExec(policies, podOf(src), query.clientBinary)
+    if (v.blocked) {
+      denies.push(`--client-binary ${query.clientBinary} is not allowed in ${srcName}: it ${blockedWording(v)} by ${v.by?.name}`)
+      reasons.push(v.reason)
+      evidence.push(policyEvidence(v.by, `blocks ${query.clientBinary} (${v.action})`))
+    } else {
+      passParts.push(includesSummary(v, query.clientBinary, srcName))
+      for (const r of v.applied) evidence.push(policyEvidence(r, `allows ${query.clientBinary}`))
+    }
+    for (const a of v.assumptions) pushUnique(reasons, `assumed: ${a}`)
+    for (const g of killsIn(events, src).filter((k) => k.binary === query.clientBinary)) {
+      // Evidence contradicting the evaluation is reported, not hidden (§9.5).
+      if (!v.blocked) warnings.push(`${describeKill(g, srcName)} although the current policies allow it`)
+      evidence.push(eventEvidence(g, src))
+    }
+  }
+
+  if (ctx.targetReady === false) {
+    denies.push(`${dst.name} has no ready pod (crash-looping pods have no endpoints)`)
+  }
+
+  // Any other kill: a caveat, since A may call B through that binary.
+  for (const g of killsIn(events, src)) {
+    if (g.binary === query.clientBinary) continue
+    warnings.push(`${describeKill(g, srcName)}; if ${srcName} calls ${dst.name} through it, rerun with --client-binary ${g.binary}`)
+    evidence.push(eventEvidence(g, src))
+  }
+  for (const g of dstKills.filter((k) => !serverBinaries.includes(k.binary))) {
+    warnings.push(describeKill(g, dst.name))
+    evidence.push(eventEvidence(g, dst))
+  }
+
+  if (denies.length > 0) {
+    return layerResult('runtime', 'DENY', denies[0], {reasons: [...denies.slice(1), ...reasons], evidence, warnings})
+  }
+
+  const serverApplied = uniqueRefs(serverVerdicts.flatMap(({v}) => v.applied))
+  if (serverBinaries.length > 0 && serverApplied.length > 0) {
+    passParts.unshift(`${serverApplied.map((r) => r.name).join(', ')} includes ${serverBinaries.join(', ')}`)
+    for (const r of serverApplied) evidence.push(policyEvidence(r, `allows ${serverBinaries.join(', ')}`))
+  } else if (serverBinaries.length > 0) {
+    passParts.unshift(`no runtime policy restricts ${dst.name}`)
+  } else {
+    passParts.unshift(`no entrypoint known for ${dst.name}; nothing to check`)
+  }
+  const summary = passParts.join('; ')
+  if (warnings.length > 0) {
+    const more = warnings.length > 1 ? ` (+${warnings.length - 1} more)` : ''
+    return layerResult('runtime', 'WARN', `${warnings[0]}${more}`, {reasons: [summary, ...reasons], evidence, warnings})
+  }
+  return layerResult('runtime', 'PASS', summary, {reasons, evidence, warnings})
+}
+
+function podOf(w: Workload): PodContext {
+  return {namespace: w.namespace, labels: w.podLabels}
+}
+
+function blockedWording(v: ExecVerdict): string {
+  return v.killed ? 'would be killed' : 'would fail to execute (Override)'
+}
+
+function includesSummary(v: ExecVerdict, binary: string, workload: string): string {
+  return v.applied.length > 0 ? `${v.applied.map((r) => r.name).join(', ')} includes ${binary}` : `no runtime policy restricts ${workload}`
+}
+
+function policyEvidence(ref: ObjectRef | undefined, detail: string): Evidence {
+  return {kind: ref?.kind ?? 'TracingPolicy', namespace: ref?.namespace, name: ref?.name ?? 'unknown', detail, source: 'policy'}
+}
+
+function eventEvidence(g: KillGroup, w: Workload): Evidence {
+  return {
+    kind: 'TetragonEvent',
+    namespace: w.namespace,
+    name: g.pods[0] ?? w.name,
+    detail: `${g.binary} SIGKILL${g.policy ? ` by ${g.policy}` : ''}`,
+    time: g.time,
+    count: g.count,
+    source: 'tetragon',
+  }
+}
+
+function uniqueRefs(refs: ObjectRef[]): ObjectRef[] {
+  const seen = new Set<string>()
+  return refs.filter((r) => {
+    const k = `${r.kind}/${r.namespace ?? ''}/${r.name}`
+    if (seen.has(k)) return false
+    seen.add(k)
+    return true
+  })
+}
+
+function pushUnique(list: string[], s: string): void {
+  if (!list.includes(s)) list.push(s)
+}
