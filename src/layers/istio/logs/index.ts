@@ -1,0 +1,10 @@
+// Mesh evidence from logs: ztunnel (plain and JSON) and waypoint Envoy access logs.
+export {parseZtunnelLine, parseZtunnelLog, isAuthorizationRejection} from './ztunnel.js'
+export type {ZtunnelRecord, ZtunnelParseOptions} from './ztunnel.js'
+export {parseWaypointLine, parseWaypointLog, parseMatchedPolicy} from './waypoint.js'
+export type {WaypointRecord, MatchedPolicy} from './waypoint.js'
+export {matchesPair} from './match.js'
+export type {PairSelector} from './match.js'
+export {toLines} from './lines.js'
+export type {LineSource} from './lines.js'
+export {ipOf, portOf} from './address.js'

@@ -1,0 +1,39 @@
+// Line splitting for streamed logs: a Readable (kubectl logs / pod log stream) is split on
+// '\n' chunk by chunk, never buffered whole; an iterable of strings is taken as lines.
+import type {Readable} from 'node:stream'
+
+export type LineSource = Readable | AsyncIterable<string> | Iterable<string>
+
+function isReadable(input: unknown): input is Readable {
+  return typeof (input as Readable)?.pipe === 'function' && typeof (input as Readable).on === 'function'
+}
+
+function stripCr(line: string): string {
+  return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line
+}
+
+/** Yields lines without their terminator ('\n' or '\r\n'); a final unterminated line is kept. */
+export async function* toLines(input: LineSource): AsyncGenerator<string> {
+  if (!isReadable(input)) {
+    for await (const item of input as AsyncIterable<string>) {
+      if (item.indexOf('\n') < 0) yield stripCr(item)
+      else for (const part of item.split('\n')) yield stripCr(part)
+    }
+    return
+  }
+  let carry = ''
+  const decoder = new TextDecoder('utf-8')
+  for await (const chunk of input) {
+    const text = carry + (typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, {stream: true}))
+    let start = 0
+    let nl = text.indexOf('\n')
+    while (nl >= 0) {
+      yield stripCr(text.slice(start, nl))
+      start = nl + 1
+      nl = text.indexOf('\n', start)
+    }
+    carry = text.slice(start)
+  }
+  carry += decoder.decode()
+  if (carry.length > 0) yield stripCr(carry)
+}

@@ -1,0 +1,221 @@
+// Matching one AuthorizationPolicy rule against one request, with Istio's semantics:
+// from (sources OR'ed) AND to (operations OR'ed) AND every `when`; inside a source or an
+// operation every set field must match (values OR'ed, `not*` values must all miss).
+//
+// Three-valued: a field whose input the CLI does not know (a JWT, the source IP, a method
+// when none was given) is `unknown`, never silently true or false ("unknown is not allowed").
+//
+// ztunnel cannot see HTTP. Following istiod's conversion of policies for ztunnel: in an ALLOW
+// policy a rule that uses any HTTP attribute matches nothing; in a DENY policy the rule is
+// enforced without its HTTP-only parts (more restrictive than written).
+
+import {parseIdentity, principalMatches, expandTrustDomains} from './principals.js'
+import {ipMatch, istioPathMatch, istioStringMatch} from './strings.js'
+
+export type Tri = 'yes' | 'no' | 'unknown'
+
+export type EnforcementPoint = 'ztunnel' | 'waypoint'
+
+export interface AuthzRequest {
+  at: EnforcementPoint
+  /** Peer identity (`spiffe://td/ns/x/sa/y` or principal form); undefined = plaintext. */
+  sourceIdentity?: string
+  sourceIp?: string
+  /** Target port at ztunnel, Service port at the waypoint. */
+  port: number
+  method?: string
+  path?: string
+  host?: string
+}
+
+export interface MatchContext {
+  trustDomain: string
+  trustDomainAliases: string[]
+  /** Namespace of the policy (serviceAccounts without a namespace refer to it). */
+  policyNamespace: string
+}
+
+export interface RuleMatch {
+  match: Tri
+  /** Attributes whose value was not known (when match is unknown). */
+  unknown: string[]
+  /** HTTP-only attributes ztunnel could not evaluate. */
+  httpAttributes: string[]
+}
+
+const L4_WHEN_KEYS = new Set(['source.ip', 'source.namespace', 'source.principal', 'destination.ip', 'destination.port'])
+const HTTP_OPERATION_FIELDS = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths']
+const HTTP_SOURCE_FIELDS = ['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks']
+
+export function and(values: Tri[]): Tri {
+  if (values.includes('no')) return 'no'
+  return values.includes('unknown') ? 'unknown' : 'yes'
+}
+
+export function or(values: Tri[]): Tri {
+  if (values.includes('yes')) return 'yes'
+  return values.includes('unknown') ? 'unknown' : 'no'
+}
+
+function not(v: Tri): Tri {
+  return v === 'yes' ? 'no' : v === 'no' ? 'yes' : 'unknown'
+}
+
+/** HTTP-only attributes a rule uses (what ztunnel cannot enforce). */
+export function httpAttributesOf(rule: any): string[] {
+  const found = new Set<string>()
+  for (const to of arr(rule?.to)) for (const f of HTTP_OPERATION_FIELDS) if (arr(to?.operation?.[f]).length > 0) found.add(f)
+  for (const from of arr(rule?.from)) for (const f of HTTP_SOURCE_FIELDS) if (arr(from?.source?.[f]).length > 0) found.add(f)
+  for (const w of arr(rule?.when)) if (typeof w?.key === 'string' && !L4_WHEN_KEYS.has(w.key)) found.add(w.key)
+  return [...found]
+}
+
+export function matchRule(rule: any, action: string, req: AuthzRequest, ctx: MatchContext): RuleMatch {
+  const httpAttributes = req.at === 'ztunnel' ? httpAttributesOf(rule) : []
+  // istiod drops ALLOW rules with HTTP attributes for ztunnel: they can never match there.
+  if (httpAttributes.length > 0 && action === 'ALLOW') return {match: 'no', unknown: [], httpAttributes}
+  const unknown = new Set<string>()
+  const ev = new Evaluator(req, ctx, unknown)
+  const from = arr(rule?.from)
+  const to = arr(rule?.to)
+  const parts: Tri[] = [
+    from.length === 0 ? 'yes' : or(from.map((f) => ev.source(f?.source ?? {}))),
+    to.length === 0 ? 'yes' : or(to.map((t) => ev.operation(t?.operation ?? {}))),
+    ...arr(rule?.when).map((w) => ev.condition(w)),
+  ]
+  const match = and(parts)
+  return {match, unknown: match === 'unknown' ? [...unknown] : [], httpAttributes}
+}
+
+class Evaluator {
+  private readonly identity
+  constructor(
+    private readonly req: AuthzRequest,
+    private readonly ctx: MatchContext,
+    private readonly unknown: Set<string>,
+  ) {
+    this.identity = req.sourceIdentity ? parseIdentity(req.sourceIdentity) : undefined
+  }
+
+  private get principal(): string | undefined {
+    if (!this.req.sourceIdentity) return undefined
+    const s = this.req.sourceIdentity
+    return s.startsWith('spiffe://') ? s.slice('spiffe://'.length) : s
+  }
+
+  private isHttpOnly(field: string): boolean {
+    return this.req.at === 'ztunnel' && (HTTP_OPERATION_FIELDS.includes(field) || HTTP_SOURCE_FIELDS.includes(field))
+  }
+
+  /** Positive field: any value matches. Negative field: no value matches. Absent: yes. */
+  private field(obj: any, name: string, test: (v: string) => Tri): Tri {
+    const values = arr(obj?.[name]).map(String)
+    if (values.length === 0 || this.isHttpOnly(name)) return 'yes'
+    const any = or(values.map(test))
+    if (any === 'unknown') this.unknown.add(name)
+    return name.startsWith('not') ? not(any) : any
+  }
+
+  source(src: any): Tri {
+    const principal = this.principal
+    const id = this.identity
+    const principalTest = (p: string): Tri => {
+      if (!principal) return 'no'
+      const patterns = this.req.at === 'waypoint' ? expandTrustDomains(p, this.ctx.trustDomain, this.ctx.trustDomainAliases) : [p]
+      return patterns.some((x) => principalMatches(x, principal)) ? 'yes' : 'no'
+    }
+    const nsTest = (n: string): Tri => (id && istioStringMatch(n, id.namespace) ? 'yes' : 'no')
+    const saTest = (v: string): Tri => {
+      if (!id) return 'no'
+      const [ns, sa] = v.includes('/') ? v.split('/', 2) : [this.ctx.policyNamespace, v]
+      return id.namespace === ns && id.serviceAccount === sa ? 'yes' : 'no'
+    }
+    const tdTest = (t: string): Tri => (id && istioStringMatch(t, id.trustDomain) ? 'yes' : 'no')
+    const ipTest = (b: string): Tri => (this.req.sourceIp === undefined ? 'unknown' : ipMatch(b, this.req.sourceIp) ? 'yes' : 'no')
+    // The CLI never knows the request's JWT: request principals are a property of the request.
+    const jwtTest = (): Tri => 'unknown'
+    return and([
+      this.field(src, 'principals', principalTest),
+      this.field(src, 'notPrincipals', principalTest),
+      this.field(src, 'namespaces', nsTest),
+      this.field(src, 'notNamespaces', nsTest),
+      this.field(src, 'serviceAccounts', saTest),
+      this.field(src, 'notServiceAccounts', saTest),
+      this.field(src, 'trustDomains', tdTest),
+      this.field(src, 'notTrustDomains', tdTest),
+      this.field(src, 'ipBlocks', ipTest),
+      this.field(src, 'notIpBlocks', ipTest),
+      this.field(src, 'remoteIpBlocks', ipTest),
+      this.field(src, 'notRemoteIpBlocks', ipTest),
+      this.field(src, 'requestPrincipals', jwtTest),
+      this.field(src, 'notRequestPrincipals', jwtTest),
+    ])
+  }
+
+  operation(op: any): Tri {
+    const port = String(this.req.port)
+    const portTest = (p: string): Tri => (p === port ? 'yes' : 'no')
+    const known = (value: string | undefined, test: (v: string) => boolean) => (p: string): Tri =>
+      value === undefined ? 'unknown' : test(p) ? 'yes' : 'no'
+    const method = this.req.method
+    const path = this.req.path
+    const host = this.req.host?.toLowerCase()
+    const methodTest = known(method, (p) => istioStringMatch(p, method!))
+    const pathTest = known(path, (p) => istioPathMatch(p, path!))
+    const hostTest = known(host, (p) => istioStringMatch(p.toLowerCase(), host!))
+    return and([
+      this.field(op, 'ports', portTest),
+      this.field(op, 'notPorts', portTest),
+      this.field(op, 'methods', methodTest),
+      this.field(op, 'notMethods', methodTest),
+      this.field(op, 'paths', pathTest),
+      this.field(op, 'notPaths', pathTest),
+      this.field(op, 'hosts', hostTest),
+      this.field(op, 'notHosts', hostTest),
+    ])
+  }
+
+  condition(w: any): Tri {
+    const key = String(w?.key ?? '')
+    // ztunnel enforces a DENY rule without its HTTP-only conditions (they match everything).
+    if (this.req.at === 'ztunnel' && !L4_WHEN_KEYS.has(key)) return 'yes'
+    const value = this.attribute(key)
+    const test = (v: string): Tri => {
+      if (value === null) return 'unknown'
+      if (value === undefined) return 'no'
+      if (key === 'source.ip' || key === 'remote.ip') return ipMatch(v, value) ? 'yes' : 'no'
+      return istioStringMatch(v, value) ? 'yes' : 'no'
+    }
+    const values = arr(w?.values).map(String)
+    const notValues = arr(w?.notValues).map(String)
+    const parts: Tri[] = []
+    if (values.length > 0) parts.push(or(values.map(test)))
+    if (notValues.length > 0) parts.push(not(or(notValues.map(test))))
+    const result = and(parts)
+    if (result === 'unknown') this.unknown.add(key)
+    return result
+  }
+
+  /** undefined = attribute absent; null = present but unknown to the CLI. */
+  private attribute(key: string): string | undefined | null {
+    switch (key) {
+      case 'source.principal':
+        return this.principal
+      case 'source.namespace':
+        return this.identity?.namespace
+      case 'source.ip':
+      case 'remote.ip':
+        return this.req.sourceIp ?? null
+      case 'destination.port':
+        return String(this.req.port)
+      case 'request.headers[:method]':
+        return this.req.method ?? null
+      default:
+        return null
+    }
+  }
+}
+
+export function arr(v: unknown): any[] {
+  return Array.isArray(v) ? v : []
+}
