@@ -1,0 +1,49 @@
+import {Command, Flags} from '@oclif/core'
+import {guard} from '../src/cli/guard.js'
+import {compileFlags, compileOptionsFrom} from '../src/cli/flags.js'
+
+export default class Compile extends Command {
+  static override summary = 'Compile LatticeService specs into every derived policy resource'
+  static override description = `Runs the platform pipeline: admission, Cedar gates, bilateral matching, then the three
+independent compilers (Cilium, Istio ambient, Tetragon) and the cluster baseline. Prints every
+derived resource as multi-document YAML grouped by layer (or a JSON list). Services rejected by
+admission or denied by Cedar are reported on stderr and the exit code is 1; the others still compile.`
+  static override examples = [
+    '<%= config.bin %> compile --specs examples/commerce',
+    '<%= config.bin %> compile --specs examples/commerce --layer l4 --layer l7 -o json',
+  ]
+  static override flags = {
+    specs: Flags.string({description: 'spec file or directory (repeatable)', multiple: true, default: ['.']}),
+    layer: Flags.string({description: 'only these groups (repeatable)', multiple: true, options: ['admission', 'cedar', 'mesh', 'l4', 'l7', 'runtime', 'baseline']}),
+    output: Flags.string({char: 'o', description: 'output format', options: ['yaml', 'json'], default: 'yaml'}),
+    ...compileFlags,
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Compile)
+    const code = await guard(async () => {
+      const {loadSpecs} = await import('../src/spec/load.js')
+      const {compileFleet} = await import('../src/pipeline/fleet.js')
+      const {OUTPUT_GROUPS, renderJsonList, renderYaml, sections} = await import('../src/render/compile-output.js')
+      const specs = await loadSpecs(flags.specs)
+      for (const w of specs.warnings) process.stderr.write(`warning: ${w.origin.file}: ${w.object ? `${w.object}: ` : ''}${w.path ? `${w.path}: ` : ''}${w.message}\n`)
+      const fleet = await compileFleet(specs, compileOptionsFrom(flags))
+      const groups = new Set((flags.layer as typeof OUTPUT_GROUPS | undefined) ?? OUTPUT_GROUPS)
+      const list = sections(fleet, groups)
+      process.stdout.write(flags.output === 'json' ? renderJsonList(list) : renderYaml(list))
+      let failed = 0
+      for (const o of fleet.outcomes.values()) {
+        if (!o.admitted) {
+          failed++
+          for (const e of o.admission.errors) process.stderr.write(`rejected ${o.key}: ${e.file}: ${e.path}: ${e.message}\n`)
+        } else if (o.cedar && !o.cedar.permitted) {
+          failed++
+          process.stderr.write(`denied ${o.key}: ${o.cedar.failureMessage ?? o.cedar.denials.map((d) => d.reason).join('; ')} (zero resources emitted)\n`)
+        }
+      }
+      for (const s of fleet.cedar.skipped ?? []) process.stderr.write(`warning: CedarPolicy ${s.name} skipped: ${s.reason}\n`)
+      return failed > 0 ? 1 : 0
+    })
+    if (code !== 0) this.exit(code)
+  }
+}

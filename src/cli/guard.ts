@@ -1,0 +1,31 @@
+// Every command body runs inside `guard`: input errors become one line on stderr and exit
+// code 2, never a stack trace. Unexpected errors are reported the same way (with a hint);
+// the stack is shown only with DEBUG=platform.
+
+import {InputError} from '../core/errors.js'
+
+export class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`)
+  }
+}
+
+export async function guard(fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn()
+  } catch (err) {
+    if (err instanceof ExitCode) return err.code
+    const debug = (process.env.DEBUG ?? '').split(',').includes('platform')
+    if (err instanceof InputError) {
+      process.stderr.write(`platform: ${oneLine(err.message)}\n`)
+      return 2
+    }
+    process.stderr.write(`platform: internal error: ${oneLine((err as Error)?.message ?? String(err))}${debug ? '' : ' (set DEBUG=platform for details)'}\n`)
+    if (debug) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`)
+    return 2
+  }
+}
+
+export function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim()
+}

@@ -1,0 +1,227 @@
+// The fix for a BLOCKED result: the smallest spec change that removes the blocking cause,
+// verified by re-running the diagnosis on the changed specs in memory. Causes are fixed
+// one at a time (a missing declaration can hide a Cedar denial of the new permit, …), up
+// to a few steps; the fix is `verified` only when the final re-run says ALLOWED.
+
+import {stringify} from 'yaml'
+import type {KubeObject} from '../core/kube.js'
+import type {CedarPolicyObject, LatticeService, SpecSet} from '../spec/model.js'
+import {keyOf} from '../spec/model.js'
+import {normalizeService} from '../spec/normalize.js'
+import type {CompiledFleet} from '../pipeline/fleet.js'
+import type {Diagnosis, Fix, SpecChange} from './model.js'
+import type {PairRequest} from './pair.js'
+
+export interface Attempt {
+  specs: SpecSet
+  /** Policy objects evaluated as "live" (dump), if any. */
+  policies?: KubeObject[]
+}
+
+export type Rerun = (attempt: Attempt) => Promise<{diagnosis: Diagnosis; fleet: CompiledFleet}>
+
+interface Step {
+  change: SpecChange
+  apply?: (a: Attempt) => Attempt
+}
+
+const MAX_STEPS = 4
+
+export async function proposeFix(first: {diagnosis: Diagnosis; fleet: CompiledFleet}, req: PairRequest, start: Attempt, rerun: Rerun): Promise<Fix | null> {
+  if (first.diagnosis.result.status !== 'BLOCKED') return null
+  const changes: SpecChange[] = []
+  let current = first
+  let attempt = start
+  for (let i = 0; i < MAX_STEPS; i++) {
+    const steps = nextSteps(current.diagnosis, current.fleet, req, attempt)
+    if (steps.length === 0) break
+    changes.push(...steps.map((s) => s.change))
+    if (steps.some((s) => !s.apply)) {
+      return {summary: summarize(changes), changes, verified: false, verification: 'needs a manual edit; not re-checked'}
+    }
+    for (const s of steps) attempt = s.apply!(attempt)
+    current = await rerun(attempt)
+    if (current.diagnosis.result.status === 'ALLOWED') return {summary: summarize(changes), changes, verified: true}
+    if (current.diagnosis.result.status !== 'BLOCKED') break
+  }
+  if (changes.length === 0) return null
+  const r = current.diagnosis.result
+  return {summary: summarize(changes), changes, verified: false, verification: `after these changes: ${r.status}${r.blockedAt ? ` at ${r.blockedAt}` : ''}${r.explanation ? `. ${r.explanation}` : ''}`}
+}
+
+function nextSteps(d: Diagnosis, fleet: CompiledFleet, req: PairRequest, attempt: Attempt): Step[] {
+  const at = d.result.blockedAt
+  if (at === 'admission') return admissionSteps(fleet, req)
+  if (at === 'cedar') return cedarSteps(fleet, req)
+  if (at === 'l4' || at === 'l7') {
+    if (!fleet.graph.hasEdge(req.source, req.target)) return declarationSteps(fleet, req)
+    const target = fleet.graph.node(req.target)
+    if (target && target.ports.length === 0) return [portStep(fleet, req.target)]
+    const drifted = d.drift.filter((x) => x.layer === at && x.change !== 'unexpected')
+    if (attempt.policies && drifted.length > 0) return driftSteps(d, fleet, attempt, at)
+    return []
+  }
+  if (at === 'runtime' && req.clientBinary) {
+    const runtime = d.layers.find((l) => l.layer === 'runtime')
+    if (runtime && runtime.summary.includes(req.clientBinary)) return clientBinarySteps(fleet, req)
+  }
+  return []
+}
+
+function admissionSteps(fleet: CompiledFleet, req: PairRequest): Step[] {
+  for (const key of [req.source, req.target]) {
+    const issue = fleet.outcomes.get(key)?.admission.errors[0]
+    if (issue) {
+      const svc = serviceOf(fleet.specs, key)
+      return [{change: {kind: 'LatticeService', ...nsName(key), ...(svc ? {file: svc.origin.file} : {}), path: issue.path, yaml: `# ${issue.message}`}}]
+    }
+  }
+  return []
+}
+
+function cedarSteps(fleet: CompiledFleet, req: PairRequest): Step[] {
+  const permits: string[] = []
+  const manual: Step[] = []
+  for (const key of [req.source, req.target]) {
+    const report = fleet.outcomes.get(key)?.cedar
+    for (const denial of report?.denials ?? []) {
+      if (denial.policies.length > 0 && /forbid/i.test(denial.reason)) {
+        manual.push({change: {kind: 'CedarPolicy', namespace: 'lattice-system', name: denial.policies.join(', '), path: 'spec.policies', yaml: `# ${denial.gate} on ${denial.resource} is forbidden by ${denial.policies.join(', ')}; narrow that forbid for Lattice::Service::"${key}"`}})
+        continue
+      }
+      permits.push(`permit (\n  principal == Lattice::Service::"${key}",\n  action == Lattice::Action::"${denial.gate}",\n  resource == ${denial.resource}\n);`)
+    }
+  }
+  if (manual.length > 0) return manual
+  if (permits.length === 0) return []
+  const name = `allow-${req.target.replace('/', '-')}-${req.source.replace('/', '-')}`.slice(0, 63).replace(/-+$/, '')
+  const text = [...new Set(permits)].join('\n')
+  return [{
+    change: {kind: 'CedarPolicy', namespace: 'lattice-system', name, path: 'spec.policies', yaml: text},
+    apply: (a) => ({...a, specs: {...a.specs, cedarPolicies: [...a.specs.cedarPolicies, cedarPolicy(name, text)]}}),
+  }]
+}
+
+function declarationSteps(fleet: CompiledFleet, req: PairRequest): Step[] {
+  const graph = fleet.graph
+  const steps: Step[] = []
+  const a = nsName(req.source)
+  const b = nsName(req.target)
+  const declaresOutbound = (graph.node(req.source)?.member.spec.dependencies ?? []).some((d) => d.namespace === b.namespace && d.name === b.name)
+  const callee = graph.node(req.target)
+  const allows = Boolean(callee && (callee.allowsAll || callee.allowedCallers.some((c) => c.name === a.name && c.namespace === a.namespace)))
+  if (!allows) steps.push(declareStep(fleet, req.target, a, 'inbound'))
+  if (!declaresOutbound) steps.push(declareStep(fleet, req.source, b, 'outbound'))
+  return steps
+}
+
+function declareStep(fleet: CompiledFleet, owner: string, peer: {namespace: string; name: string}, direction: 'inbound' | 'outbound'): Step {
+  const svc = serviceOf(fleet.specs, owner)
+  const o = nsName(owner)
+  if (!svc) {
+    const field = direction === 'inbound' ? 'allowedCallers' : 'dependencies'
+    return {change: {kind: 'Cluster', ...o, path: `LatticeMeshMember spec.${field}`, yaml: `- {name: ${peer.name}, namespace: ${peer.namespace}}`}}
+  }
+  const existing = svc.spec.workload.resources
+  let key = peer.name
+  if (existing[key]) key = `${peer.name}-${peer.namespace}`.slice(0, 63)
+  const body: Record<string, string> = {type: 'service', direction}
+  if (peer.namespace !== o.namespace) body.namespace = peer.namespace
+  if (key !== peer.name) body.id = peer.name
+  const yaml = `${key}: {${Object.entries(body).map(([k, v]) => `${k}: ${v}`).join(', ')}}`
+  return {
+    change: {kind: 'LatticeService', ...o, file: svc.origin.file, path: 'spec.workload.resources', yaml},
+    apply: (a) => patchService(a, owner, (raw) => {
+      const workload = ((raw.spec ??= {}).workload ??= {})
+      workload.resources = {...(workload.resources ?? {}), [key]: body}
+    }),
+  }
+}
+
+function portStep(fleet: CompiledFleet, owner: string): Step {
+  const svc = serviceOf(fleet.specs, owner)
+  const o = nsName(owner)
+  return {
+    change: {kind: 'LatticeService', ...o, ...(svc ? {file: svc.origin.file} : {}), path: 'spec.workload.service.ports', yaml: 'http: {port: 8080}   # the port the container listens on'},
+    apply: svc ? (a) => patchService(a, owner, (raw) => {
+      const workload = ((raw.spec ??= {}).workload ??= {})
+      workload.service = {...(workload.service ?? {}), ports: {http: {port: 8080}}}
+    }) : undefined,
+  }
+}
+
+function clientBinarySteps(fleet: CompiledFleet, req: PairRequest): Step[] {
+  const svc = serviceOf(fleet.specs, req.source)
+  const bin = req.clientBinary!
+  if (!svc) return []
+  const [container] = Object.keys(svc.spec.workload.containers)
+  const current = svc.spec.workload.containers[container]?.security.allowedBinaries ?? []
+  const policyName = `allow-binary-${req.source.replace('/', '-')}`.slice(0, 63)
+  const text = `permit (\n  principal == Lattice::Service::"${req.source}",\n  action == Lattice::Action::"OverrideSecurity",\n  resource == Lattice::SecurityOverride::"allowedBinary:${bin}"\n);`
+  return [
+    {
+      change: {kind: 'LatticeService', ...nsName(req.source), file: svc.origin.file, path: `spec.workload.containers.${container}.security.allowedBinaries`, yaml: `[${[...current, bin].join(', ')}]`},
+      apply: (a) => patchService(a, req.source, (raw) => {
+        const c = raw.spec?.workload?.containers
+        const entry = Array.isArray(c) ? c.find((x: any) => x?.name === container) : c?.[container]
+        if (!entry) return
+        const sec = entry.security ?? entry.securityContext ?? (entry.security = {})
+        sec.allowedBinaries = [...new Set([...(sec.allowedBinaries ?? []), bin])]
+      }),
+    },
+    {
+      change: {kind: 'CedarPolicy', namespace: 'lattice-system', name: policyName, path: 'spec.policies', yaml: text},
+      apply: (a) => ({...a, specs: {...a.specs, cedarPolicies: [...a.specs.cedarPolicies, cedarPolicy(policyName, text)]}}),
+    },
+  ]
+}
+
+function driftSteps(d: Diagnosis, fleet: CompiledFleet, attempt: Attempt, layer: string): Step[] {
+  const expected = [...fleet.baseline.l4, ...fleet.resources.l4, ...fleet.baseline.l7, ...fleet.resources.l7, ...fleet.baseline.runtime, ...fleet.resources.runtime]
+  const wanted = d.drift.filter((x) => x.layer === layer && x.change !== 'unexpected')
+  const objects = wanted
+    .map((w) => expected.find((o) => o.kind === w.kind && o.metadata.name === w.name && (o.metadata.namespace ?? undefined) === w.namespace))
+    .filter((o): o is KubeObject => o !== undefined)
+  if (objects.length === 0) return []
+  return objects.map((obj) => ({
+    change: {kind: 'Cluster', ...(obj.metadata.namespace ? {namespace: obj.metadata.namespace} : {}), name: `${obj.kind} ${obj.metadata.name}`, path: 're-apply (the platform controller should have written it; check its logs)', yaml: stringify(obj)},
+    apply: (a: Attempt) => ({
+      ...a,
+      policies: [...(a.policies ?? []).filter((o) => !(o.kind === obj.kind && o.metadata.name === obj.metadata.name && o.metadata.namespace === obj.metadata.namespace)), obj],
+    }),
+  }))
+}
+
+// --- helpers ---------------------------------------------------------------------------
+
+
+function patchService(a: Attempt, key: string, mutate: (raw: any) => void): Attempt {
+  const services = a.specs.services.map((s) => {
+    if (keyOf(s) !== key) return s
+    const raw = structuredClone(s.raw) as any
+    mutate(raw)
+    return normalizeService(raw, s.origin)
+  })
+  return {...a, specs: {...a.specs, services}}
+}
+
+function cedarPolicy(name: string, text: string): CedarPolicyObject {
+  const raw: KubeObject = {apiVersion: 'lattice.dev/v1alpha1', kind: 'CedarPolicy', metadata: {name, namespace: 'lattice-system'}, spec: {policies: text}}
+  return {kind: 'CedarPolicy', metadata: {name, namespace: 'lattice-system'}, spec: {priority: 0, enabled: true, propagate: true, policies: text}, origin: {file: '(fix)', index: 0}, raw}
+}
+
+function serviceOf(specs: SpecSet, key: string): LatticeService | undefined {
+  return specs.services.find((s) => keyOf(s) === key)
+}
+
+function nsName(key: string): {namespace: string; name: string} {
+  return {namespace: key.slice(0, key.indexOf('/')), name: key.slice(key.indexOf('/') + 1)}
+}
+
+function summarize(changes: SpecChange[]): string {
+  return changes.map((c) => {
+    if (c.kind === 'LatticeService') return `add to ${c.name} ${c.path}: ${c.yaml.split('\n')[0]}`
+    if (c.kind === 'CedarPolicy') return `add a CedarPolicy ${c.name} in lattice-system`
+    return `${c.path.startsWith('re-apply') ? 're-apply' : 'change'} ${c.name}${c.namespace ? ` in ${c.namespace}` : ''}`
+  }).join('; ')
+}

@@ -1,0 +1,68 @@
+// The diagnosis: a stream of typed events while it runs, and one result object at the end.
+// Text, JSON/YAML and (later) the TUI are views of these; none of them computes anything.
+
+import type {Profile} from '../core/constants.js'
+import type {LayerId, LayerResult} from '../core/result.js'
+
+export type ResultStatus = 'ALLOWED' | 'BLOCKED' | 'UNKNOWN'
+
+export interface DriftEntry {
+  layer: 'l4' | 'l7' | 'runtime'
+  change: 'missing' | 'unexpected' | 'different'
+  kind: string
+  namespace?: string
+  name: string
+  /** For `different`: the live object that differs; for `unexpected`: why it matters. */
+  detail?: string
+}
+
+export interface SpecChange {
+  /** The object to change. */
+  kind: 'LatticeService' | 'CedarPolicy' | 'Cluster'
+  namespace?: string
+  name: string
+  /** File it was loaded from, when known. */
+  file?: string
+  /** Where to add, e.g. `spec.workload.resources`. */
+  path: string
+  /** The YAML to add at `path`. */
+  yaml: string
+}
+
+export interface Fix {
+  summary: string
+  changes: SpecChange[]
+  /** The diagnosis was re-run on the fixed specs in memory and the pair was ALLOWED. */
+  verified: boolean
+  /** What the re-run said when it was not ALLOWED. */
+  verification?: string
+}
+
+export interface EndpointRef {
+  namespace: string
+  name: string
+  kind: string
+}
+
+export interface Diagnosis {
+  source: EndpointRef
+  target: EndpointRef & {port?: {name: string; servicePort: number; targetPort: number; wirePort: number}}
+  profile: Profile
+  trustDomain: string
+  /** Where the evaluated policies came from. */
+  policySource: 'compiled' | 'dump' | 'cluster'
+  layers: LayerResult[]
+  result: {status: ResultStatus; blockedAt: Exclude<LayerId, 'declarations'> | null; explanation: string}
+  drift: DriftEntry[]
+  warnings: string[]
+  fix: Fix | null
+}
+
+export type DiagnosisEvent =
+  | {type: 'source-started'; source: string}
+  | {type: 'source-finished'; source: string; ms: number; count?: number}
+  | {type: 'source-failed'; source: string; ms: number; reason: string}
+  | {type: 'layer-decided'; result: LayerResult}
+  | {type: 'diagnosis'; diagnosis: Diagnosis}
+
+export type EventSink = (event: DiagnosisEvent) => void

@@ -1,0 +1,93 @@
+// `platform debug connectivity` from files: specs (and optionally policy dumps exported
+// from a cluster) → fleet → pair evaluation → drift → verified fix.
+
+import type {CompileOptions} from '../core/constants.js'
+import type {KubeObject} from '../core/kube.js'
+import {loadObjects, loadSpecs} from '../spec/load.js'
+import type {SpecSet} from '../spec/model.js'
+import {keyOf} from '../spec/model.js'
+import {compileFleet, type CompiledFleet} from '../pipeline/fleet.js'
+import {computeDrift, layerOfKind} from './drift.js'
+import {proposeFix, type Attempt} from './fix.js'
+import type {Diagnosis, EventSink} from './model.js'
+import {compiledView, evaluatePair, type PairRequest, type PolicyView} from './pair.js'
+import {resolveKey} from './workload.js'
+
+export interface OfflineRequest {
+  specPaths: string[]
+  policyPaths: string[]
+  source: string
+  target: string
+  namespace?: string
+  port?: string
+  clientBinary?: string
+  method?: string
+  path?: string
+  options: CompileOptions
+  emit?: EventSink
+}
+
+export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
+  const specs = await timed(req.emit, 'specs', () => loadSpecs(req.specPaths), (s) => s.services.length + s.meshMembers.length)
+  const policies = req.policyPaths.length > 0 ? await timed(req.emit, 'policies', () => loadObjects(req.policyPaths), (o) => o.length) : undefined
+  const pair: PairRequest = {
+    source: resolveKey(req.source, specs, req.namespace, 'source'),
+    target: resolveKey(req.target, specs, req.namespace, 'target'),
+    ...(req.port !== undefined ? {port: req.port} : {}),
+    ...(req.clientBinary ? {clientBinary: req.clientBinary} : {}),
+    ...(req.method ? {method: req.method} : {}),
+    ...(req.path ? {path: req.path} : {}),
+  }
+  const run = (attempt: Attempt, emit?: EventSink) => runPair(attempt, pair, req.options, emit)
+  const first = await run({specs, ...(policies ? {policies} : {})}, req.emit)
+  const fix = await proposeFix(first, pair, {specs, ...(policies ? {policies} : {})}, (a) => run(a))
+  const diagnosis = {...first.diagnosis, fix}
+  req.emit?.({type: 'diagnosis', diagnosis})
+  return diagnosis
+}
+
+/** Namespaces of the pair bound what is compiled: drift and waypoints are per namespace. */
+export function pairScope(specs: SpecSet, keys: string[]): Set<string> {
+  const namespaces = new Set(keys.map((k) => k.slice(0, k.indexOf('/'))))
+  const only = new Set(keys)
+  for (const o of [...specs.services, ...specs.meshMembers]) if (namespaces.has(o.metadata.namespace)) only.add(keyOf(o))
+  return only
+}
+
+async function runPair(attempt: Attempt, pair: PairRequest, options: CompileOptions, emit?: EventSink): Promise<{diagnosis: Diagnosis; fleet: CompiledFleet}> {
+  const fleet = await compileFleet(attempt.specs, options, {only: pairScope(attempt.specs, [pair.source, pair.target])})
+  let view: PolicyView = compiledView(fleet)
+  let drift: Diagnosis['drift'] = []
+  if (attempt.policies) {
+    view = dumpView(attempt.policies)
+    const namespaces = new Set([pair.source, pair.target].map((k) => k.slice(0, k.indexOf('/'))))
+    const inScope = (o: KubeObject) => !o.metadata.namespace || namespaces.has(o.metadata.namespace) || o.metadata.namespace === 'istio-system'
+    const expected = [...compiledView(fleet).l4, ...compiledView(fleet).l7, ...compiledView(fleet).runtime]
+    drift = computeDrift(expected, attempt.policies.filter(inScope))
+  }
+  return {diagnosis: evaluatePair(fleet, pair, view, drift, {}, emit), fleet}
+}
+
+export function dumpView(objects: KubeObject[]): PolicyView {
+  const view: PolicyView = {source: 'dump', l4: [], l7: [], runtime: []}
+  for (const o of objects) {
+    const layer = layerOfKind(o.kind)
+    if (layer) view[layer].push(o)
+    // Gateways and Services help L7 find waypoints; they are not drift-compared.
+    else if (o.kind === 'Gateway' || o.kind === 'Service') view.l7.push(o)
+  }
+  return view
+}
+
+async function timed<T>(emit: EventSink | undefined, source: string, fn: () => Promise<T>, count: (t: T) => number): Promise<T> {
+  const t0 = performance.now()
+  emit?.({type: 'source-started', source})
+  try {
+    const out = await fn()
+    emit?.({type: 'source-finished', source, ms: performance.now() - t0, count: count(out)})
+    return out
+  } catch (err) {
+    emit?.({type: 'source-failed', source, ms: performance.now() - t0, reason: (err as Error).message})
+    throw err
+  }
+}

@@ -1,0 +1,161 @@
+// Evaluating one pair A→B on a compiled fleet and a set of policy objects (compiled,
+// dumped or live): Admission → Cedar → Declarations → L4 → L7 → Runtime (§9.2).
+
+import {HBONE_PORT} from '../core/constants.js'
+import type {KubeObject} from '../core/kube.js'
+import type {ProcessEventRecord} from '../core/evidence.js'
+import type {ConnectivityQuery, PortRef, Waypoint} from '../core/query.js'
+import {layerResult, type LayerResult} from '../core/result.js'
+import {admissionLayer} from '../layers/admission/index.js'
+import {cedarLayer} from '../layers/cedar/index.js'
+import {l4Layer} from '../layers/cilium/index.js'
+import {l7Layer} from '../layers/istio/index.js'
+import {entrypointsOf, runtimeLayer} from '../layers/tetragon/index.js'
+import {keyOf} from '../spec/model.js'
+import type {CompiledFleet} from '../pipeline/fleet.js'
+import {declarationsLayer, explainMissingEdge} from './declarations.js'
+import {combine} from './result.js'
+import type {Diagnosis, DriftEntry, EventSink} from './model.js'
+import {expectedWaypoint, selectPorts, workloadOf} from './workload.js'
+
+export interface PairRequest {
+  source: string // ns/name
+  target: string // ns/name
+  port?: string
+  clientBinary?: string
+  method?: string
+  path?: string
+}
+
+export interface PolicyView {
+  source: 'compiled' | 'dump' | 'cluster'
+  l4: KubeObject[]
+  l7: KubeObject[]
+  runtime: KubeObject[]
+}
+
+/** What only a live cluster knows; absent offline. */
+export interface LiveFacts {
+  enforcementMode?: 'default' | 'always' | 'never'
+  waypoint?: Waypoint | null
+  targetReady?: boolean
+  events?: ProcessEventRecord[]
+  /** A layer that could not be evaluated (CRDs missing → SKIP, failed reads → UNKNOWN). */
+  unavailable?: Partial<Record<'l4' | 'l7' | 'runtime', {status: 'SKIP' | 'UNKNOWN'; reason: string}>>
+  /** Evidence lines to attach to a layer (Hubble, ztunnel/waypoint, Tetragon). */
+  annotate?: (layer: LayerResult) => LayerResult
+  admissionMode?: 'file' | 'live'
+}
+
+export function compiledView(fleet: CompiledFleet): PolicyView {
+  return {
+    source: 'compiled',
+    l4: [...fleet.baseline.l4, ...fleet.resources.l4],
+    l7: [...fleet.baseline.l7, ...fleet.resources.l7],
+    runtime: [...fleet.baseline.runtime, ...fleet.resources.runtime],
+  }
+}
+
+export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: PolicyView, drift: DriftEntry[] = [], live: LiveFacts = {}, emit?: EventSink): Diagnosis {
+  const {graph, specs} = fleet
+  const decide = (r: LayerResult) => {
+    const annotated = live.annotate ? live.annotate(r) : r
+    emit?.({type: 'layer-decided', result: annotated})
+    return annotated
+  }
+  const oa = fleet.outcomes.get(req.source)
+  const ob = fleet.outcomes.get(req.target)
+  const admissionReports = [oa?.admission, ob?.admission].filter((r) => r !== undefined)
+  const admission = decide(admissionLayer(admissionReports, live.admissionMode ?? 'file'))
+
+  const cedarReports = [oa?.cedar, ob?.cedar].filter((r) => r !== undefined)
+  const notAuthorized = [oa, ob].filter((o) => o && o.kind === 'LatticeService' && !o.admitted).map((o) => o!.key)
+  let cedar = cedarLayer(cedarReports, fleet.cedar)
+  if (notAuthorized.length > 0 && cedar.status === 'PASS') {
+    cedar = {...cedar, reasons: [...cedar.reasons, `not evaluated for ${notAuthorized.join(', ')}: rejected by admission (nothing stored)`]}
+  }
+  cedar = decide(cedar)
+  const declarations = decide(declarationsLayer(graph, req.source, req.target))
+
+  const source = workloadOf(graph, specs, req.source)
+  const target = workloadOf(graph, specs, req.target)
+  const ports = selectPorts(target, req.port)
+  const waypoint = live.waypoint === undefined ? expectedWaypoint(graph, req.target) : live.waypoint ?? undefined
+  const targetSvc = specs.services.find((s) => keyOf(s) === req.target)
+  const base: ConnectivityQuery = {
+    source, target, trustDomain: fleet.options.trustDomain,
+    ...(waypoint ? {waypoint} : {}),
+    ...(req.clientBinary ? {clientBinary: req.clientBinary} : {}),
+    ...(targetSvc ? {serverBinaries: entrypointsOf(targetSvc)} : {}),
+    ...(req.method ? {method: req.method} : {}),
+    ...(req.path ? {path: req.path} : {}),
+  }
+  const perPort = (fn: (q: ConnectivityQuery) => LayerResult): LayerResult => pickPort(ports, (port) => fn(port ? {...base, port} : base))
+  const l4 = decide(gate('l4', live, () => perPort((q) => l4Layer(q, view.l4, live.enforcementMode ? {enforcementMode: live.enforcementMode} : {}))))
+  const l7 = decide(gate('l7', live, () => perPort((q) => l7Layer(q, view.l7))))
+  const runtime = decide(gate('runtime', live, () => runtimeLayer(ports[0] ? {...base, port: ports[0]} : base, view.runtime, {
+    ...(live.events ? {events: live.events} : {}),
+    ...(live.targetReady !== undefined ? {targetReady: live.targetReady} : {}),
+  })))
+
+  const layers = [admission, cedar, declarations, l4, l7, runtime]
+  const combined = combine(layers)
+  const port = ports[0]
+  const warnings = unique(layers.flatMap((l) => l.warnings))
+  return {
+    source: {namespace: source.namespace, name: source.name, kind: source.kind},
+    target: {
+      namespace: target.namespace, name: target.name, kind: target.kind,
+      ...(port ? {port: {name: port.name, servicePort: port.servicePort, targetPort: port.targetPort, wirePort: source.ambient && target.ambient ? HBONE_PORT : port.targetPort}} : {}),
+    },
+    profile: fleet.options.profile,
+    trustDomain: fleet.options.trustDomain,
+    policySource: view.source,
+    layers,
+    result: {...combined, explanation: explain(fleet, req, layers, combined.blockedAt, drift)},
+    drift,
+    warnings,
+    fix: null,
+  }
+}
+
+/** A layer whose engine is absent or unreadable is SKIP/UNKNOWN without evaluating. */
+function gate(id: 'l4' | 'l7' | 'runtime', live: LiveFacts, run: () => LayerResult): LayerResult {
+  const u = live.unavailable?.[id]
+  if (!u) return run()
+  const names = {l4: 'Cilium', l7: 'Istio', runtime: 'Tetragon'}
+  return layerResult(id, u.status, u.reason, u.status === 'SKIP' ? {warnings: [`${names[id]} (${id}) is not enforced on this cluster`]} : {})
+}
+
+/**
+ * Several ports and no --port: evaluate each. Show an allowed port if any (with a warning
+ * naming the blocked ones), else the first port's denial.
+ */
+function pickPort(ports: PortRef[], run: (p: PortRef | undefined) => LayerResult): LayerResult {
+  if (ports.length <= 1) return run(ports[0])
+  const results = ports.map((p) => ({p, r: run(p)}))
+  const ok = results.filter((x) => x.r.status === 'PASS' || x.r.status === 'WARN')
+  const blocked = results.filter((x) => x.r.status === 'DENY' || x.r.status === 'FAIL' || x.r.status === 'UNKNOWN')
+  const shown = ok[0] ?? results[0]
+  const perPort = results.map((x) => `port ${x.p.name}: ${x.r.status} (${x.r.summary})`)
+  const warnings = ok.length > 0 && blocked.length > 0 ? [`${shown.r.layer}: ports ${blocked.map((x) => x.p.name).join(', ')} blocked; use --port to see each`] : []
+  return {...shown.r, reasons: [...shown.r.reasons, ...perPort], warnings: [...shown.r.warnings, ...warnings]}
+}
+
+function explain(fleet: CompiledFleet, req: PairRequest, layers: LayerResult[], blockedAt: string | null, drift: DriftEntry[]): string {
+  if (!blockedAt) {
+    const unknown = layers.filter((l) => l.status === 'UNKNOWN')
+    return unknown.length ? `Not enough data: ${unknown.map((l) => `${l.layer} ${l.summary}`).join('; ')}.` : ''
+  }
+  const layer = layers.find((l) => l.layer === blockedAt)!
+  if (blockedAt === 'l4' || blockedAt === 'l7') {
+    const missing = explainMissingEdge(fleet.graph, req.source, req.target)
+    if (missing) return missing
+    const d = drift.filter((x) => x.layer === blockedAt)
+    if (d.length > 0) return `${sentence(layer.summary)} Live policies drifted from the specs: ${d.map((x) => `${x.change} ${x.kind} ${x.namespace ? `${x.namespace}/` : ''}${x.name}`).join(', ')}.`
+  }
+  return sentence(layer.summary)
+}
+
+const sentence = (s: string) => (s.endsWith('.') ? s : `${s}.`).replace(/^./, (c) => c.toUpperCase())
+const unique = (xs: string[]) => [...new Set(xs)]

@@ -1,0 +1,105 @@
+// Turning graph nodes / specs into the plain Workload and port terms every layer
+// evaluator understands, and resolving `ns/name` arguments.
+
+import {InputError} from '../core/errors.js'
+import {GATEWAY_NAME_LABEL, WAYPOINT_FOR_LABEL} from '../core/constants.js'
+import type {PortRef, Waypoint, Workload} from '../core/query.js'
+import type {GraphNode, ServiceGraph} from '../graph/model.js'
+import {deriveMeshMember} from '../graph/index.js'
+import {isWaypointEnforced} from '../graph/waypoints.js'
+import type {LatticeService, MeshMemberPort, SpecSet} from '../spec/model.js'
+import {keyOf} from '../spec/model.js'
+
+/** `ns/name`, or `name` in `defaultNs`; a bare name unique across the specs also resolves. */
+export function resolveKey(ref: string, specs: SpecSet, defaultNs: string | undefined, role: string): string {
+  const known = new Set([...specs.services.map(keyOf), ...specs.meshMembers.map(keyOf)])
+  if (ref.includes('/')) {
+    const [ns, name, extra] = ref.split('/')
+    if (!ns || !name || extra !== undefined) throw new InputError(`${role} '${ref}': expected <namespace>/<name> or <name>`)
+    if (!known.has(ref)) throw unknown(ref, role, known)
+    return ref
+  }
+  if (defaultNs) {
+    const key = `${defaultNs}/${ref}`
+    if (!known.has(key)) throw unknown(key, role, known)
+    return key
+  }
+  const matches = [...known].filter((k) => k.endsWith(`/${ref}`))
+  if (matches.length === 1) return matches[0]
+  if (matches.length > 1) throw new InputError(`${role} '${ref}' is ambiguous: ${matches.sort().join(', ')} (use <namespace>/<name> or -n)`)
+  throw unknown(ref, role, known)
+}
+
+function unknown(ref: string, role: string, known: Set<string>): InputError {
+  const list = [...known].sort()
+  const shown = list.slice(0, 12).join(', ') + (list.length > 12 ? `, … (${list.length} in all)` : '')
+  return new InputError(`${role} '${ref}' not found in the loaded specs${list.length ? ` (known: ${shown})` : ' (no LatticeService or LatticeMeshMember loaded)'}`)
+}
+
+export function portRefs(ports: MeshMemberPort[]): PortRef[] {
+  return ports.map((p) => ({name: p.name, servicePort: p.servicePort ?? p.port, targetPort: p.port, protocol: p.protocol ?? 'TCP'}))
+}
+
+/** The workload terms of a member; falls back to the spec for services not in the graph. */
+export function workloadOf(graph: ServiceGraph, specs: SpecSet, key: string): Workload {
+  const node = graph.node(key)
+  const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)]
+  if (node) return fromNode(node)
+  const svc = specs.services.find((s) => keyOf(s) === key)
+  if (svc) {
+    const m = deriveMeshMember(svc)
+    return {namespace, name, kind: 'LatticeService', serviceAccount: name, podLabels: podLabelsOf(svc), ambient: true, namespaceLabels: ambientNs(), ports: portRefs(m.spec.ports)}
+  }
+  const mm = specs.meshMembers.find((m) => keyOf(m) === key)
+  if (mm) {
+    return {
+      namespace, name, kind: 'LatticeMeshMember', serviceAccount: mm.spec.serviceAccount ?? name,
+      podLabels: {...(mm.spec.target.selector ?? {})}, ambient: mm.spec.ambient, ports: portRefs(mm.spec.ports),
+      ...(mm.spec.ambient ? {namespaceLabels: ambientNs()} : {}),
+    }
+  }
+  return {namespace, name, kind: 'Unknown', serviceAccount: name, podLabels: {'app.kubernetes.io/name': name}, ambient: false, ports: []}
+}
+
+function fromNode(node: GraphNode): Workload {
+  const podLabels = {...node.selector}
+  if (node.kind === 'LatticeService') podLabels['app.kubernetes.io/managed-by'] = 'lattice'
+  return {
+    namespace: node.namespace,
+    name: node.name,
+    kind: node.kind,
+    serviceAccount: node.serviceAccount,
+    podLabels,
+    ambient: node.ambient,
+    ...(node.ambient ? {namespaceLabels: ambientNs()} : {}),
+    ports: portRefs(node.ports),
+  }
+}
+
+function podLabelsOf(svc: LatticeService): Record<string, string> {
+  return {'app.kubernetes.io/name': svc.metadata.name, 'app.kubernetes.io/managed-by': 'lattice'}
+}
+
+const ambientNs = () => ({'istio.io/dataplane-mode': 'ambient'})
+
+/** `--port` as a port name, a service port number or a target port number. */
+export function selectPorts(target: Workload, flag: string | undefined): PortRef[] {
+  if (flag === undefined) return target.ports
+  const byName = target.ports.find((p) => p.name === flag)
+  if (byName) return [byName]
+  if (/^\d+$/.test(flag)) {
+    const n = Number(flag)
+    const hit = target.ports.find((p) => p.servicePort === n) ?? target.ports.find((p) => p.targetPort === n)
+    if (hit) return [hit]
+  }
+  const list = target.ports.map((p) => `${p.name} (${p.servicePort}${p.targetPort !== p.servicePort ? `→${p.targetPort}` : ''})`).join(', ')
+  throw new InputError(`--port '${flag}': ${target.namespace}/${target.name} has no such port${list ? ` (ports: ${list})` : ' (it exposes no ports)'}`)
+}
+
+/** The namespace waypoint on the path to a waypoint-enforced member (§6.3.3), offline view. */
+export function expectedWaypoint(graph: ServiceGraph, key: string): Waypoint | undefined {
+  const node = graph.node(key)
+  if (!node || !isWaypointEnforced(graph, node)) return undefined
+  const name = `${node.namespace}-waypoint`
+  return {namespace: node.namespace, name, serviceAccount: name, podLabels: {[GATEWAY_NAME_LABEL]: name, [WAYPOINT_FOR_LABEL]: 'service'}}
+}

@@ -1,0 +1,132 @@
+// The platform's derivation pipeline (LATTICE-SPEC §0.4), shared by `platform compile`
+// and `platform debug connectivity`: admission → Cedar gates → service graph → three
+// independent compilers (+ the cluster baseline). A service rejected by admission was
+// never stored (not in the graph); a service denied by Cedar keeps its graph node but
+// emits zero resources (§3.1, §10.4).
+
+import type {CompileOptions} from '../core/constants.js'
+import type {KubeObject} from '../core/kube.js'
+import type {LatticeMeshMember, LatticeService, SpecSet} from '../spec/model.js'
+import {keyOf} from '../spec/model.js'
+import type {ServiceGraph} from '../graph/model.js'
+import {buildGraph, deriveMeshMember} from '../graph/index.js'
+import {admitMeshMember, admitService, type AdmissionReport} from '../layers/admission/index.js'
+import {authorizeService, loadCedarPolicies, wildcardPermitted, type CedarPolicySet, type CedarServiceReport} from '../layers/cedar/index.js'
+import {ciliumBaseline, compileCilium} from '../layers/cilium/index.js'
+import {compileIstio, istioBaseline} from '../layers/istio/index.js'
+import {compileTetragon, tetragonBaseline} from '../layers/tetragon/index.js'
+
+export type ResourceLayer = 'mesh' | 'l4' | 'l7' | 'runtime'
+
+export interface MemberOutcome {
+  key: string
+  kind: 'LatticeService' | 'LatticeMeshMember'
+  admission: AdmissionReport
+  /** Absent for operator-written LatticeMeshMembers (no workload gates). */
+  cedar?: CedarServiceReport
+  admitted: boolean
+  /** Admitted and not denied by Cedar: its resources are emitted. */
+  emitted: boolean
+}
+
+export interface CompiledFleet {
+  options: CompileOptions
+  specs: SpecSet
+  graph: ServiceGraph
+  cedar: CedarPolicySet
+  outcomes: Map<string, MemberOutcome>
+  /** Per-service resources by layer (mesh = the derived LatticeMeshMember). */
+  resources: Record<ResourceLayer, KubeObject[]>
+  baseline: Record<'l4' | 'l7' | 'runtime', KubeObject[]>
+}
+
+export interface FleetScope {
+  /**
+   * Only authorize and compile these members (ns/name). The graph is always built from
+   * every admitted spec, because declarations, wildcards and implicit callers need it.
+   */
+  only?: Set<string>
+}
+
+export async function compileFleet(specs: SpecSet, options: CompileOptions, scope: FleetScope = {}): Promise<CompiledFleet> {
+  const inScope = (key: string) => !scope.only || scope.only.has(key)
+  const outcomes = new Map<string, MemberOutcome>()
+  const admittedServices: LatticeService[] = []
+  const admittedMembers: LatticeMeshMember[] = []
+  for (const svc of specs.services) {
+    const key = keyOf(svc)
+    // Admission is cheap and the graph needs the verdict of every spec.
+    const admission = admitService(svc, {exemptNamespaces: options.exemptNamespaces})
+    const admitted = admission.errors.length === 0
+    if (admitted) admittedServices.push(svc)
+    outcomes.set(key, {key, kind: 'LatticeService', admission, admitted, emitted: false})
+  }
+  for (const m of specs.meshMembers) {
+    const key = keyOf(m)
+    const admission = admitMeshMember(m, {exemptNamespaces: options.exemptNamespaces})
+    const admitted = admission.errors.length === 0
+    if (admitted) admittedMembers.push(m)
+    if (!outcomes.has(key)) outcomes.set(key, {key, kind: 'LatticeMeshMember', admission, admitted, emitted: admitted})
+  }
+
+  const cedar = await loadCedarPolicies(specs.cedarPolicies)
+  for (const svc of admittedServices) {
+    const key = keyOf(svc)
+    if (!inScope(key)) continue
+    const report = authorizeService(cedar, svc, {services: specs.services})
+    const outcome = outcomes.get(key)!
+    outcome.cedar = report
+    outcome.emitted = report.permitted
+  }
+
+  const graph = buildGraph(
+    {services: admittedServices, meshMembers: admittedMembers},
+    {wildcardPermitted: (key, direction) => wildcardPermitted(cedar, key, direction), profile: options.profile},
+  )
+  const emits = (key: string) => inScope(key) && (outcomes.get(key)?.emitted ?? false)
+
+  const emittedServices = admittedServices.filter((s) => emits(keyOf(s)))
+  const mesh: KubeObject[] = []
+  for (const svc of emittedServices) {
+    const member = graph.node(keyOf(svc))?.member ?? deriveMeshMember(svc)
+    mesh.push(meshMemberObject(member))
+  }
+
+  return {
+    options,
+    specs,
+    graph,
+    cedar,
+    outcomes,
+    resources: {
+      mesh,
+      l4: compileCilium(graph, options, emits),
+      l7: compileIstio(graph, options, emits),
+      runtime: compileTetragon(emittedServices, graph, options, emits),
+    },
+    baseline: {l4: ciliumBaseline(options), l7: istioBaseline(options), runtime: tetragonBaseline(options)},
+  }
+}
+
+/** The LatticeMeshMember object the service compiler writes (§1.9). */
+export function meshMemberObject(m: LatticeMeshMember): KubeObject {
+  const spec: Record<string, unknown> = {
+    target: m.spec.target,
+    ports: m.spec.ports.map((p) => ({name: p.name, port: p.port, ...(p.servicePort !== undefined ? {servicePort: p.servicePort} : {}), peerAuth: p.peerAuth})),
+    allowedCallers: m.spec.allowedCallers.map((c) => (c.namespace ? {name: c.name, namespace: c.namespace} : {name: c.name})),
+    dependencies: m.spec.dependencies,
+    egress: m.spec.egress.map((e) => ({target: e.target, ports: e.ports, protocol: e.protocol})),
+    allowPeerTraffic: m.spec.allowPeerTraffic,
+    dependsAll: m.spec.dependsAll,
+    ambient: m.spec.ambient,
+  }
+  if (m.spec.serviceAccount) spec.serviceAccount = m.spec.serviceAccount
+  if (m.spec.advertise) spec.advertise = m.spec.advertise
+  if (m.spec.ingress) spec.ingress = m.spec.ingress
+  return {
+    apiVersion: 'lattice.dev/v1alpha1',
+    kind: 'LatticeMeshMember',
+    metadata: {name: m.metadata.name, namespace: m.metadata.namespace, labels: {'app.kubernetes.io/managed-by': 'lattice'}},
+    spec,
+  }
+}

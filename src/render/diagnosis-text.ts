@@ -1,0 +1,63 @@
+// Text view of a diagnosis: the seed 001 line format (LATTICE-SPEC §9.3), then drift,
+// warnings and the fix. `verbose` adds reasons and evidence under each layer.
+
+import {LAYER_TITLES, type Evidence} from '../core/result.js'
+import type {Diagnosis, Fix} from '../diagnose/model.js'
+import {painter, statusStyle, type Paint} from './color.js'
+
+const BLOCKED_AT_TITLE = {admission: 'Admission', cedar: 'Cedar', l4: 'L4', l7: 'L7', runtime: 'Runtime'} as const
+
+export function renderDiagnosisText(d: Diagnosis, opts: {color?: boolean; verbose?: boolean} = {}): string {
+  const paint = painter(Boolean(opts.color))
+  const lines: string[] = []
+  for (const l of d.layers) {
+    lines.push(`${LAYER_TITLES[l.layer]}: ${paint(statusStyle(l.status), l.status)} (${l.summary})`)
+    if (opts.verbose) {
+      for (const r of l.reasons) lines.push(`    ${r}`)
+      for (const e of l.evidence) lines.push(`    ${paint('dim', `evidence: ${evidenceText(e)}`)}`)
+    }
+  }
+  lines.push(resultLine(d, paint))
+  if (d.drift.length > 0) {
+    lines.push('Drift:')
+    for (const x of d.drift) lines.push(`  ${x.layer}: ${x.change} ${x.kind} ${x.namespace ? `${x.namespace}/` : ''}${x.name}${x.detail ? ` (${x.detail})` : ''}`)
+  }
+  if (d.warnings.length > 0) {
+    lines.push('Warnings:')
+    for (const w of d.warnings) lines.push(`  - ${w}`)
+  }
+  if (d.fix) lines.push(...fixLines(d.fix, paint))
+  return lines.join('\n') + '\n'
+}
+
+function resultLine(d: Diagnosis, paint: Paint): string {
+  const r = d.result
+  if (r.status === 'ALLOWED') return `Result: ${paint('green', 'ALLOWED')}.`
+  if (r.status === 'UNKNOWN') return `Result: ${paint('magenta', 'UNKNOWN')}.${r.explanation ? ` ${r.explanation}` : ''}`
+  return `Result: ${paint('red', `BLOCKED at ${BLOCKED_AT_TITLE[r.blockedAt!]}`)}.${r.explanation ? ` ${r.explanation}` : ''}`
+}
+
+export function fixLines(fix: Fix, paint: Paint = painter(false)): string[] {
+  const out: string[] = []
+  for (const c of fix.changes) {
+    const where = c.file ? ` (${c.file})` : ''
+    if (c.kind === 'LatticeService') out.push(`Fix: add to ${c.name} ${c.path}${where}:`)
+    else if (c.kind === 'CedarPolicy') out.push(`Fix: add to CedarPolicy ${c.namespace}/${c.name} ${c.path}:`)
+    else out.push(`Fix: ${c.path.startsWith('re-apply') ? 're-apply' : 'change'} ${c.name}${c.namespace ? ` in ${c.namespace}` : ''} (${c.path}):`)
+    for (const line of c.yaml.replace(/\n$/, '').split('\n')) out.push(`  ${line}`)
+  }
+  out.push(fix.verified
+    ? paint('dim', 'Fix verified: the diagnosis re-run with this change in memory says ALLOWED.')
+    : paint('dim', `Fix not verified: ${fix.verification ?? 'not re-checked'}.`))
+  return out
+}
+
+export function evidenceText(e: Evidence): string {
+  const obj = e.name ? `${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}` : e.kind
+  const parts = [obj]
+  if (e.detail) parts.push(e.detail)
+  if (e.count !== undefined) parts.push(`${e.count}×`)
+  if (e.time) parts.push(`at ${e.time}`)
+  if (e.source) parts.push(`[${e.source}]`)
+  return parts.join(' · ')
+}
