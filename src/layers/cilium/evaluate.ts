@@ -1,0 +1,195 @@
+// Cilium L4 policy evaluation on plain objects, compiled or live (LATTICE-SPEC §5.1). The
+// same code judges expected and live state, so drift shows up as different verdicts.
+
+import {refOf, type KubeObject, type ObjectRef} from '../../core/kube.js'
+import {CCNP_KIND, CNP_KIND} from './keys.js'
+import {dnsNameMatches, peerMatches, type PeerContext} from './peer-match.js'
+import {labelsOfPeer, type L4Peer, type PodPeer} from './peer.js'
+import {toPortsMatch, type L4Flow} from './ports.js'
+import {selectorMatches, type LabelSelector} from './selector.js'
+
+export type {L4Peer, PodPeer, WorldPeer, ReservedKind} from './peer.js'
+export type {L4Flow} from './ports.js'
+
+export type EnforcementMode = 'default' | 'always' | 'never'
+export type Direction = 'ingress' | 'egress'
+export const ENFORCEMENT_ALWAYS = 'enforcement mode always'
+
+export interface EvaluateOptions {
+  /** Agent policy enforcement mode (`enable-policy` in cilium-config). Default `default`. */
+  enforcementMode?: EnforcementMode
+  /** Value of the `io.cilium.k8s.policy.cluster` label. Default `default`. */
+  clusterName?: string
+}
+
+export interface RuleMatch {
+  ref: ObjectRef
+  /** 0-based index in the section. */
+  ruleIndex: number
+  section: Direction
+  /** Index in `specs` when the policy uses the list form. */
+  specIndex?: number
+  /** The rule does not check the peer's identity. */
+  broad: boolean
+}
+
+export interface DenyMatch {
+  ref: ObjectRef
+  ruleIndex: number
+  section: 'ingressDeny' | 'egressDeny'
+  specIndex?: number
+}
+
+export interface DirectionVerdict {
+  direction: Direction
+  /** False when the subject is not a Cilium-managed pod (world, host ...): nothing to enforce. */
+  evaluated: boolean
+  inDefaultDeny: boolean
+  /** Explicit causes first (enforcement mode, enableDefaultDeny: true), then rule presence. */
+  defaultDenyBy: Array<ObjectRef | typeof ENFORCEMENT_ALWAYS>
+  /** The subset that asked for default-deny explicitly. */
+  defaultDenyExplicit: Array<ObjectRef | typeof ENFORCEMENT_ALWAYS>
+  allowed: boolean
+  /** The most specific allowing rule (identity rules before broad ones, then policy order). */
+  allowedBy?: RuleMatch
+  /** Every allow rule that matches the flow. */
+  allows: RuleMatch[]
+  deniedBy?: DenyMatch
+  /** Caveats: unresolved named ports, FQDN rules without DNS, unmodelled fields. */
+  notes: string[]
+}
+
+export interface L4Verdict {
+  /** The source pod's egress (absent when the source is not a pod). */
+  egress: DirectionVerdict
+  /** The destination pod's ingress. */
+  ingress: DirectionVerdict
+  allowed: boolean
+}
+
+/** One rule of a policy (`spec`, or an element of `specs`). */
+interface PolicyRule {
+  ref: ObjectRef
+  namespace?: string
+  spec: Record<string, any>
+  specIndex?: number
+}
+
+/** Evaluates the source's egress and the destination's ingress for one flow. */
+export function evaluateL4(policies: KubeObject[], source: L4Peer, destination: L4Peer, flow: L4Flow, opts: EvaluateOptions = {}): L4Verdict {
+  const egress = evaluateDirection(policies, 'egress', source, destination, flow, opts)
+  const ingress = evaluateDirection(policies, 'ingress', destination, source, flow, opts)
+  return {egress, ingress, allowed: egress.allowed && ingress.allowed}
+}
+
+/** `subject`'s policies in `direction` for a flow with `peer` (the other end). */
+export function evaluateDirection(policies: KubeObject[], direction: Direction, subject: L4Peer, peer: L4Peer, flow: L4Flow, opts: EvaluateOptions = {}): DirectionVerdict {
+  const verdict: DirectionVerdict = {direction, evaluated: false, inDefaultDeny: false, defaultDenyBy: [], defaultDenyExplicit: [], allowed: true, allows: [], notes: []}
+  if (subject.kind !== 'pod') return verdict
+  verdict.evaluated = true
+  const mode = opts.enforcementMode ?? 'default'
+  if (mode === 'never') {
+    verdict.notes.push('policy enforcement mode is never: Cilium enforces no policy on any endpoint')
+    return verdict
+  }
+  const applying = applyingRules(policies, subject, opts.clusterName)
+  if (mode === 'always') verdict.defaultDenyExplicit.push(ENFORCEMENT_ALWAYS)
+  const implicit: ObjectRef[] = []
+  const known = (ref: ObjectRef) => [...verdict.defaultDenyExplicit, ...implicit].some((d) => d !== ENFORCEMENT_ALWAYS && sameRef(d, ref))
+  for (const r of applying) {
+    if (!putsInDefaultDeny(r.spec, direction) || known(r.ref)) continue
+    if (r.spec.enableDefaultDeny?.[direction] === true) verdict.defaultDenyExplicit.push(r.ref)
+    else implicit.push(r.ref)
+  }
+  verdict.defaultDenyBy = [...verdict.defaultDenyExplicit, ...implicit]
+  verdict.inDefaultDeny = verdict.defaultDenyBy.length > 0
+
+  const dnsAllows = direction === 'egress' ? (fqdn: string) => dnsLookupAllowed(applying, fqdn) : undefined
+  const dir = direction === 'ingress' ? 'from' : 'to'
+  const denySection: DenyMatch['section'] = direction === 'ingress' ? 'ingressDeny' : 'egressDeny'
+  for (const r of applying) {
+    rulesIn(r.spec[denySection]).forEach((rule, i) => {
+      if (verdict.deniedBy) return
+      const ctx = context(r, `${denySection} rule #${i} of ${r.ref.name}`, verdict.notes, opts.clusterName)
+      if (peerMatches(rule, dir, peer, ctx).matched && toPortsMatch(rule.toPorts, flow, verdict.notes)) {
+        verdict.deniedBy = withSpecIndex({ref: r.ref, ruleIndex: i, section: denySection}, r.specIndex)
+      }
+    })
+    rulesIn(r.spec[direction]).forEach((rule, i) => {
+      const ctx = {...context(r, `${direction} rule #${i} of ${r.ref.name}`, verdict.notes, opts.clusterName), dnsAllows}
+      if (isIcmpOnly(rule)) return
+      const m = peerMatches(rule, dir, peer, ctx)
+      if (m.matched && toPortsMatch(rule.toPorts, flow, verdict.notes)) {
+        verdict.allows.push(withSpecIndex({ref: r.ref, ruleIndex: i, section: direction, broad: m.broad}, r.specIndex))
+      }
+    })
+  }
+  verdict.allowedBy = verdict.allows.find((m) => !m.broad) ?? verdict.allows[0]
+  verdict.allowed = !verdict.deniedBy && (!verdict.inDefaultDeny || verdict.allows.length > 0)
+  verdict.notes = [...new Set(verdict.notes)]
+  return verdict
+}
+
+/** The rules whose endpointSelector selects the pod (a CNP only in its own namespace). */
+function applyingRules(policies: KubeObject[], pod: PodPeer, clusterName?: string): PolicyRule[] {
+  const labels = labelsOfPeer(pod, clusterName)
+  const out: PolicyRule[] = []
+  for (const obj of policies) {
+    if (obj.kind !== CNP_KIND && obj.kind !== CCNP_KIND) continue
+    const namespace = obj.kind === CNP_KIND ? obj.metadata.namespace ?? 'default' : undefined
+    for (const r of specsOf(obj)) {
+      // Host policies (nodeSelector) never apply to pods.
+      const sel = r.spec.endpointSelector as LabelSelector | undefined
+      if (!sel) continue
+      if (namespace !== undefined && pod.namespace !== namespace) continue
+      if (selectorMatches(sel, labels, namespace, true)) out.push({...r, namespace})
+    }
+  }
+  return out
+}
+
+function specsOf(obj: KubeObject): Array<{ref: ObjectRef; spec: Record<string, any>; specIndex?: number}> {
+  const ref = refOf(obj)
+  const out: Array<{ref: ObjectRef; spec: Record<string, any>; specIndex?: number}> = []
+  if (obj.spec && typeof obj.spec === 'object') out.push({ref, spec: obj.spec})
+  const specs = (obj as {specs?: unknown}).specs
+  if (Array.isArray(specs)) specs.forEach((spec, specIndex) => spec && typeof spec === 'object' && out.push({ref, spec, specIndex}))
+  return out
+}
+
+/** §5.1-2: enableDefaultDeny wins; unset means "has at least one allow or deny rule in that direction". */
+export function putsInDefaultDeny(spec: Record<string, any>, direction: Direction): boolean {
+  const explicit = spec.enableDefaultDeny?.[direction]
+  if (typeof explicit === 'boolean') return explicit
+  return rulesIn(spec[direction]).length > 0 || rulesIn(spec[`${direction}Deny`]).length > 0
+}
+
+/** Some applying egress rule's `toPorts[].rules.dns` lets the endpoint resolve the name. */
+function dnsLookupAllowed(applying: PolicyRule[], fqdn: string): boolean {
+  return applying.some((r) =>
+    rulesIn(r.spec.egress).some((rule) =>
+      rulesIn(rule.toPorts).some((tp) => rulesIn(tp.rules?.dns).some((d) => dnsNameMatches(d, fqdn))),
+    ),
+  )
+}
+
+/** A rule with ICMP fields and no toPorts allows ICMP only, never a TCP/UDP flow. */
+function isIcmpOnly(rule: Record<string, any>): boolean {
+  return Array.isArray(rule.icmps) && rule.icmps.length > 0 && !Array.isArray(rule.toPorts)
+}
+
+function context(r: PolicyRule, where: string, notes: string[], clusterName?: string): PeerContext {
+  return {namespace: r.namespace, where, notes, clusterName}
+}
+
+function rulesIn(v: unknown): Array<Record<string, any>> {
+  return Array.isArray(v) ? v.filter((x): x is Record<string, any> => Boolean(x) && typeof x === 'object') : []
+}
+
+function withSpecIndex<T extends object>(m: T, specIndex: number | undefined): T & {specIndex?: number} {
+  return specIndex === undefined ? m : {...m, specIndex}
+}
+
+function sameRef(a: ObjectRef, b: ObjectRef): boolean {
+  return a.kind === b.kind && a.name === b.name && a.namespace === b.namespace
+}

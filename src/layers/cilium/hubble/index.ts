@@ -1,0 +1,11 @@
+// L4 evidence from Hubble: gRPC client (Relay/agent), jsonpb parsing, drop summaries.
+export {createHubbleClient, DEFAULT_HUBBLE_TIMEOUT_MS} from './client.js'
+export type {HubbleClient, HubbleClientOptions, HubbleCoverage, HubbleStatus} from './client.js'
+export {buildFlowWhitelist} from './filters.js'
+export type {FlowQuery, FlowFilterMessage} from './filters.js'
+export {flowFromJson, responseFromJson, isLostEvents} from './normalize.js'
+export type {HubbleRecord, LostEventsRecord} from './normalize.js'
+export {parseHubbleJsonl} from './jsonl.js'
+export {summarizeFlows, describeFlowSummary, formatDuration} from './summary.js'
+export type {FlowSummary, FlowWindow} from './summary.js'
+export {EvidenceSourceError} from './errors.js'

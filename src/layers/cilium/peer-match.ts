@@ -1,0 +1,162 @@
+// Which peer a rule's L3 fields select (LATTICE-SPEC §5.1-4): endpoints, entities, CIDRs and
+// FQDNs. A rule's peer fields are alternatives (union); an absent field adds nothing, and a
+// rule with no peer field at all selects every peer. A present-but-empty list selects none.
+
+import {BlockList, isIP} from 'node:net'
+import {labelsOfPeer, type L4Peer} from './peer.js'
+import {isAllPodsSelector, mentionsReserved, selectorMatches, type LabelSelector} from './selector.js'
+
+export interface PeerContext {
+  /** Namespace of a CiliumNetworkPolicy (implicit scoping of endpoint selectors); undefined for CCNPs. */
+  namespace?: string
+  clusterName?: string
+  /** For toFQDNs: does some DNS rule of the subject allow looking this name up? */
+  dnsAllows?: (fqdn: string) => boolean
+  where: string
+  notes: string[]
+}
+
+export interface PeerMatch {
+  matched: boolean
+  /** Matched without checking the peer's identity (entities cluster/world/all, all-pods selector, no peer field). */
+  broad: boolean
+}
+
+const CLUSTER_KINDS = new Set(['pod', 'host', 'remote-node', 'kube-apiserver', 'health', 'init', 'ingress', 'unmanaged'])
+const BROAD_ENTITIES = new Set(['all', 'cluster', 'world', 'world-ipv4', 'world-ipv6'])
+const PEER_FIELDS = {from: ['Endpoints', 'Entities', 'CIDR', 'CIDRSet', 'Groups', 'Nodes'], to: ['Endpoints', 'Entities', 'CIDR', 'CIDRSet', 'FQDNs', 'Groups', 'Nodes', 'Services']}
+const UNMODELLED = new Set(['Groups', 'Nodes', 'Services'])
+
+export function peerMatches(rule: Record<string, unknown>, dir: 'from' | 'to', peer: L4Peer, ctx: PeerContext): PeerMatch {
+  const field = (name: string) => rule[`${dir}${name}`]
+  const present = PEER_FIELDS[dir].filter((n) => field(n) !== undefined && field(n) !== null)
+  if (present.length === 0) return {matched: true, broad: true}
+  let matched = false
+  let broad = false
+  const hit = (isBroad: boolean) => {
+    matched = true
+    broad ||= isBroad
+  }
+  for (const sel of asList<LabelSelector>(field('Endpoints'))) {
+    if (endpointMatches(sel, peer, ctx)) hit(isAllPodsSelector(sel) && !mentionsReserved(sel))
+  }
+  for (const e of asList<string>(field('Entities'))) {
+    if (entityMatches(String(e), peer)) hit(BROAD_ENTITIES.has(String(e)))
+  }
+  for (const c of asList<string>(field('CIDR'))) {
+    if (cidrMatches(String(c), [], peer)) hit(prefixLength(String(c)) === 0)
+  }
+  for (const s of asList<{cidr?: string; except?: string[]; cidrGroupRef?: string}>(field('CIDRSet'))) {
+    if (s.cidr && cidrMatches(s.cidr, s.except ?? [], peer)) hit(prefixLength(s.cidr) === 0)
+    else if (!s.cidr) ctx.notes.push(`${ctx.where}: ${dir}CIDRSet entry without a literal cidr (cidrGroupRef/selector) is not evaluated`)
+  }
+  if (dir === 'to') {
+    for (const f of asList<{matchName?: string; matchPattern?: string}>(field('FQDNs'))) {
+      if (fqdnRuleMatches(f, peer, ctx)) hit(f.matchPattern === '*')
+    }
+  }
+  for (const n of present) {
+    if (UNMODELLED.has(n)) ctx.notes.push(`${ctx.where}: ${dir}${n} is not evaluated offline (treated as selecting nothing)`)
+  }
+  return {matched, broad}
+}
+
+function endpointMatches(sel: LabelSelector, peer: L4Peer, ctx: PeerContext): boolean {
+  // Endpoint selectors reach reserved identities only when they name them explicitly.
+  if (peer.kind !== 'pod' && !mentionsReserved(sel)) return false
+  const labels = labelsOfPeer(peer, ctx.clusterName)
+  return selectorMatches(sel, labels, peer.kind === 'pod' ? ctx.namespace : undefined)
+}
+
+/** Cilium entities; `cluster` is every in-cluster identity (pods, nodes, API server, health, init, ingress, unmanaged). */
+export function entityMatches(entity: string, peer: L4Peer): boolean {
+  switch (entity) {
+    case 'all':
+      return true
+    case 'none':
+      return false
+    case 'world':
+      return peer.kind === 'world'
+    case 'world-ipv4':
+      return peer.kind === 'world' && peer.ip !== undefined && isIP(peer.ip) === 4
+    case 'world-ipv6':
+      return peer.kind === 'world' && peer.ip !== undefined && isIP(peer.ip) === 6
+    case 'cluster':
+      return CLUSTER_KINDS.has(peer.kind)
+    default:
+      return peer.kind === entity
+  }
+}
+
+/** CIDR rules select addresses outside the cluster (world), never Cilium-managed pods. */
+function cidrMatches(cidr: string, except: string[], peer: L4Peer): boolean {
+  if (peer.kind !== 'world' || !peer.ip) return false
+  return inCidr(peer.ip, cidr) && !except.some((e) => inCidr(peer.ip as string, e))
+}
+
+export function inCidr(ip: string, cidr: string): boolean {
+  const v = isIP(ip)
+  const [base, bits] = cidr.split('/')
+  const bv = isIP(base ?? '')
+  if (v === 0 || bv !== v) return false
+  const max = v === 4 ? 32 : 128
+  const len = bits === undefined ? max : Number(bits)
+  if (!Number.isInteger(len) || len < 0 || len > max) return false
+  const list = new BlockList()
+  list.addSubnet(base as string, len, v === 4 ? 'ipv4' : 'ipv6')
+  return list.check(ip, v === 4 ? 'ipv4' : 'ipv6')
+}
+
+function prefixLength(cidr: string): number {
+  const bits = cidr.split('/')[1]
+  return bits === undefined ? 128 : Number(bits)
+}
+
+/**
+ * toFQDNs only matches IPs that Cilium's DNS proxy learned from a lookup the same endpoint
+ * was allowed to make, so a name match alone is not enough.
+ */
+function fqdnRuleMatches(f: {matchName?: string; matchPattern?: string}, peer: L4Peer, ctx: PeerContext): boolean {
+  if (peer.kind !== 'world') return false
+  if (f.matchName?.includes('*')) {
+    ctx.notes.push(`${ctx.where}: toFQDNs matchName "${f.matchName}" is literal in Cilium (a wildcard needs matchPattern), so it matches no real host`)
+  }
+  if (!peer.fqdn) {
+    ctx.notes.push(`${ctx.where}: toFQDNs matches only IPs learned from DNS; no name is known for ${peer.ip ?? 'this destination'}`)
+    return false
+  }
+  if (!dnsNameMatches(f, peer.fqdn)) return false
+  if (ctx.dnsAllows && !ctx.dnsAllows(peer.fqdn)) {
+    ctx.notes.push(`${ctx.where}: toFQDNs matches ${peer.fqdn}, but no DNS rule of this endpoint allows looking it up, so Cilium never learns its addresses`)
+    return false
+  }
+  return true
+}
+
+/** matchName: exact (case-insensitive); matchPattern: `*` within a label, `**.` for any depth, `*` alone for everything. */
+export function dnsNameMatches(f: {matchName?: string; matchPattern?: string}, fqdn: string): boolean {
+  const name = normalizeDns(fqdn)
+  if (typeof f.matchName === 'string') return normalizeDns(f.matchName) === name
+  if (typeof f.matchPattern !== 'string') return false
+  const pattern = normalizeDns(f.matchPattern)
+  if (pattern === '*') return true
+  let head = ''
+  let rest = pattern
+  if (rest.startsWith('**.')) {
+    head = '(?:[-a-z0-9_]+\\.)+'
+    rest = rest.slice(3)
+  }
+  const body = rest
+    .split('*')
+    .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[-a-z0-9_]*')
+  return new RegExp(`^${head}${body}$`).test(name)
+}
+
+function normalizeDns(s: string): string {
+  return s.trim().toLowerCase().replace(/\.$/, '')
+}
+
+function asList<T>(v: unknown): T[] {
+  return Array.isArray(v) ? (v as T[]) : []
+}

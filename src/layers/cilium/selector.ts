@@ -1,0 +1,69 @@
+// Cilium endpoint selectors: matchLabels/matchExpressions over source-qualified labels,
+// with the implicit namespace scoping of namespaced policies (LATTICE-SPEC §5.1-1).
+
+import {CLUSTER_KEY, NAMESPACE_LABELS_PREFIX, POD_NAMESPACE_KEY} from './keys.js'
+import {splitKey, type Label} from './peer.js'
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>
+  matchExpressions?: Array<{key: string; operator: string; values?: string[]}>
+}
+
+interface Requirement {
+  source: string
+  key: string
+  operator: string
+  values: string[]
+}
+
+export function requirementsOf(sel: LabelSelector | undefined): Requirement[] {
+  const out: Requirement[] = []
+  if (!sel || typeof sel !== 'object') return out
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) out.push({...splitKey(k), operator: 'In', values: [String(v)]})
+  for (const e of sel.matchExpressions ?? []) out.push({...splitKey(e.key), operator: e.operator, values: (e.values ?? []).map(String)})
+  return out
+}
+
+/** True when the selector names the pod-namespace label (then no implicit scoping). */
+export function mentionsNamespace(sel: LabelSelector | undefined): boolean {
+  return requirementsOf(sel).some((r) => r.key === POD_NAMESPACE_KEY && (r.source === 'k8s' || r.source === 'any'))
+}
+
+/** Names a reserved identity (`reserved:host` ...): the only way a selector matches a non-pod. */
+export function mentionsReserved(sel: LabelSelector | undefined): boolean {
+  return requirementsOf(sel).some((r) => r.source === 'reserved')
+}
+
+/**
+ * Matches `labels`. `scopeNamespace` adds the implicit `k8s:io.kubernetes.pod.namespace`
+ * requirement (namespaced policies); `force` adds it even when the selector names a
+ * namespace (a CNP's own endpointSelector can never reach outside its namespace).
+ */
+export function selectorMatches(sel: LabelSelector | undefined, labels: Label[], scopeNamespace?: string, force = false): boolean {
+  const reqs = requirementsOf(sel)
+  if (scopeNamespace !== undefined && (force || !mentionsNamespace(sel))) {
+    reqs.push({source: 'k8s', key: POD_NAMESPACE_KEY, operator: 'In', values: [scopeNamespace]})
+  }
+  return reqs.every((r) => requirementMatches(r, labels))
+}
+
+function requirementMatches(r: Requirement, labels: Label[]): boolean {
+  const found = labels.filter((l) => l.key === r.key && (r.source === 'any' || l.source === r.source))
+  switch (r.operator) {
+    case 'In':
+      return found.some((l) => r.values.includes(l.value))
+    case 'NotIn':
+      return !found.some((l) => r.values.includes(l.value))
+    case 'Exists':
+      return found.length > 0
+    case 'DoesNotExist':
+      return found.length === 0
+    default:
+      return false // an unknown operator selects nothing (the API server would reject it)
+  }
+}
+
+/** Selects every pod (of a namespace, a labelled set of namespaces, or the cluster): no identity check. */
+export function isAllPodsSelector(sel: LabelSelector | undefined): boolean {
+  return requirementsOf(sel).every((r) => r.key === POD_NAMESPACE_KEY || r.key === CLUSTER_KEY || r.key.startsWith(NAMESPACE_LABELS_PREFIX))
+}
