@@ -1,0 +1,262 @@
+// The only code that talks HTTP to the API server. Credentials come from client-node
+// (kubeconfig users, exec plugins, in-cluster tokens: applyToHTTPSOptions); the transport
+// is node:http(s) so every request passes one guard, one recorder and one timeout, and
+// objects stay plain JSON (client-node's typed clients turn timestamps into Dates).
+import http from 'node:http'
+import https from 'node:https'
+import type {IncomingMessage} from 'node:http'
+import type {KubeConfig} from '@kubernetes/client-node'
+import {failure, ForbiddenRequestError, type ReadFailure, type ReadFault} from './read-result.js'
+import type {Redactor} from './redact.js'
+
+export type HttpMethod = 'GET' | 'POST'
+
+export interface RequestRecord {
+  method: HttpMethod
+  path: string
+  query: Record<string, string>
+  /** Set for the port-forward WebSocket (an HTTP GET upgrade). */
+  upgrade?: 'websocket'
+}
+
+export type RequestRecorder = (record: RequestRecord) => void
+
+export interface RequestSpec {
+  method?: HttpMethod
+  path: string
+  query?: Record<string, string | number | undefined>
+  body?: unknown
+  accept?: string
+  timeoutMs?: number
+  signal?: AbortSignal
+  /** What is being done, for reasons: `list ciliumnetworkpolicies.cilium.io in namespace commerce`. */
+  describe: string
+  /** How a 404 reads: a missing CRD collection or a missing named object. */
+  on404: 'not-installed' | 'not-found'
+}
+
+export const SELF_SUBJECT_ACCESS_REVIEW_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'
+const MAX_BODY_BYTES = 64 * 1024 * 1024
+
+/** Throws before anything is sent: the CLI reads, it never writes, and never touches Secrets. */
+export function assertAllowed(method: string, path: string): void {
+  const bare = safeDecode(path.split('?')[0]).toLowerCase()
+  if (bare.includes('/secrets')) {
+    throw new ForbiddenRequestError(`refusing ${method} ${bare}: platform never reads Secrets`)
+  }
+  if (method === 'GET') return
+  if (method === 'POST' && bare === SELF_SUBJECT_ACCESS_REVIEW_PATH) return
+  throw new ForbiddenRequestError(`refusing ${method} ${bare}: platform only reads from the cluster`)
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    return path
+  }
+}
+
+export interface StreamOpened {
+  ok: true
+  response: IncomingMessage
+  /** Stops the request (the consumer lost interest). */
+  abort(): void
+  /** Classifies an error raised while the body streams (a timeout, a reset). */
+  classify(error: unknown): ReadFailure
+}
+
+export interface Transport {
+  json(spec: RequestSpec): Promise<{ok: true; body: string} | ReadFailure>
+  stream(spec: RequestSpec): Promise<StreamOpened | ReadFailure>
+}
+
+export class KubeRequester implements Transport {
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly server: string,
+    private readonly redactor: Redactor,
+    private readonly defaultTimeoutMs: number,
+    private readonly recorder?: RequestRecorder,
+  ) {}
+
+  record(record: RequestRecord): void {
+    assertAllowed(record.method, record.path)
+    this.recorder?.(record)
+  }
+
+  async json(spec: RequestSpec): Promise<{ok: true; body: string} | ReadFailure> {
+    const opened = await this.open(spec)
+    if (!opened.ok) return opened
+    try {
+      const body = await readBody(opened.response)
+      opened.signals.dispose()
+      return {ok: true, body}
+    } catch (error) {
+      return this.fault(error, opened.signals, spec)
+    }
+  }
+
+  /** The timeout covers the whole body: a log read is one bounded source like any other. */
+  async stream(spec: RequestSpec): Promise<StreamOpened | ReadFailure> {
+    const opened = await this.open(spec)
+    if (!opened.ok) return opened
+    const {response, signals} = opened
+    response.once('close', () => signals.dispose())
+    return {
+      ok: true,
+      response,
+      abort: () => signals.cancel.abort(),
+      classify: (error) => this.fault(error, signals, spec),
+    }
+  }
+
+  private async open(spec: RequestSpec): Promise<
+    {ok: true; response: IncomingMessage; signals: Signals} | ReadFailure
+  > {
+    const method = spec.method ?? 'GET'
+    const query = stringQuery(spec.query)
+    assertAllowed(method, spec.path)
+    this.recorder?.({method, path: spec.path, query})
+
+    const options: https.RequestOptions = {}
+    try {
+      await this.kc.applyToHTTPSOptions(options)
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error)
+      return failure('unauthorized', `unauthorized: cannot obtain credentials for ${spec.describe}: ${this.redactor.oneLine(text, 160)}`)
+    }
+    const url = new URL(this.server + spec.path)
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v)
+    const timeoutMs = spec.timeoutMs ?? this.defaultTimeoutMs
+    const signals = makeSignals(timeoutMs, spec.signal)
+    const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body)
+    const headers: Record<string, string | string[] | number> = {
+      ...(options.headers as Record<string, string> | undefined),
+      Accept: spec.accept ?? 'application/json',
+      'User-Agent': 'platform-cli',
+    }
+    if (payload !== undefined) headers['Content-Type'] = 'application/json'
+    const mod = url.protocol === 'http:' ? http : https
+
+    try {
+      const response = await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = mod.request(url, {method, headers, agent: options.agent, auth: options.auth}, resolve)
+        req.on('error', reject)
+        // destroy() rather than the `signal` option: it also ends a response that is already
+        // streaming, and interceptors (nock) honour it in every phase of the request.
+        const stop = () => req.destroy(Object.assign(new Error('request aborted'), {code: 'ABORT_ERR'}))
+        if (signals.combined.aborted) stop()
+        else signals.combined.addEventListener('abort', stop, {once: true})
+        req.once('close', () => signals.combined.removeEventListener('abort', stop))
+        req.end(payload)
+      })
+      const code = response.statusCode ?? 0
+      if (code >= 200 && code < 300) return {ok: true, response, signals}
+      const body = await readBody(response).catch(() => '')
+      signals.dispose()
+      return httpFailure(code, body, spec, this.redactor)
+    } catch (error) {
+      return this.fault(error, signals, spec)
+    }
+  }
+
+  private fault(error: unknown, signals: Signals, spec: RequestSpec): ReadFailure {
+    signals.dispose()
+    if (signals.cancelled() && !signals.timedOut()) return failure('timeout', `timeout: ${spec.describe}: cancelled`)
+    return classifyError(error, spec, signals.timedOut(), this.redactor, spec.timeoutMs ?? this.defaultTimeoutMs)
+  }
+}
+
+interface Signals {
+  combined: AbortSignal
+  cancel: AbortController
+  timedOut(): boolean
+  cancelled(): boolean
+  dispose(): void
+}
+
+function makeSignals(timeoutMs: number, external?: AbortSignal): Signals {
+  const cancel = new AbortController()
+  const timeout = new AbortController()
+  // A plain timer (not AbortSignal.timeout) so it can be cleared and never keeps the CLI alive.
+  const timer = setTimeout(() => timeout.abort(), timeoutMs)
+  timer.unref()
+  const parts = [cancel.signal, timeout.signal, ...(external ? [external] : [])]
+  return {
+    combined: AbortSignal.any(parts),
+    cancel,
+    timedOut: () => timeout.signal.aborted,
+    cancelled: () => cancel.signal.aborted || Boolean(external?.aborted),
+    dispose: () => clearTimeout(timer),
+  }
+}
+
+function stringQuery(query: RequestSpec['query']): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') out[k] = String(v)
+  return out
+}
+
+async function readBody(response: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of response) {
+    size += (chunk as Buffer).length
+    if (size > MAX_BODY_BYTES) {
+      response.destroy()
+      throw Object.assign(new Error(`response larger than ${MAX_BODY_BYTES} bytes`), {code: 'EBODYTOOLARGE'})
+    }
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function statusMessage(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as {kind?: string; message?: unknown}
+    return parsed && typeof parsed.message === 'string' ? parsed.message : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export function httpFailure(code: number, body: string, spec: RequestSpec, redactor: Redactor): ReadFailure {
+  const detail = statusMessage(body)
+  const suffix = detail ? ` (${redactor.oneLine(detail, 160)})` : ''
+  switch (true) {
+    case code === 401:
+      return failure('unauthorized', `unauthorized: credentials rejected for ${spec.describe}`)
+    case code === 403:
+      return failure('forbidden', `forbidden: cannot ${spec.describe}`)
+    case code === 404 && spec.on404 === 'not-installed':
+      return failure('not-installed', `not installed: ${spec.describe} (the API server does not serve this resource)`)
+    case code === 404:
+      return failure('not-found', `not found: ${spec.describe}`)
+    case code === 408 || code === 504:
+      return failure('timeout', `timeout: ${spec.describe}: server answered ${code}${suffix}`)
+    default:
+      return failure('server-error', `server error: ${spec.describe}: HTTP ${code}${suffix}`)
+  }
+}
+
+function classifyError(error: unknown, spec: RequestSpec, timedOut: boolean, redactor: Redactor, timeoutMs: number): ReadFailure {
+  const e = error as {code?: string; name?: string; message?: string}
+  const code = e?.code ?? ''
+  const message = redactor.oneLine(e?.message ?? String(error), 160)
+  let status: ReadFault = 'unreachable'
+  let reason: string
+  if (timedOut || e?.name === 'AbortError' || code === 'ETIMEDOUT' || code === 'ABORT_ERR') {
+    status = 'timeout'
+    reason = `timeout: ${spec.describe}: no answer within ${timeoutMs} ms`
+  } else if (code === 'EBODYTOOLARGE') {
+    status = 'malformed'
+    reason = `malformed: ${spec.describe}: ${message}`
+  } else if (code.startsWith('ERR_TLS') || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+    reason = `unreachable: ${spec.describe}: TLS verification failed (${code})`
+  } else {
+    // ECONNREFUSED, ENOTFOUND, ECONNRESET, socket hang up...: the server could not be talked to.
+    reason = `unreachable: ${spec.describe}: ${message}`
+  }
+  return failure(status, reason)
+}
