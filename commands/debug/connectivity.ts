@@ -48,7 +48,8 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
         if (args.source || args.target) throw new InputError('--from/--all takes no positional arguments')
         const {loadSpecs, loadObjects} = await import('../../src/spec/load.js')
         const {resolveKey} = await import('../../src/diagnose/workload.js')
-        const {reachabilityFrom, renderReachability} = await import('../../src/diagnose/reachability.js')
+        const {reachabilityFrom} = await import('../../src/diagnose/reachability.js')
+        const {renderReachability} = await import('../../src/render/reachability-text.js')
         const specs = await loadSpecs(flags.specs)
         const policies = flags.policies?.length ? await loadObjects(flags.policies) : undefined
         const source = resolveKey(flags.from!, specs, flags.namespace, 'source')

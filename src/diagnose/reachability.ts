@@ -38,13 +38,3 @@ export async function reachabilityFrom(source: string, specs: SpecSet, options: 
   const rank = {'both sides': 0, 'outbound only': 1, 'inbound only': 2, none: 3}
   return rows.sort((a, b) => rank[a.declared] - rank[b.declared] || a.target.localeCompare(b.target))
 }
-
-export function renderReachability(source: string, rows: ReachabilityRow[]): string {
-  const width = Math.max(10, ...rows.map((r) => r.target.length))
-  const lines = [`Reachability from ${source} (${rows.length} peers):`]
-  for (const r of rows) {
-    const verdict = r.status === 'BLOCKED' ? `BLOCKED at ${r.blockedAt}` : r.status
-    lines.push(`  → ${r.target.padEnd(width)}  ${verdict.padEnd(18)} declared: ${r.declared.padEnd(13)} ${r.explanation}`.trimEnd())
-  }
-  return lines.join('\n') + '\n'
-}

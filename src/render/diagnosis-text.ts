@@ -5,7 +5,7 @@ import {LAYER_TITLES, type Evidence} from '../core/result.js'
 import type {Diagnosis, Fix} from '../diagnose/model.js'
 import {painter, statusStyle, type Paint} from './color.js'
 
-const BLOCKED_AT_TITLE = {admission: 'Admission', cedar: 'Cedar', l4: 'L4', l7: 'L7', runtime: 'Runtime'} as const
+export const BLOCKED_AT_TITLE = {admission: 'Admission', cedar: 'Cedar', l4: 'L4', l7: 'L7', runtime: 'Runtime'} as const
 
 export function renderDiagnosisText(d: Diagnosis, opts: {color?: boolean; verbose?: boolean} = {}): string {
   const paint = painter(Boolean(opts.color))
