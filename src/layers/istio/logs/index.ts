@@ -5,6 +5,6 @@ export {parseWaypointLine, parseWaypointLog, parseMatchedPolicy} from './waypoin
 export type {WaypointRecord, MatchedPolicy} from './waypoint.js'
 export {matchesPair} from './match.js'
 export type {PairSelector} from './match.js'
-export {toLines} from './lines.js'
+export {toLines, toLineBatches} from './lines.js'
 export type {LineSource} from './lines.js'
 export {ipOf, portOf} from './address.js'

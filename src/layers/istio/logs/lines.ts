@@ -12,12 +12,15 @@ function stripCr(line: string): string {
   return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line
 }
 
-/** Yields lines without their terminator ('\n' or '\r\n'); a final unterminated line is kept. */
-export async function* toLines(input: LineSource): AsyncGenerator<string> {
+/**
+ * Lines without their terminator ('\n' or '\r\n'), in batches: one batch per input chunk, so
+ * callers parse a chunk synchronously and pay one async step per chunk, not per line.
+ * A final unterminated line is kept.
+ */
+export async function* toLineBatches(input: LineSource): AsyncGenerator<string[]> {
   if (!isReadable(input)) {
     for await (const item of input as AsyncIterable<string>) {
-      if (item.indexOf('\n') < 0) yield stripCr(item)
-      else for (const part of item.split('\n')) yield stripCr(part)
+      yield item.indexOf('\n') < 0 ? [stripCr(item)] : item.split('\n').map(stripCr)
     }
     return
   }
@@ -25,15 +28,22 @@ export async function* toLines(input: LineSource): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8')
   for await (const chunk of input) {
     const text = carry + (typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, {stream: true}))
+    const batch: string[] = []
     let start = 0
     let nl = text.indexOf('\n')
     while (nl >= 0) {
-      yield stripCr(text.slice(start, nl))
+      batch.push(stripCr(text.slice(start, nl)))
       start = nl + 1
       nl = text.indexOf('\n', start)
     }
     carry = text.slice(start)
+    if (batch.length > 0) yield batch
   }
   carry += decoder.decode()
-  if (carry.length > 0) yield stripCr(carry)
+  if (carry.length > 0) yield [stripCr(carry)]
+}
+
+/** Line by line (convenient; batch-based parsers use toLineBatches). */
+export async function* toLines(input: LineSource): AsyncGenerator<string> {
+  for await (const batch of toLineBatches(input)) yield* batch
 }

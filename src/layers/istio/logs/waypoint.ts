@@ -3,7 +3,7 @@
 // response_code_details `rbac_access_denied_matched_policy[none]` (no ALLOW rule matched) or
 // `rbac_access_denied_matched_policy[ns[<ns>]-policy[<name>]-rule[<i>]]` (a DENY rule matched).
 import type {MeshAccessRecord} from '../../../core/evidence.js'
-import {toLines, type LineSource} from './lines.js'
+import {toLineBatches, type LineSource} from './lines.js'
 
 export interface WaypointRecord extends MeshAccessRecord {
   source: 'waypoint'
@@ -58,9 +58,11 @@ export function parseWaypointLine(line: string): WaypointRecord | undefined {
 }
 
 export async function* parseWaypointLog(input: LineSource): AsyncGenerator<WaypointRecord> {
-  for await (const line of toLines(input)) {
-    const rec = parseWaypointLine(line)
-    if (rec) yield rec
+  for await (const batch of toLineBatches(input)) {
+    for (const line of batch) {
+      const rec = parseWaypointLine(line)
+      if (rec) yield rec
+    }
   }
 }
 

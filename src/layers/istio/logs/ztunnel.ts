@@ -4,7 +4,7 @@
 // restart. Only access records and policy decisions become records; everything else is
 // rejected after a few indexOf calls, which is what makes the parser fast on real logs.
 import type {MeshAccessRecord} from '../../../core/evidence.js'
-import {toLines, type LineSource} from './lines.js'
+import {toLineBatches, type LineSource} from './lines.js'
 
 /** A ztunnel record: the shared MeshAccessRecord plus the HBONE target and byte counts. */
 export interface ZtunnelRecord extends MeshAccessRecord {
@@ -33,10 +33,13 @@ export function parseZtunnelLine(line: string): ZtunnelRecord | undefined {
 /** Streams records out of a log (Readable or lines); never throws on malformed lines. */
 export async function* parseZtunnelLog(input: LineSource, opts: ZtunnelParseOptions = {}): AsyncGenerator<ZtunnelRecord> {
   const needles = opts.mustContain?.filter((n) => n.length > 0)
-  for await (const line of toLines(input)) {
-    if (needles && needles.length > 0 && !containsAny(line, needles)) continue
-    const rec = parseZtunnelLine(line)
-    if (rec) yield rec
+  const filter = needles !== undefined && needles.length > 0
+  for await (const batch of toLineBatches(input)) {
+    for (const line of batch) {
+      if (filter && !containsAny(line, needles)) continue
+      const rec = parseZtunnelLine(line)
+      if (rec) yield rec
+    }
   }
 }
 
@@ -68,6 +71,7 @@ function parsePlainLine(s: string): ZtunnelRecord | undefined {
     scanFields(s, t4 + 1, rec)
     return finishAccess(rec, s)
   }
+  if (policyOutcome(message) === undefined) return undefined // other ztunnel::state chatter
   const target = s.slice(t2 + 1, t3)
   const holder: ZtunnelRecord = {time, source: 'ztunnel', outcome: 'allowed'}
   scanFields(s, t4 + 1, holder)

@@ -1,0 +1,144 @@
+// Tetragon gRPC client (FineGuidanceSensors.GetEvents) on the project's own proto subset.
+// @grpc/grpc-js and @grpc/proto-loader are imported lazily so CLI start-up never loads them.
+// GetEvents is a live stream with no history: it runs until the caller aborts; timeoutMs
+// bounds only the wait for the connection, so an unreachable agent fails fast.
+import {readFileSync} from 'node:fs'
+import type * as GrpcJs from '@grpc/grpc-js'
+import type {ProcessEventRecord} from '../../../core/evidence.js'
+import {toEvidenceError} from './errors.js'
+import {eventFromJson} from './normalize.js'
+import {tetragonProtoDir} from './protoRoot.js'
+
+export interface TetragonClientOptions {
+  /** host:port of the tetragon gRPC endpoint (default port 54321). */
+  address: string
+  tls?: boolean
+  caFile?: string
+  certFile?: string
+  keyFile?: string
+  serverName?: string
+  /** How long to wait for the connection before failing. Default 10s. */
+  timeoutMs?: number
+}
+
+export interface TetragonEventFilter {
+  namespaces: string[]
+  /** Pod name regexes (Tetragon's pod_regex, RE2). */
+  podRegex?: string[]
+  /** Event kinds requested from the server; default kprobe only (SIGKILLs come from kprobes). */
+  types?: Array<ProcessEventRecord['type']>
+}
+
+export interface TetragonClient {
+  readonly address: string
+  /** Live events; aborting the signal ends the iteration quietly. */
+  events(filter: TetragonEventFilter, signal?: AbortSignal): AsyncIterable<ProcessEventRecord>
+  close(): void
+}
+
+export const DEFAULT_TETRAGON_TIMEOUT_MS = 10_000
+
+const LOADER_OPTIONS = {keepCase: false, longs: String, enums: String, defaults: true, oneofs: true}
+
+const EVENT_SET: Record<ProcessEventRecord['type'], string> = {
+  kprobe: 'PROCESS_KPROBE',
+  exec: 'PROCESS_EXEC',
+  exit: 'PROCESS_EXIT',
+}
+
+type StreamCall = GrpcJs.ClientReadableStream<Record<string, unknown>>
+interface SensorsStub extends GrpcJs.Client {
+  GetEvents(req: object, options: GrpcJs.CallOptions): StreamCall
+}
+interface Loaded {
+  grpc: typeof GrpcJs
+  Sensors: new (address: string, creds: GrpcJs.ChannelCredentials, options?: GrpcJs.ChannelOptions) => SensorsStub
+}
+
+let loading: Promise<Loaded> | undefined
+
+async function doLoad(): Promise<Loaded> {
+  const [grpcMod, loaderMod] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')])
+  // Both are CommonJS: under Node ESM their module.exports is the default export.
+  const grpc = grpcMod.default as unknown as typeof GrpcJs
+  const def = await loaderMod.default.load('tetragon/sensors.proto', {...LOADER_OPTIONS, includeDirs: [tetragonProtoDir()]})
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {tetragon: {FineGuidanceSensors: Loaded['Sensors']}}
+  return {grpc, Sensors: pkg.tetragon.FineGuidanceSensors}
+}
+
+function load(): Promise<Loaded> {
+  if (!loading) {
+    const attempt = doLoad()
+    loading = attempt
+    attempt.catch(() => {
+      if (loading === attempt) loading = undefined // retry on the next call
+    })
+  }
+  return loading
+}
+
+function credentials(grpc: typeof GrpcJs, opts: TetragonClientOptions): GrpcJs.ChannelCredentials {
+  if (!opts.tls && !opts.caFile) return grpc.credentials.createInsecure()
+  const read = (file: string | undefined) => (file ? readFileSync(file) : null)
+  return grpc.credentials.createSsl(read(opts.caFile), read(opts.keyFile), read(opts.certFile))
+}
+
+/** The GetEventsRequest for a filter (proto-loader shape: camelCase, enum names). */
+export function buildEventsRequest(filter: TetragonEventFilter): {allowList: Array<Record<string, string[]>>} {
+  const allow: Record<string, string[]> = {
+    namespace: filter.namespaces,
+    eventSet: (filter.types ?? ['kprobe']).map((t) => EVENT_SET[t]),
+  }
+  if (filter.podRegex && filter.podRegex.length > 0) allow.podRegex = filter.podRegex
+  return {allowList: [allow]}
+}
+
+export async function createTetragonClient(opts: TetragonClientOptions): Promise<TetragonClient> {
+  const {grpc, Sensors} = await load()
+  const channelOptions: GrpcJs.ChannelOptions = {}
+  if (opts.serverName) {
+    channelOptions['grpc.ssl_target_name_override'] = opts.serverName
+    channelOptions['grpc.default_authority'] = opts.serverName
+  }
+  const stub = new Sensors(opts.address, credentials(grpc, opts), channelOptions)
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TETRAGON_TIMEOUT_MS
+  const address = opts.address
+
+  function ready(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      stub.waitForReady(Date.now() + timeoutMs, (err) => {
+        if (!err) return resolve()
+        reject(toEvidenceError('tetragon', 'connect', address, {code: 4, details: err.message}, timeoutMs))
+      })
+    })
+  }
+
+  async function* events(filter: TetragonEventFilter, signal?: AbortSignal): AsyncGenerator<ProcessEventRecord> {
+    if (signal?.aborted) return
+    await ready()
+    if (signal?.aborted) return
+    const call = stub.GetEvents(buildEventsRequest(filter), {})
+    const onAbort = () => call.cancel()
+    signal?.addEventListener('abort', onAbort, {once: true})
+    try {
+      for await (const msg of call) {
+        const rec = eventFromJson(msg)
+        if (rec) yield rec
+      }
+    } catch (err) {
+      if (signal?.aborted) return
+      throw toEvidenceError('tetragon', 'GetEvents', address, err)
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      call.cancel()
+    }
+  }
+
+  return {
+    address,
+    events,
+    close() {
+      stub.close()
+    },
+  }
+}
