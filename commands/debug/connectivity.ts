@@ -34,6 +34,18 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
     output: Flags.string({char: 'o', description: 'output format', options: ['text', 'json', 'yaml'], default: 'text'}),
     verbose: Flags.boolean({char: 'v', description: 'reasons and evidence under each layer'}),
     ...compileFlags,
+    'trust-domain': Flags.string({description: 'SPIFFE trust domain (default: offline cluster.local; live: from the Istio mesh config)'}),
+    live: Flags.boolean({description: 'read the cluster even when --specs is given (the files then override the live specs)'}),
+    kubeconfig: Flags.string({description: 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)'}),
+    context: Flags.string({description: 'kubeconfig context'}),
+    'request-timeout': Flags.string({description: 'timeout per API request', default: '10s'}),
+    since: Flags.string({description: 'evidence window (Hubble, ztunnel, waypoint, Tetragon)', default: '15m'}),
+    evidence: Flags.boolean({description: 'read live evidence (Hubble flows, mesh logs, Tetragon events)', default: true, allowNo: true}),
+    'hubble-server': Flags.string({description: 'Hubble Relay HOST:PORT (default: port-forward to kube-system/hubble-relay)'}),
+    'hubble-tls': Flags.boolean({description: 'use TLS to Hubble'}),
+    'hubble-ca': Flags.string({description: 'CA file for Hubble TLS'}),
+    'hubble-server-name': Flags.string({description: 'TLS server name for Hubble'}),
+    'tetragon-server': Flags.string({description: 'Tetragon gRPC HOST:PORT (default: export-stdout logs of the tetragon pods)'}),
   }
 
   async run(): Promise<void> {
@@ -41,9 +53,47 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
     const code = await guard(async () => {
       const options = compileOptionsFrom(flags)
       const format = flags.output as 'text' | 'json' | 'yaml'
-      if (!flags.specs || flags.specs.length === 0) {
-        throw new InputError('no --specs given: offline mode needs spec files (e.g. --specs examples/commerce); live cluster mode is not available in this build')
+      const live = flags.live || Boolean(flags.kubeconfig || flags.context) || !flags.specs || flags.specs.length === 0
+      if (live && !flags.all) {
+        if (!args.source || !args.target) throw new InputError('expected two arguments: <source> <target> (or --from <source> --all)')
+        const {parseDurationMs} = await import('../../src/cli/duration.js')
+        const {diagnoseLive} = await import('../../src/diagnose/live.js')
+        const {EXIT_CODES} = await import('../../src/diagnose/result.js')
+        const {useColor} = await import('../../src/render/color.js')
+        const {progressPrinter} = await import('../../src/render/progress.js')
+        const showProgress = format === 'text' && Boolean(process.stderr.isTTY)
+        const diagnosis = await diagnoseLive({
+          source: args.source,
+          target: args.target,
+          ...(flags.namespace ? {namespace: flags.namespace} : {}),
+          ...(flags.port ? {port: flags.port} : {}),
+          ...(flags['client-binary'] ? {clientBinary: flags['client-binary']} : {}),
+          ...(flags.method ? {method: flags.method} : {}),
+          ...(flags.path ? {path: flags.path} : {}),
+          specPaths: flags.specs ?? [],
+          profile: options.profile,
+          ...(flags['trust-domain'] ? {trustDomain: flags['trust-domain']} : {}),
+          connect: {
+            ...(flags.kubeconfig ? {kubeconfig: flags.kubeconfig} : {}),
+            ...(flags.context ? {context: flags.context} : {}),
+            ...(flags.namespace ? {namespace: flags.namespace} : {}),
+            requestTimeoutMs: parseDurationMs(flags['request-timeout'], '--request-timeout'),
+          },
+          evidence: {
+            enabled: flags.evidence,
+            sinceSeconds: Math.round(parseDurationMs(flags.since, '--since') / 1000),
+            ...(flags['hubble-server'] ? {hubbleServer: flags['hubble-server']} : {}),
+            ...(flags['hubble-tls'] ? {hubbleTls: true} : {}),
+            ...(flags['hubble-ca'] ? {hubbleCa: flags['hubble-ca']} : {}),
+            ...(flags['hubble-server-name'] ? {hubbleServerName: flags['hubble-server-name']} : {}),
+            ...(flags['tetragon-server'] ? {tetragonServer: flags['tetragon-server']} : {}),
+          },
+          ...(showProgress ? {emit: progressPrinter(process.stderr, useColor(process.stderr))} : {}),
+        })
+        await writeDiagnosis(diagnosis, format, flags.verbose)
+        throw new ExitCode(EXIT_CODES[diagnosis.result.status])
       }
+      if (!flags.specs || flags.specs.length === 0) throw new InputError('--from/--all needs --specs')
       if (flags.all) {
         if (args.source || args.target) throw new InputError('--from/--all takes no positional arguments')
         const {loadSpecs, loadObjects} = await import('../../src/spec/load.js')
@@ -74,18 +124,22 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
         ...(flags['client-binary'] ? {clientBinary: flags['client-binary']} : {}),
         ...(flags.method ? {method: flags.method} : {}),
         ...(flags.path ? {path: flags.path} : {}),
-        options,
+        options: flags['trust-domain'] ? {...options, trustDomain: flags['trust-domain']} : options,
       })
-      if (format === 'text') {
-        const {renderDiagnosisText} = await import('../../src/render/diagnosis-text.js')
-        const {useColor} = await import('../../src/render/color.js')
-        process.stdout.write(renderDiagnosisText(diagnosis, {color: useColor(process.stdout), verbose: flags.verbose}))
-      } else {
-        const {renderStructured, toReport} = await import('../../src/render/structured.js')
-        process.stdout.write(renderStructured(toReport(diagnosis), format))
-      }
+      await writeDiagnosis(diagnosis, format, flags.verbose)
       throw new ExitCode(EXIT_CODES[diagnosis.result.status])
     })
     if (code !== 0) this.exit(code)
+  }
+}
+
+async function writeDiagnosis(diagnosis: import('../../src/diagnose/model.js').Diagnosis, format: 'text' | 'json' | 'yaml', verbose: boolean): Promise<void> {
+  if (format === 'text') {
+    const {renderDiagnosisText} = await import('../../src/render/diagnosis-text.js')
+    const {useColor} = await import('../../src/render/color.js')
+    process.stdout.write(renderDiagnosisText(diagnosis, {color: useColor(process.stdout), verbose}))
+  } else {
+    const {renderStructured, toReport} = await import('../../src/render/structured.js')
+    process.stdout.write(renderStructured(toReport(diagnosis), format))
   }
 }

@@ -4,7 +4,7 @@
 import {HBONE_PORT} from '../core/constants.js'
 import type {KubeObject} from '../core/kube.js'
 import type {ProcessEventRecord} from '../core/evidence.js'
-import type {ConnectivityQuery, PortRef, Waypoint} from '../core/query.js'
+import type {ConnectivityQuery, PortRef, Waypoint, Workload} from '../core/query.js'
 import {layerResult, type LayerResult} from '../core/result.js'
 import {admissionLayer} from '../layers/admission/index.js'
 import {cedarLayer} from '../layers/cedar/index.js'
@@ -45,6 +45,10 @@ export interface LiveFacts {
   /** Evidence lines to attach to a layer (Hubble, ztunnel/waypoint, Tetragon). */
   annotate?: (layer: LayerResult) => LayerResult
   admissionMode?: 'file' | 'live'
+  /** Live pods refine the spec-derived workloads (real labels, service account, ambient). */
+  refineWorkload?: (w: Workload, role: 'source' | 'target') => Workload
+  /** Extra warnings (realized state, evidence contradictions, trust-domain source). */
+  warnings?: string[]
 }
 
 export function compiledView(fleet: CompiledFleet): PolicyView {
@@ -77,8 +81,9 @@ export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: Polic
   cedar = decide(cedar)
   const declarations = decide(declarationsLayer(graph, req.source, req.target))
 
-  const source = workloadOf(graph, specs, req.source)
-  const target = workloadOf(graph, specs, req.target)
+  const refine = live.refineWorkload ?? ((w: Workload) => w)
+  const source = refine(workloadOf(graph, specs, req.source), 'source')
+  const target = refine(workloadOf(graph, specs, req.target), 'target')
   const ports = selectPorts(target, req.port)
   const waypoint = live.waypoint === undefined ? expectedWaypoint(graph, req.target) : live.waypoint ?? undefined
   const targetSvc = specs.services.find((s) => keyOf(s) === req.target)
@@ -101,7 +106,7 @@ export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: Polic
   const layers = [admission, cedar, declarations, l4, l7, runtime]
   const combined = combine(layers)
   const port = ports[0]
-  const warnings = unique(layers.flatMap((l) => l.warnings))
+  const warnings = unique([...layers.flatMap((l) => l.warnings), ...(live.warnings ?? [])])
   return {
     source: {namespace: source.namespace, name: source.name, kind: source.kind},
     target: {
@@ -148,14 +153,23 @@ function explain(fleet: CompiledFleet, req: PairRequest, layers: LayerResult[], 
     return unknown.length ? `Not enough data: ${unknown.map((l) => `${l.layer} ${l.summary}`).join('; ')}.` : ''
   }
   const layer = layers.find((l) => l.layer === blockedAt)!
+  const names = [req.source, req.target].map((k) => k.slice(k.indexOf('/') + 1))
   if (blockedAt === 'l4' || blockedAt === 'l7') {
     const missing = explainMissingEdge(fleet.graph, req.source, req.target)
     if (missing) return missing
     const d = drift.filter((x) => x.layer === blockedAt)
-    if (d.length > 0) return `${sentence(layer.summary)} Live policies drifted from the specs: ${d.map((x) => `${x.change} ${x.kind} ${x.namespace ? `${x.namespace}/` : ''}${x.name}`).join(', ')}.`
+    if (d.length > 0) return `${sentence(layer.summary, names)} Live policies drifted from the specs: ${d.map((x) => `${x.change} ${x.kind} ${x.namespace ? `${x.namespace}/` : ''}${x.name}`).join(', ')}.`
   }
-  return sentence(layer.summary)
+  return sentence(layer.summary, names)
 }
 
-const sentence = (s: string) => (s.endsWith('.') ? s : `${s}.`).replace(/^./, (c) => c.toUpperCase())
+/**
+ * A summary as a sentence. Only a plain lowercase word is capitalized: a leading identifier
+ * (`egressDeny`, a service name such as `payments`) keeps its spelling.
+ */
+function sentence(s: string, names: string[] = []): string {
+  const first = /^[^\s:;,(]*/.exec(s)![0]
+  const plain = /^[a-z]+$/.test(first) && !names.includes(first)
+  return (s.endsWith('.') ? s : `${s}.`).replace(/^./, (c) => (plain ? c.toUpperCase() : c))
+}
 const unique = (xs: string[]) => [...new Set(xs)]

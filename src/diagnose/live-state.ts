@@ -1,0 +1,168 @@
+// Turning the live reads of one pair (src/cluster PairState) into what the evaluators
+// need: policy views per layer (or SKIP/UNKNOWN with the reason), specs, and the facts only
+// a cluster knows (enforcement mode, trust domain, waypoint and pod readiness).
+
+import {parse as parseYaml} from 'yaml'
+import {DEFAULT_TRUST_DOMAIN, GATEWAY_NAME_LABEL, USE_WAYPOINT_LABEL} from '../core/constants.js'
+import type {KubeObject} from '../core/kube.js'
+import type {Waypoint, Workload} from '../core/query.js'
+import type {PairState, PerNamespace, ReadResult} from '../cluster/index.js'
+import {mergePerNamespace} from '../cluster/index.js'
+import {specSetFromDocuments} from '../spec/load.js'
+import type {SpecSet} from '../spec/model.js'
+import {keyOf} from '../spec/model.js'
+import type {LiveFacts, PolicyView} from './pair.js'
+
+type Unavailable = NonNullable<LiveFacts['unavailable']>
+
+const LAYER_GROUPS = {
+  l4: {group: 'cilium.io', what: 'Cilium policies (cilium.io/v2)'},
+  l7: {group: 'security.istio.io', what: 'Istio security policies (security.istio.io)'},
+  runtime: {group: 'cilium.io', what: 'Tetragon TracingPolicies (cilium.io/v1alpha1)'},
+} as const
+
+/** All objects of several reads, or the reason the set is incomplete (a partial set is not a policy set). */
+function combined(reads: Array<ReadResult<KubeObject>>): {ok: true; items: KubeObject[]} | {ok: false; status: string; reason: string} {
+  const items: KubeObject[] = []
+  for (const r of reads) {
+    if (!r.ok) return r
+    items.push(...r.items)
+  }
+  return {ok: true, items}
+}
+
+const all = (p: PerNamespace) => mergePerNamespace(p)
+
+export function liveViews(state: PairState): {view: PolicyView; unavailable: Unavailable; notes: string[]} {
+  const view: PolicyView = {source: 'cluster', l4: [], l7: [], runtime: []}
+  const unavailable: Unavailable = {}
+  const notes: string[] = []
+  const sources = {
+    l4: [all(state.cnps), state.ccnps],
+    l7: [all(state.authorizationPolicies), all(state.peerAuthentications)],
+    runtime: [state.tracingPolicies, all(state.tracingPoliciesNamespaced)],
+  }
+  for (const layer of ['l4', 'l7', 'runtime'] as const) {
+    const r = combined(sources[layer])
+    if (r.ok) {
+      view[layer] = r.items
+      continue
+    }
+    if (r.status === 'not-installed') unavailable[layer] = {status: 'SKIP', reason: `not installed (${LAYER_GROUPS[layer].what} not served)`}
+    else unavailable[layer] = {status: 'UNKNOWN', reason: `could not read ${LAYER_GROUPS[layer].what}: ${r.reason}`}
+  }
+  // ServiceEntries, Gateways and Services help L7 place waypoints; their absence is not fatal.
+  for (const extra of [all(state.serviceEntries), all(state.gateways), state.servicesB]) {
+    if (extra.ok) view.l7.push(...extra.items)
+    else if (extra.status !== 'not-installed') notes.push(`L7 context incomplete: ${extra.reason}`)
+  }
+  return {view, unavailable, notes}
+}
+
+/** LatticeServices/LatticeMeshMembers/CedarPolicies from the cluster, with --specs files overriding by ns/name. */
+export function liveSpecs(state: PairState, files: SpecSet | undefined): {specs: SpecSet; problems: string[]} {
+  const problems: string[] = []
+  const docs: Array<{value: Record<string, unknown>; origin: {file: string; index: number}; label: string}> = []
+  const take = (r: ReadResult<KubeObject>, what: string) => {
+    if (!r.ok) {
+      if (r.status !== 'not-installed') problems.push(`${what}: ${r.reason}`)
+      else problems.push(`${what}: Lattice CRDs not installed`)
+      return
+    }
+    for (const item of r.items) docs.push({value: item as unknown as Record<string, unknown>, origin: {file: 'cluster', index: docs.length}, label: `${item.kind} ${item.metadata.namespace}/${item.metadata.name}`})
+  }
+  for (const [ns, r] of Object.entries(state.latticeServices)) take(r, `LatticeServices in ${ns}`)
+  for (const [ns, r] of Object.entries(state.meshMembers)) take(r, `LatticeMeshMembers in ${ns}`)
+  take(state.cedarPolicies, 'CedarPolicies in lattice-system')
+  const fromCluster = specSetFromDocuments(docs)
+  if (!files) return {specs: fromCluster, problems}
+  const override = new Set([...files.services, ...files.meshMembers, ...files.cedarPolicies].map((o) => `${o.kind} ${keyOf(o)}`))
+  const keep = <T extends {kind: string; metadata: {namespace?: string; name: string}}>(list: T[]) => list.filter((o) => !override.has(`${o.kind} ${keyOf(o)}`))
+  return {
+    specs: {
+      services: [...keep(fromCluster.services), ...files.services],
+      meshMembers: [...keep(fromCluster.meshMembers), ...files.meshMembers],
+      cedarPolicies: [...keep(fromCluster.cedarPolicies), ...files.cedarPolicies],
+      others: [],
+      warnings: [...fromCluster.warnings, ...files.warnings],
+    },
+    problems,
+  }
+}
+
+/** `--trust-domain` → Istio mesh config → principals in live policies → cluster.local (§6.2). */
+export function resolveTrustDomain(flag: string | undefined, state: PairState, policies: KubeObject[]): {trustDomain: string; source: string} {
+  if (flag) return {trustDomain: flag, source: '--trust-domain'}
+  if (state.istioConfig.ok) {
+    const mesh = (state.istioConfig.items[0] as {data?: Record<string, unknown>} | undefined)?.data?.mesh
+    if (typeof mesh === 'string') {
+      try {
+        const td = (parseYaml(mesh) as {trustDomain?: unknown} | null)?.trustDomain
+        if (typeof td === 'string' && td) return {trustDomain: td, source: 'ConfigMap istio-system/istio (mesh.trustDomain)'}
+      } catch {
+        // fall through: a broken mesh config is reported by Istio itself
+      }
+    }
+  }
+  for (const p of policies) {
+    if (p.kind !== 'AuthorizationPolicy') continue
+    for (const rule of p.spec?.rules ?? []) for (const from of rule?.from ?? []) for (const principal of from?.source?.principals ?? []) {
+      const m = /^([^/*]+)\/ns\//.exec(String(principal))
+      if (m) return {trustDomain: m[1], source: `principals of AuthorizationPolicy ${p.metadata.namespace}/${p.metadata.name}`}
+    }
+  }
+  return {trustDomain: DEFAULT_TRUST_DOMAIN, source: 'default (cluster.local)'}
+}
+
+/** Cilium's `enable-policy` (default | always | never). */
+export function enforcementMode(state: PairState): 'default' | 'always' | 'never' | undefined {
+  if (!state.ciliumConfig.ok) return undefined
+  const v = (state.ciliumConfig.items[0] as {data?: Record<string, unknown>} | undefined)?.data?.['enable-policy']
+  return v === 'always' || v === 'never' || v === 'default' ? v : undefined
+}
+
+/** Exempt namespaces as the live `default-deny` CCNP states them (§5.2), if present. */
+export function liveExemptNamespaces(state: PairState): string[] | undefined {
+  if (!state.ccnps.ok) return undefined
+  const dd = state.ccnps.items.find((p) => p.metadata.name === 'default-deny')
+  const expr = (dd?.spec?.endpointSelector?.matchExpressions ?? []).find((e: any) => e?.key === 'k8s:io.kubernetes.pod.namespace' && e?.operator === 'NotIn')
+  return Array.isArray(expr?.values) ? [...expr.values].map(String).sort() : undefined
+}
+
+export function isReadyPod(pod: KubeObject): boolean {
+  if (pod.metadata.deletionTimestamp) return false
+  return (pod.status?.conditions ?? []).some((c: any) => c?.type === 'Ready' && c?.status === 'True')
+}
+
+/** The waypoint B's traffic goes through: label on B's Service, else on B's namespace. */
+export function waypointName(state: PairState): string | undefined {
+  const svc = state.servicesB.ok ? state.servicesB.items.find((s) => s.metadata.name === state.target.name) : undefined
+  const fromSvc = svc?.metadata.labels?.[USE_WAYPOINT_LABEL]
+  if (fromSvc && fromSvc !== 'none') return fromSvc
+  if (fromSvc === 'none') return undefined
+  const ns = state.namespaces[state.target.namespace]
+  const fromNs = ns?.ok ? ns.items[0]?.metadata.labels?.[USE_WAYPOINT_LABEL] : undefined
+  return fromNs && fromNs !== 'none' ? fromNs : undefined
+}
+
+export function waypointOf(name: string, namespace: string, pods: ReadResult<KubeObject>): Waypoint {
+  const ready = pods.ok ? pods.items.some(isReadyPod) : undefined
+  const labels = pods.ok && pods.items[0] ? {...(pods.items[0].metadata.labels ?? {})} : {[GATEWAY_NAME_LABEL]: name}
+  const sa = pods.ok ? pods.items[0]?.spec?.serviceAccountName : undefined
+  return {namespace, name, podLabels: labels, serviceAccount: typeof sa === 'string' ? sa : name, ...(ready !== undefined ? {ready} : {})}
+}
+
+/** Refines a spec-derived workload with what its live pods say (labels, service account, ambient). */
+export function withLivePods(w: Workload, pods: ReadResult<KubeObject>, namespace: ReadResult<KubeObject> | undefined): Workload {
+  const nsLabels = namespace?.ok ? namespace.items[0]?.metadata.labels ?? {} : undefined
+  const pod = pods.ok ? pods.items[0] : undefined
+  if (!pod) return nsLabels ? {...w, namespaceLabels: nsLabels} : w
+  const sa = pod.spec?.serviceAccountName
+  const ambient = nsLabels?.['istio.io/dataplane-mode'] === 'ambient' || pod.metadata.annotations?.['ambient.istio.io/redirection'] === 'enabled'
+  return {
+    ...w,
+    podLabels: {...(pod.metadata.labels ?? {})},
+    ...(typeof sa === 'string' && sa ? {serviceAccount: sa} : {}),
+    ...(nsLabels ? {namespaceLabels: nsLabels, ambient: nsLabels['istio.io/dataplane-mode'] === 'none' ? false : ambient || w.ambient} : {}),
+  }
+}
