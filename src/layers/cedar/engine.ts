@@ -1,0 +1,206 @@
+// Evaluates requests against a loaded policy set with cedar-wasm. Every decision comes
+// from Cedar; this module only decides *which* policies Cedar needs to see, because a
+// cedar-wasm call costs ~45 µs fixed plus 1.5–10 µs per policy in the set (measured).
+// Preparsed buckets stay in cedar-wasm's thread-local cache for the process lifetime.
+//
+// - Buckets: a policy is given to Cedar only for requests its *scope* can match, read from
+//   Cedar's own JSON form of the policy: the action constraint (`==` / `in`; no action
+//   entities are passed, so `in` is equality) and a principal constraint `== E` / `in E`
+//   (services have no parents, so `in` is equality too). Other scopes go to every request
+//   of the action. Dropping a policy whose scope cannot match never changes a decision.
+// - Partial evaluation: for principals without pinned policies, Cedar's partial
+//   evaluation with the principal unknown, once per action (resource unknown too) and once
+//   per resource requested more than once (shared override ids, endpoints), either
+//   decides for every principal or names the policies that are false for every principal,
+//   which are then left out of that resource's bucket. Cedar decides; we reuse.
+// - Memo: identical requests (A and B diagnosed together, wildcard checks) are asked once.
+
+import type {CedarWasm} from './wasm.js'
+import {type CedarEntity, actionUidText, entityUidText, toEntityJson, ACTION_TYPE} from './entities.js'
+
+export interface LoadedPolicy {
+  /** `<object name>_<original id>` */
+  id: string
+  object: string
+  originalId: string
+  effect: 'permit' | 'forbid'
+  text: string
+  /** Action uids (Cedar uid text) the scope can match, or `all`. */
+  actions: string[] | 'all'
+  /** Principal uid the scope is pinned to, or `all`. */
+  principal: string | 'all'
+}
+
+export interface CedarRequest {
+  /** Action id in `Lattice::Action`, e.g. `AccessSecret`. */
+  action: string
+  principal: CedarEntity
+  resource: CedarEntity
+}
+
+export interface Verdict {
+  allowed: boolean
+  /** Determining policies: permits when allowed, forbids when denied (empty: default deny). */
+  policies: string[]
+  /** A forbid matched (as opposed to "no permit"). */
+  forbidden: boolean
+  /** Set when Cedar could not evaluate the request at all. */
+  error?: string
+  /** Policies Cedar skipped because they raised an evaluation error (`id: message`). */
+  policyErrors: string[]
+}
+
+let engineSeq = 0
+
+/** Policies one action can see: those pinned to no principal, plus per pinned principal
+ * the same list with that principal's policies merged in, in load order. */
+interface ActionIndex {
+  generic: LoadedPolicy[]
+  pinned: Map<string, LoadedPolicy[]>
+}
+
+/** What partial evaluation (principal unknown) established for a bucket. */
+interface PartialResult {
+  /** The policies not resolved to false. */
+  keep: LoadedPolicy[]
+  /** Set when the decision is the same for every principal. */
+  verdict?: Verdict
+}
+
+export class CedarEngine {
+  private readonly seq = ++engineSeq
+  private readonly indexes = new Map<string, ActionIndex>()
+  private readonly prepared = new Map<string, string | {error: string}>()
+  private readonly actionShortcuts = new Map<string, Verdict | null>()
+  /** Per action and resource: undefined = seen once; null = partial evaluation failed. */
+  private readonly resourcePlans = new Map<string, PartialResult | null | undefined>()
+  private readonly memo = new Map<string, Verdict>()
+  private readonly order = new Map<string, number>()
+
+  constructor(readonly cedar: CedarWasm, readonly policies: LoadedPolicy[]) {
+    policies.forEach((p, i) => this.order.set(p.id, i))
+  }
+
+  authorize(req: CedarRequest): Verdict {
+    const action = actionUidText(req.action)
+    const principal = entityUidText(req.principal)
+    const resourceKey = `${entityUidText(req.resource)}\u0000${JSON.stringify(req.resource.attrs)}`
+    const key = `${action}\u0000${principal}\u0000${resourceKey}`
+    const cached = this.memo.get(key)
+    if (cached) return cached
+    const verdict = this.evaluate(req, action, principal, resourceKey)
+    this.memo.set(key, verdict)
+    return verdict
+  }
+
+  private evaluate(req: CedarRequest, action: string, principal: string, resourceKey: string): Verdict {
+    const index = this.index(action)
+    const pinned = index.pinned.get(principal)
+    let bucketKey = pinned ? `${action} ${principal}` : action
+    let bucket = pinned ?? index.generic
+    if (!pinned) {
+      const shortcut = this.actionShortcut(req, action, index.generic)
+      if (shortcut) return shortcut
+      const plan = this.resourcePlan(req, action, resourceKey, index.generic)
+      if (plan?.verdict) return plan.verdict
+      if (plan) {
+        bucketKey = `${action} resource ${resourceKey}`
+        bucket = plan.keep
+      }
+    }
+    const psetId = this.prepare(bucketKey, bucket)
+    if (typeof psetId !== 'string') return errorVerdict(psetId.error)
+    const answer = this.cedar.statefulIsAuthorized({
+      principal: {type: req.principal.type, id: req.principal.id},
+      action: {type: ACTION_TYPE, id: req.action},
+      resource: {type: req.resource.type, id: req.resource.id},
+      context: {},
+      entities: [toEntityJson(req.principal), toEntityJson(req.resource)],
+      preparsedPolicySetId: psetId,
+    })
+    if (answer.type === 'failure') return errorVerdict(answer.errors.map((e) => e.message).join('; '))
+    const allowed = answer.response.decision === 'allow'
+    const policies = this.sorted(answer.response.diagnostics.reason)
+    const policyErrors = answer.response.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`)
+    return {allowed, policies, forbidden: !allowed && policies.length > 0, policyErrors}
+  }
+
+  private index(action: string): ActionIndex {
+    let index = this.indexes.get(action)
+    if (index) return index
+    const candidates = this.policies.filter((p) => p.actions === 'all' || p.actions.includes(action))
+    const generic = candidates.filter((p) => p.principal === 'all')
+    const pinned = new Map<string, LoadedPolicy[]>()
+    for (const p of candidates) if (p.principal !== 'all' && !pinned.has(p.principal)) pinned.set(p.principal, candidates.filter((q) => q.principal === 'all' || q.principal === p.principal))
+    index = {generic, pinned}
+    this.indexes.set(action, index)
+    return index
+  }
+
+  /** Principal and resource unknown: once per action. */
+  private actionShortcut(req: CedarRequest, action: string, bucket: LoadedPolicy[]): Verdict | null {
+    if (!this.actionShortcuts.has(action)) this.actionShortcuts.set(action, this.partial(req.action, bucket)?.verdict ?? null)
+    return this.actionShortcuts.get(action)!
+  }
+
+  /** Principal unknown, resource known: tried on the second request for the same resource
+   * (shared override ids, endpoints, volumes), never for one-off resources. */
+  private resourcePlan(req: CedarRequest, action: string, resourceKey: string, bucket: LoadedPolicy[]): PartialResult | null {
+    const key = `${action}\u0000${resourceKey}`
+    if (!this.resourcePlans.has(key)) {
+      this.resourcePlans.set(key, undefined)
+      return null
+    }
+    let plan = this.resourcePlans.get(key)
+    if (plan === undefined) {
+      plan = this.partial(req.action, bucket, req.resource)
+      this.resourcePlans.set(key, plan)
+    }
+    return plan
+  }
+
+  /**
+   * Cedar's partial evaluation with the principal (and maybe the resource) unknown.
+   * `keep` drops only the policies Cedar resolved to false, which are false for every
+   * principal. `verdict` is set only when nothing is left residual: a concrete "deny, no
+   * permit can match" may still leave forbids residual, and the report must say whether
+   * a forbid applied.
+   */
+  private partial(actionId: string, bucket: LoadedPolicy[], resource?: CedarEntity): PartialResult | null {
+    const answer = this.cedar.isAuthorizedPartial({
+      principal: null,
+      action: {type: ACTION_TYPE, id: actionId},
+      resource: resource ? {type: resource.type, id: resource.id} : null,
+      context: {},
+      policies: {staticPolicies: Object.fromEntries(bucket.map((p) => [p.id, p.text]))},
+      entities: resource ? [toEntityJson(resource)] : [],
+    })
+    if (answer.type !== 'residuals') return null
+    const r = answer.response
+    const live = new Set([...r.satisfied, ...r.nontrivialResiduals, ...r.errored])
+    const keep = bucket.filter((p) => live.has(p.id))
+    if (r.decision === null || r.nontrivialResiduals.length > 0 || r.errored.length > 0) return {keep}
+    const allowed = r.decision === 'allow'
+    const effect = allowed ? 'permit' : 'forbid'
+    const policies = this.sorted(keep.filter((p) => p.effect === effect && r.satisfied.includes(p.id)).map((p) => p.id))
+    return {keep, verdict: {allowed, policies, forbidden: !allowed && policies.length > 0, policyErrors: []}}
+  }
+
+  private prepare(bucketKey: string, bucket: LoadedPolicy[]): string | {error: string} {
+    const existing = this.prepared.get(bucketKey)
+    if (existing) return existing
+    const id = `lattice-${this.seq}-${this.prepared.size}`
+    const answer = this.cedar.preparsePolicySet(id, {staticPolicies: Object.fromEntries(bucket.map((p) => [p.id, p.text]))})
+    const result = answer.type === 'success' ? id : {error: answer.errors.map((e) => e.message).join('; ')}
+    this.prepared.set(bucketKey, result)
+    return result
+  }
+
+  private sorted(ids: string[]): string[] {
+    return ids.length < 2 ? ids.slice() : ids.slice().sort((a, b) => (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0))
+  }
+}
+
+function errorVerdict(error: string): Verdict {
+  return {allowed: false, policies: [], forbidden: false, error, policyErrors: []}
+}

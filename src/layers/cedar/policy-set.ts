@@ -1,0 +1,128 @@
+// Rebuilding the live policy set from CedarPolicy objects exactly as upstream loads it
+// (LATTICE-SPEC §3.6): lattice-system only; inherited objects first, then local ones,
+// each by priority descending; disabled objects skipped; each object parsed on its own
+// and skipped whole when it does not parse; policy ids rewritten to `<object>_<id>`.
+
+import type {CedarPolicyObject} from '../../spec/model.js'
+import {CEDAR_POLICY_NAMESPACE} from '../../core/constants.js'
+import {type CedarWasm, loadCedarWasm} from './wasm.js'
+import {CedarEngine, type LoadedPolicy} from './engine.js'
+import {uidText} from './entities.js'
+import {LATTICE_CEDAR_SCHEMA} from './schema.js'
+
+export const INHERITED_LABEL = 'lattice.dev/inherited'
+
+export interface SkippedPolicyObject {
+  name: string
+  reason: string
+}
+
+export interface CedarPolicySet {
+  /** Loaded policies in evaluation-load order, ids rewritten. */
+  policies: LoadedPolicy[]
+  /** Names of the CedarPolicy objects that were loaded, in load order. */
+  loaded: string[]
+  /** Objects that failed to parse: their permits do not apply (§3.6 rule 4). */
+  skipped: SkippedPolicyObject[]
+  /** Load-time notes (ignored templates, objects outside lattice-system). */
+  notes: string[]
+  /** @internal the evaluator; use the functions of this module, not this field. */
+  engine: CedarEngine
+}
+
+/** Load order of §3.6 rule 2; ties by name so the order never depends on listing order. */
+export function orderPolicyObjects(objects: CedarPolicyObject[]): CedarPolicyObject[] {
+  const inherited = (o: CedarPolicyObject) => o.metadata.labels?.[INHERITED_LABEL] === 'true'
+  return objects
+    .filter((o) => o.metadata.namespace === CEDAR_POLICY_NAMESPACE && o.spec.enabled !== false)
+    .sort((a, b) => Number(inherited(b)) - Number(inherited(a)) || (b.spec.priority ?? 0) - (a.spec.priority ?? 0) || a.metadata.name.localeCompare(b.metadata.name))
+}
+
+export async function loadCedarPolicies(objects: CedarPolicyObject[]): Promise<CedarPolicySet> {
+  const cedar = await loadCedarWasm()
+  const policies: LoadedPolicy[] = []
+  const loaded: string[] = []
+  const skipped: SkippedPolicyObject[] = []
+  const notes: string[] = []
+  const outside = objects.filter((o) => o.metadata.namespace !== CEDAR_POLICY_NAMESPACE).map((o) => `${o.metadata.namespace}/${o.metadata.name}`)
+  if (outside.length > 0) notes.push(`CedarPolicy objects outside ${CEDAR_POLICY_NAMESPACE} are not loaded: ${outside.join(', ')}`)
+  for (const obj of orderPolicyObjects(objects)) {
+    const name = obj.metadata.name
+    const parsed = parseObject(cedar, name, obj.spec.policies ?? '')
+    if ('reason' in parsed) {
+      skipped.push({name, reason: parsed.reason})
+      continue
+    }
+    if (parsed.templates > 0) notes.push(`CedarPolicy ${name}: ${parsed.templates} unlinked template(s) ignored`)
+    policies.push(...parsed.policies)
+    loaded.push(name)
+  }
+  return {policies, loaded, skipped, notes, engine: new CedarEngine(cedar, policies)}
+}
+
+function parseObject(cedar: CedarWasm, object: string, text: string): {policies: LoadedPolicy[]; templates: number} | {reason: string} {
+  const parts = cedar.policySetTextToParts(text)
+  if (parts.type === 'failure') return {reason: parts.errors.map((e) => e.message).join('; ')}
+  const policies: LoadedPolicy[] = []
+  for (const [i, policyText] of parts.policies.entries()) {
+    // Cedar names the policies of a parsed text policy0, policy1, ... in order.
+    const originalId = `policy${i}`
+    const json = cedar.policyToJson(policyText)
+    if (json.type === 'failure') return {reason: json.errors.map((e) => e.message).join('; ')}
+    policies.push({
+      id: `${object}_${originalId}`,
+      object,
+      originalId,
+      effect: json.json.effect,
+      text: policyText,
+      actions: actionScope(json.json.action),
+      principal: principalScope(json.json.principal),
+    })
+  }
+  return {policies, templates: parts.policy_templates.length}
+}
+
+type Uid = {type: string; id: string} | {__entity: {type: string; id: string}}
+const uidOf = (u: Uid) => ('__entity' in u ? uidText(u.__entity.type, u.__entity.id) : uidText(u.type, u.id))
+
+function actionScope(c: {op: string; entity?: Uid; entities?: Uid[]}): string[] | 'all' {
+  if (c.op === '==' && c.entity) return [uidOf(c.entity)]
+  if (c.op === 'in' && c.entity) return [uidOf(c.entity)]
+  if (c.op === 'in' && c.entities) return c.entities.map(uidOf)
+  return 'all'
+}
+
+function principalScope(c: {op: string; entity?: Uid}): string | 'all' {
+  return (c.op === '==' || c.op === 'in') && c.entity ? uidOf(c.entity) : 'all'
+}
+
+const schemaWarningCache = new WeakMap<CedarPolicySet, string[]>()
+
+/**
+ * Strict validation against the §3.5 schema. Warnings only: upstream evaluates without a
+ * schema, so an ill-typed policy still takes part (and usually errors at evaluation).
+ * Computed on first use because validation is the slowest step of loading.
+ */
+export function schemaWarnings(set: CedarPolicySet): string[] {
+  const cached = schemaWarningCache.get(set)
+  if (cached) return cached
+  const warnings: string[] = []
+  if (set.policies.length > 0) {
+    const answer = set.engine.cedar.validate({
+      schema: LATTICE_CEDAR_SCHEMA,
+      policies: {staticPolicies: Object.fromEntries(set.policies.map((p) => [p.id, p.text]))},
+      validationSettings: {mode: 'strict'},
+    })
+    if (answer.type === 'failure') warnings.push(`Cedar schema validation failed: ${answer.errors.map((e) => e.message).join('; ')}`)
+    else
+      for (const e of [...answer.validationErrors, ...answer.validationWarnings]) {
+        warnings.push(`CedarPolicy ${policyObject(set, e.policyId)}: policy ${e.policyId} does not match the Lattice schema: ${e.error.message}`)
+      }
+  }
+  schemaWarningCache.set(set, warnings)
+  return warnings
+}
+
+function policyObject(set: CedarPolicySet, id: string): string {
+  return set.policies.find((p) => p.id === id)?.object ?? id
+}

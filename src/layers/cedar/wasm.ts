@@ -1,0 +1,34 @@
+// Lazy loader for Cedar's official WASM build. `platform --help` and every command that
+// never evaluates Cedar must not pay for instantiating the ~3 MB module, so it is only
+// imported from inside an async function. The `nodejs` build is used because the default
+// ESM build imports the `.wasm` file directly, which Node cannot do without a bundler.
+
+import {setFlagsFromString} from 'node:v8'
+import type * as CedarWasmModule from '@cedar-policy/cedar-wasm/nodejs'
+
+export type CedarWasm = typeof CedarWasmModule
+
+let loading: Promise<CedarWasm> | undefined
+
+export function loadCedarWasm(): Promise<CedarWasm> {
+  loading ??= (async () => {
+    avoidJsToWasmInliningCrash()
+    const mod = (await import('@cedar-policy/cedar-wasm/nodejs')) as unknown as CedarWasm & {default?: CedarWasm}
+    // A CommonJS module imported from ESM: named exports are detected, `default` is the
+    // whole `exports` object. Prefer the latter when present.
+    return mod.default && typeof mod.default.isAuthorized === 'function' ? mod.default : mod
+  })()
+  return loading
+}
+
+/**
+ * V8 11/12 (Node 20/22) abort the process ("Fatal error ... unreachable code" in
+ * Deoptimizer::DoComputeBuiltinContinuation) when TurboFan code with an inlined JS→Wasm
+ * call is lazily deoptimized while the Wasm call runs; thousands of authorizations in a
+ * row trigger it reliably. Turning that one inlining off removes the crash at no
+ * measurable cost. Unknown flags are only warned about, so newer V8s are left alone.
+ */
+function avoidJsToWasmInliningCrash(): void {
+  const major = Number(process.versions.v8.split('.')[0])
+  if (major >= 11 && major <= 12) setFlagsFromString('--no-turbo-inline-js-wasm-calls')
+}
