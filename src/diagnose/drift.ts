@@ -27,8 +27,11 @@ function canonical(obj: KubeObject): string {
 export function computeDrift(expected: KubeObject[], live: KubeObject[]): DriftEntry[] {
   const out: DriftEntry[] = []
   const liveLeft = new Map<string, KubeObject[]>()
-  for (const obj of live) {
-    if (!layerOfKind(obj.kind)) continue
+  // One object per identity: a dump that lists an object twice (two exports concatenated)
+  // still holds one object in the cluster; the later copy wins, as with `kubectl apply`.
+  const byIdentity = new Map<string, KubeObject>()
+  for (const obj of live) if (layerOfKind(obj.kind)) byIdentity.set(identity(obj), obj)
+  for (const obj of byIdentity.values()) {
     const k = canonical(obj)
     const list = liveLeft.get(k)
     if (list) list.push(obj)
@@ -45,9 +48,9 @@ export function computeDrift(expected: KubeObject[], live: KubeObject[]): DriftE
     } else expectedLeft.push(obj)
   }
   const remaining = [...liveLeft.values()].flat()
-  const byName = new Map(remaining.map((o) => [`${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`, o]))
+  const byName = new Map(remaining.map((o) => [identity(o), o]))
   for (const obj of expectedLeft) {
-    const id = `${obj.kind}|${obj.metadata.namespace ?? ''}|${obj.metadata.name}`
+    const id = identity(obj)
     const same = byName.get(id)
     const entry = {layer: layerOfKind(obj.kind)!, kind: obj.kind, name: obj.metadata.name, ...(obj.metadata.namespace ? {namespace: obj.metadata.namespace} : {})}
     if (same) {
@@ -66,7 +69,11 @@ export function computeDrift(expected: KubeObject[], live: KubeObject[]): DriftE
     })
   }
   const order = {l4: 0, l7: 1, runtime: 2}
-  return out.sort((a, b) => order[a.layer] - order[b.layer] || a.change.localeCompare(b.change) || `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))
+  return out.sort((a, b) => order[a.layer] - order[b.layer] || a.change.localeCompare(b.change) || `${a.namespace ?? ''}/${a.name}`.localeCompare(`${b.namespace ?? ''}/${b.name}`))
+}
+
+function identity(obj: KubeObject): string {
+  return `${obj.kind}|${obj.metadata.namespace ?? ''}|${obj.metadata.name}`
 }
 
 function isLattice(obj: KubeObject): boolean {

@@ -9,7 +9,7 @@ import type {CedarPolicyObject, LatticeService, SpecSet} from '../spec/model.js'
 import {keyOf} from '../spec/model.js'
 import {normalizeService} from '../spec/normalize.js'
 import type {CompiledFleet} from '../pipeline/fleet.js'
-import type {Diagnosis, Fix, SpecChange} from './model.js'
+import type {Diagnosis, DriftEntry, Fix, SpecChange} from './model.js'
 import type {PairRequest} from './pair.js'
 
 export interface Attempt {
@@ -61,9 +61,15 @@ function nextSteps(d: Diagnosis, fleet: CompiledFleet, req: PairRequest, attempt
     if (attempt.policies && drifted.length > 0) return driftSteps(d, fleet, attempt, at)
     return []
   }
-  if (at === 'runtime' && req.clientBinary) {
+  if (at === 'runtime') {
     const runtime = d.layers.find((l) => l.layer === 'runtime')
-    if (runtime && runtime.summary.includes(req.clientBinary)) return clientBinarySteps(fleet, req)
+    // A live runtime policy that drifted and is the one doing the killing: re-apply it.
+    const named = (x: {kind: string; namespace?: string; name: string}) =>
+      runtime?.evidence.some((e) => e.kind === x.kind && e.name === x.name && (e.namespace ?? undefined) === x.namespace) ?? false
+    if (attempt.policies && d.drift.some((x) => x.layer === 'runtime' && x.change !== 'unexpected' && named(x))) {
+      return driftSteps(d, fleet, attempt, 'runtime', named)
+    }
+    if (req.clientBinary && runtime && runtime.summary.includes(req.clientBinary)) return clientBinarySteps(fleet, req)
   }
   return []
 }
@@ -176,9 +182,9 @@ function clientBinarySteps(fleet: CompiledFleet, req: PairRequest): Step[] {
   ]
 }
 
-function driftSteps(d: Diagnosis, fleet: CompiledFleet, attempt: Attempt, layer: string): Step[] {
+function driftSteps(d: Diagnosis, fleet: CompiledFleet, attempt: Attempt, layer: string, relevant: (x: DriftEntry) => boolean = () => true): Step[] {
   const expected = [...fleet.baseline.l4, ...fleet.resources.l4, ...fleet.baseline.l7, ...fleet.resources.l7, ...fleet.baseline.runtime, ...fleet.resources.runtime]
-  const wanted = d.drift.filter((x) => x.layer === layer && x.change !== 'unexpected')
+  const wanted = d.drift.filter((x) => x.layer === layer && x.change !== 'unexpected' && relevant(x))
   const objects = wanted
     .map((w) => expected.find((o) => o.kind === w.kind && o.metadata.name === w.name && (o.metadata.namespace ?? undefined) === w.namespace))
     .filter((o): o is KubeObject => o !== undefined)
@@ -220,7 +226,7 @@ function nsName(key: string): {namespace: string; name: string} {
 
 function summarize(changes: SpecChange[]): string {
   return changes.map((c) => {
-    if (c.kind === 'LatticeService') return `add to ${c.name} ${c.path}: ${c.yaml.split('\n')[0]}`
+    if (c.kind === 'LatticeService') return `${c.yaml.startsWith('#') ? 'edit' : 'add to'} ${c.name} ${c.path}: ${c.yaml.split('\n')[0]}`
     if (c.kind === 'CedarPolicy') return `add a CedarPolicy ${c.name} in lattice-system`
     return `${c.path.startsWith('re-apply') ? 're-apply' : 'change'} ${c.name}${c.namespace ? ` in ${c.namespace}` : ''}`
   }).join('; ')

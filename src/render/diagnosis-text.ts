@@ -13,7 +13,7 @@ export function renderDiagnosisText(d: Diagnosis, opts: {color?: boolean; verbos
   for (const l of d.layers) {
     lines.push(`${LAYER_TITLES[l.layer]}: ${paint(statusStyle(l.status), l.status)} (${l.summary})`)
     if (opts.verbose) {
-      for (const r of l.reasons) lines.push(`    ${r}`)
+      for (const r of l.reasons) if (r !== l.summary) lines.push(`    ${r}`)
       for (const e of l.evidence) lines.push(`    ${paint('dim', `evidence: ${evidenceText(e)}`)}`)
     }
   }
@@ -41,9 +41,14 @@ export function fixLines(fix: Fix, paint: Paint = painter(false)): string[] {
   const out: string[] = []
   for (const c of fix.changes) {
     const where = c.file ? ` (${c.file})` : ''
-    if (c.kind === 'LatticeService') out.push(`Fix: add to ${c.name} ${c.path}${where}:`)
+    // A change that is only a comment (an admission error) is an edit, not an addition.
+    if (c.kind === 'LatticeService') out.push(`Fix: ${isEdit(c.yaml) ? 'edit' : 'add to'} ${c.name} ${c.path}${where}:`)
     else if (c.kind === 'CedarPolicy') out.push(`Fix: add to CedarPolicy ${c.namespace}/${c.name} ${c.path}:`)
-    else out.push(`Fix: ${c.path.startsWith('re-apply') ? 're-apply' : 'change'} ${c.name}${c.namespace ? ` in ${c.namespace}` : ''} (${c.path}):`)
+    else if (c.path.startsWith('re-apply')) {
+      // path is `re-apply (why)`: the verb leads the line, the reason follows once.
+      const why = c.path.slice('re-apply'.length).trim()
+      out.push(`Fix: re-apply ${c.name}${c.namespace ? ` in ${c.namespace}` : ''}${why ? ` ${why}` : ''}:`)
+    } else out.push(`Fix: change ${c.name}${c.namespace ? ` in ${c.namespace}` : ''} (${c.path}):`)
     for (const line of c.yaml.replace(/\n$/, '').split('\n')) out.push(`  ${line}`)
   }
   out.push(fix.verified
@@ -51,6 +56,8 @@ export function fixLines(fix: Fix, paint: Paint = painter(false)): string[] {
     : paint('dim', `Fix not verified: ${fix.verification ?? 'not re-checked'}.`))
   return out
 }
+
+const isEdit = (yaml: string) => yaml.split('\n').every((l) => l.trim() === '' || l.trimStart().startsWith('#'))
 
 export function evidenceText(e: Evidence): string {
   const obj = e.name ? `${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}` : e.kind
