@@ -59,6 +59,7 @@ function nextSteps(d: Diagnosis, fleet: CompiledFleet, req: PairRequest, attempt
     if (target && target.ports.length === 0) return [portStep(fleet, req.target)]
     const drifted = d.drift.filter((x) => x.layer === at && x.change !== 'unexpected')
     if (attempt.policies && drifted.length > 0) return driftSteps(d, fleet, attempt, at)
+    if (attempt.policies) return foreignObjectSteps(d, at)
     return []
   }
   if (at === 'runtime') {
@@ -195,6 +196,26 @@ function driftSteps(d: Diagnosis, fleet: CompiledFleet, attempt: Attempt, layer:
       ...a,
       policies: [...(a.policies ?? []).filter((o) => !(o.kind === obj.kind && o.metadata.name === obj.metadata.name && o.metadata.namespace === obj.metadata.namespace)), obj],
     }),
+  }))
+}
+
+/**
+ * An object the specs do not produce is what blocks (a hand-written deny, a stray
+ * policy): suggest removing it, verified on the dump without it. Never applied for the
+ * user; someone may own it.
+ */
+function foreignObjectSteps(d: Diagnosis, layer: 'l4' | 'l7'): Step[] {
+  const blocking = d.layers.find((l) => l.layer === layer)
+  const named = (x: DriftEntry) => blocking?.evidence.some((e) => e.kind === x.kind && e.name === x.name && (e.namespace ?? undefined) === x.namespace) ?? false
+  return d.drift.filter((x) => x.layer === layer && x.change === 'unexpected' && named(x)).map((x) => ({
+    change: {
+      kind: 'Cluster' as const,
+      ...(x.namespace ? {namespace: x.namespace} : {}),
+      name: `${x.kind} ${x.name}`,
+      path: `remove or narrow (${x.detail ?? 'not derived from the specs'}; check who owns it first)`,
+      yaml: `# kubectl delete ${x.kind.toLowerCase()} ${x.name}${x.namespace ? ` -n ${x.namespace}` : ''}`,
+    },
+    apply: (a: Attempt) => ({...a, policies: (a.policies ?? []).filter((o) => !(o.kind === x.kind && o.metadata.name === x.name && (o.metadata.namespace ?? undefined) === x.namespace))}),
   }))
 }
 

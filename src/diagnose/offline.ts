@@ -62,11 +62,17 @@ async function runPair(attempt: Attempt, pair: PairRequest, options: CompileOpti
     view = dumpView(attempt.policies)
     const namespaces = new Set([pair.source, pair.target].map((k) => k.slice(0, k.indexOf('/'))))
     const inScope = (o: KubeObject) => !o.metadata.namespace || namespaces.has(o.metadata.namespace) || o.metadata.namespace === 'istio-system'
-    const expected = [...compiledView(fleet).l4, ...compiledView(fleet).l7, ...compiledView(fleet).runtime]
+    // A dump only speaks for the kinds it was exported with: the documented export's six,
+    // plus any other kind it carries (ServiceEntries, Gateways when exported too).
+    const kinds = new Set([...DUMP_KINDS, ...attempt.policies.map((o) => o.kind)])
+    const expected = [...compiledView(fleet).l4, ...compiledView(fleet).l7, ...compiledView(fleet).runtime].filter((o) => kinds.has(o.kind))
     drift = computeDrift(expected, attempt.policies.filter(inScope))
   }
   return {diagnosis: evaluatePair(fleet, pair, view, drift, {}, emit), fleet}
 }
+
+/** What `kubectl get cnp,ccnp,authorizationpolicies,peerauthentications,tracingpolicies,tracingpoliciesnamespaced -A` exports. */
+export const DUMP_KINDS = ['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'AuthorizationPolicy', 'PeerAuthentication', 'TracingPolicy', 'TracingPolicyNamespaced']
 
 export function dumpView(objects: KubeObject[]): PolicyView {
   const view: PolicyView = {source: 'dump', l4: [], l7: [], runtime: []}
