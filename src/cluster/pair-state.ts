@@ -67,6 +67,18 @@ export function podSelectorOf(endpoint: PairEndpoint): string {
 }
 
 export async function readPairState(cluster: Cluster, request: PairStateRequest, onEvent?: (event: PairStateEvent) => void): Promise<PairState> {
+  return startPairState(cluster, request, onEvent).state
+}
+
+/** Every read of the fan-out, still pending, keyed like PairState (per-namespace reads by namespace). */
+export type PendingPairState = ReturnType<typeof startPairState>['pending']
+
+/**
+ * readPairState, with the individual reads exposed while they are in flight, so a caller
+ * can start a dependent read (the waypoint's pods once B's Service and Namespace are in)
+ * without waiting for the slowest source (the CRD reads wait for discovery).
+ */
+export function startPairState(cluster: Cluster, request: PairStateRequest, onEvent?: (event: PairStateEvent) => void) {
   const {source: a, target: b} = request
   const pairNamespaces = [...new Set([a.namespace, b.namespace])]
   const meshNamespaces = [...new Set([b.namespace, MESH_ROOT_NAMESPACE])]
@@ -107,24 +119,27 @@ export async function readPairState(cluster: Cluster, request: PairStateRequest,
     istioConfig: track('istioConfig', () => cluster.istioConfig()),
   }
 
-  const [
-    installed, latticeServices, meshMembers, cedarPolicies, namespaces, podsA, podsB, servicesB,
-    ciliumEndpointsA, ciliumEndpointsB, cnps, ccnps, authorizationPolicies, peerAuthentications,
-    serviceEntries, gateways, tracingPolicies, tracingPoliciesNamespaced, ciliumConfig, istioConfig,
-  ] = await Promise.all([
-    pending.installed, settle(pending.latticeServices), settle(pending.meshMembers), pending.cedarPolicies,
-    settle(pending.namespaces), pending.podsA, pending.podsB, pending.servicesB, pending.ciliumEndpointsA,
-    pending.ciliumEndpointsB, settle(pending.cnps), pending.ccnps, settle(pending.authorizationPolicies),
-    settle(pending.peerAuthentications), settle(pending.serviceEntries), settle(pending.gateways),
-    pending.tracingPolicies, settle(pending.tracingPoliciesNamespaced), pending.ciliumConfig, pending.istioConfig,
-  ])
+  const state = (async (): Promise<PairState> => {
+    const [
+      installed, latticeServices, meshMembers, cedarPolicies, namespaces, podsA, podsB, servicesB,
+      ciliumEndpointsA, ciliumEndpointsB, cnps, ccnps, authorizationPolicies, peerAuthentications,
+      serviceEntries, gateways, tracingPolicies, tracingPoliciesNamespaced, ciliumConfig, istioConfig,
+    ] = await Promise.all([
+      pending.installed, settle(pending.latticeServices), settle(pending.meshMembers), pending.cedarPolicies,
+      settle(pending.namespaces), pending.podsA, pending.podsB, pending.servicesB, pending.ciliumEndpointsA,
+      pending.ciliumEndpointsB, settle(pending.cnps), pending.ccnps, settle(pending.authorizationPolicies),
+      settle(pending.peerAuthentications), settle(pending.serviceEntries), settle(pending.gateways),
+      pending.tracingPolicies, settle(pending.tracingPoliciesNamespaced), pending.ciliumConfig, pending.istioConfig,
+    ])
 
-  return {
-    source: a, target: b, pairNamespaces, sinceSeconds: request.since ?? DEFAULT_SINCE_SECONDS,
-    installed, latticeServices, meshMembers, cedarPolicies, namespaces, podsA, podsB, servicesB,
-    ciliumEndpointsA, ciliumEndpointsB, cnps, ccnps, authorizationPolicies, peerAuthentications,
-    serviceEntries, gateways, tracingPolicies, tracingPoliciesNamespaced, ciliumConfig, istioConfig,
-  }
+    return {
+      source: a, target: b, pairNamespaces, sinceSeconds: request.since ?? DEFAULT_SINCE_SECONDS,
+      installed, latticeServices, meshMembers, cedarPolicies, namespaces, podsA, podsB, servicesB,
+      ciliumEndpointsA, ciliumEndpointsB, cnps, ccnps, authorizationPolicies, peerAuthentications,
+      serviceEntries, gateways, tracingPolicies, tracingPoliciesNamespaced, ciliumConfig, istioConfig,
+    }
+  })()
+  return {pending, state}
 }
 
 async function settle(record: Record<string, Promise<ReadResult<KubeObject>>>): Promise<PerNamespace> {

@@ -27,6 +27,28 @@ export interface PairIdentity {
   podsA: KubeObject[]
   podsB: KubeObject[]
   waypoint?: {namespace: string; name: string; pods: KubeObject[]}
+  /** Agent pod listings already in flight (listEvidenceAgents); listed here otherwise. */
+  agents?: EvidenceAgents
+}
+
+export interface EvidenceAgents {
+  ztunnels?: Promise<ReadResult<KubeObject>>
+  tetragon?: Promise<ReadResult<KubeObject>>
+}
+
+const ZTUNNEL_SELECTOR = 'app=ztunnel'
+const TETRAGON_SELECTOR = 'app.kubernetes.io/name=tetragon'
+
+/**
+ * Starts the agent pod listings (ztunnel, and Tetragon when it is read from its logs). They
+ * depend on nothing of the pair, so they go out with the first fan-out instead of costing a
+ * round trip of their own after the pair's state is in.
+ */
+export function listEvidenceAgents(cluster: Cluster, opts: Pick<EvidenceOptions, 'tetragonServer'>): EvidenceAgents {
+  return {
+    ztunnels: cluster.pods('istio-system', {labelSelector: ZTUNNEL_SELECTOR}),
+    ...(opts.tetragonServer ? {} : {tetragon: cluster.pods('kube-system', {labelSelector: TETRAGON_SELECTOR})}),
+  }
 }
 
 export interface EvidenceBundle {
@@ -35,6 +57,7 @@ export interface EvidenceBundle {
   tetragon?: {events: ProcessEventRecord[]} | {error: string}
 }
 
+const principalOf = (id: string) => (id.startsWith('spiffe://') ? id.slice('spiffe://'.length) : id)
 const ip = (p: KubeObject) => (typeof p.status?.podIP === 'string' ? (p.status.podIP as string) : undefined)
 const podRef = (p: KubeObject) => `${p.metadata.namespace}/${p.metadata.name}`
 const nodesOf = (pods: KubeObject[]) => new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => typeof n === 'string'))
@@ -74,7 +97,8 @@ async function hubbleEvidence(cluster: Cluster, state: PairState, who: PairIdent
   const client = await createHubbleClient({address, timeoutMs: opts.timeoutMs, ...(opts.hubbleTls ? {tls: true} : {}), ...(opts.hubbleCa ? {caFile: opts.hubbleCa} : {}), ...(opts.hubbleServerName ? {serverName: opts.hubbleServerName} : {})})
   try {
     const since = new Date(Date.now() - opts.sinceSeconds * 1000)
-    const coverage = await client.coverage().catch(() => undefined)
+    // Asked alongside the flows, not before them (two more calls on the same channel).
+    const coverageAsked = client.coverage().catch(() => undefined)
     const records: FlowRecord[] = []
     const ac = new AbortController()
     const timer = setTimeout(() => ac.abort(), opts.timeoutMs * 2)
@@ -88,6 +112,7 @@ async function hubbleEvidence(cluster: Cluster, state: PairState, who: PairIdent
     } finally {
       clearTimeout(timer)
     }
+    const coverage = await coverageAsked
     const s = summarizeFlows(records as never, {since}, coverage)
     const policyDrops = Object.entries(s.dropsByReason).filter(([r]) => r.startsWith('POLICY_')).reduce((n, [, c]) => n + c, 0)
     const flows = records.filter((r) => 'verdict' in r) as FlowRecord[]
@@ -111,23 +136,35 @@ async function hubbleEvidence(cluster: Cluster, state: PairState, who: PairIdent
 async function meshEvidence(cluster: Cluster, who: PairIdentity, opts: EvidenceOptions) {
   const {parseZtunnelLog, parseWaypointLog, matchesPair} = await import('../layers/istio/logs/index.js')
   const nodes = new Set([...nodesOf(who.podsA), ...nodesOf(who.podsB)])
-  const ztunnels = await cluster.pods('istio-system', {labelSelector: 'app=ztunnel'})
+  const ztunnels = await (who.agents?.ztunnels ?? cluster.pods('istio-system', {labelSelector: ZTUNNEL_SELECTOR}))
   if (!ztunnels.ok) throw new Error(`ztunnel pods: ${ztunnels.reason}`)
   const selector = {
     srcIdentity: who.srcIdentity, dstIdentity: who.dstIdentity,
     srcIps: who.podsA.map(ip).filter((x): x is string => Boolean(x)), dstIps: who.podsB.map(ip).filter((x): x is string => Boolean(x)),
     srcPods: who.podsA.map((p) => p.metadata.name), dstPods: who.podsB.map((p) => p.metadata.name),
   }
+  // A record matchesPair only if its destination is B by identity, pod name or IP, and each
+  // of those appears verbatim in the line: lines naming none of them (most of a ztunnel log:
+  // other pairs, xds, dns) are skipped before parsing.
+  const mustContain = [principalOf(who.dstIdentity), ...selector.dstPods, ...selector.dstIps.flatMap((a) => [a, a.toUpperCase()])]
   const out = {denied: [] as MeshAccessRecord[], allowed: [] as MeshAccessRecord[], errors: [] as MeshAccessRecord[]}
+  // ztunnel logs one rejected connection up to three times (B's policy decision, B's inbound
+  // and A's outbound access log): count connections, keyed by A's address and port.
+  const seen = new Set<string>()
   const keep = (r: MeshAccessRecord) => {
     if (!matchesPair(r, selector)) return
+    if (r.source === 'ztunnel' && r.srcAddr && /:\d+$/.test(r.srcAddr)) {
+      const k = `${r.outcome}|${r.srcAddr}`
+      if (seen.has(k)) return
+      seen.add(k)
+    }
     const list = r.outcome === 'denied' ? out.denied : r.outcome === 'allowed' ? out.allowed : out.errors
     if (list.length < 200) list.push(r)
   }
   const reads: Array<Promise<void>> = []
   for (const pod of ztunnels.items.filter((p) => nodes.size === 0 || nodes.has(p.spec?.nodeName))) {
     reads.push((async () => {
-      for await (const r of parseZtunnelLog(cluster.podLogs('istio-system', pod.metadata.name, {container: 'istio-proxy', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs * 2}))) keep(r)
+      for await (const r of parseZtunnelLog(cluster.podLogs('istio-system', pod.metadata.name, {container: 'istio-proxy', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs * 2}), {mustContain})) keep(r)
     })())
   }
   for (const pod of who.waypoint?.pods ?? []) {
@@ -159,7 +196,7 @@ async function tetragonEvidence(cluster: Cluster, state: PairState, who: PairIde
   }
   const {parseTetragonStream} = await import('../layers/tetragon/events/index.js')
   const nodes = new Set([...nodesOf(who.podsA), ...nodesOf(who.podsB)])
-  const agents = await cluster.pods('kube-system', {labelSelector: 'app.kubernetes.io/name=tetragon'})
+  const agents = await (who.agents?.tetragon ?? cluster.pods('kube-system', {labelSelector: TETRAGON_SELECTOR}))
   if (!agents.ok) throw new Error(`tetragon pods: ${agents.reason}`)
   await Promise.all(agents.items.filter((p) => nodes.size === 0 || nodes.has(p.spec?.nodeName)).map(async (pod) => {
     for await (const e of parseTetragonStream(cluster.podLogs('kube-system', pod.metadata.name, {container: 'export-stdout', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs * 2}), {namespaces})) if (mine(e) && events.length < 1000) events.push(e)
@@ -171,6 +208,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
   let timer: NodeJS.Timeout
   return Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms) })]).finally(() => clearTimeout(timer))
 }
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`
 
 const isError = (x: unknown): x is {error: string} => typeof x === 'object' && x !== null && 'error' in x
 
@@ -185,18 +224,19 @@ export function annotateWithEvidence(bundle: EvidenceBundle, warnings: string[])
 }
 
 function annotateL4(r: LayerResult, h: NonNullable<EvidenceBundle['hubble']>, warnings: string[]): LayerResult {
-  if (isError(h)) return {...r, reasons: [...r.reasons, `Hubble evidence unavailable: ${h.error}`]}
+  // Said on the L4 line itself: the verdict stands on the policies alone.
+  if (isError(h)) return {...r, summary: `${r.summary}; Hubble unavailable: ${h.error}`, reasons: [...r.reasons, `Hubble evidence unavailable: ${h.error}`]}
   const evidence: Evidence[] = [...r.evidence, {kind: 'HubbleFlows', source: 'hubble', detail: h.text, count: h.drops}, ...h.deniedBy.map((d) => ({kind: 'PolicyDeny', source: 'hubble', detail: `denied by ${d}`}))]
-  const out = {...r, summary: h.drops + h.forwarded > 0 ? `${r.summary}; Hubble: ${h.text}` : r.summary, evidence}
+  const out = {...r, summary: h.drops + h.forwarded > 0 ? `${r.summary}; ${h.text}` : r.summary, evidence}
   const allowedByEval = r.status === 'PASS' || r.status === 'WARN'
   const dropsLatest = h.lastDrop !== undefined && (h.lastForward === undefined || h.lastDrop > h.lastForward)
   if (allowedByEval && h.policyDrops > 0 && dropsLatest) {
-    const w = `Hubble shows ${h.policyDrops} policy drops for this pair although the policies allow it: the datapath is the truth (agent not yet updated, identity not propagated, or a policy the CLI cannot see)`
+    const w = `Hubble shows ${plural(h.policyDrops, 'policy drop')} for this pair although the policies allow it: the datapath is the truth (agent not yet updated, identity not propagated, or a policy the CLI cannot see)`
     warnings.push(w)
     return {...out, status: 'DENY', summary: `datapath drops the traffic; ${out.summary}`, warnings: [...out.warnings, w]}
   }
   if (r.status === 'DENY' && h.forwarded > 0 && !dropsLatest && h.lastForward !== undefined) {
-    const w = `Hubble forwarded ${h.forwarded} flows for this pair although the policies deny it: the datapath is the truth (the agent may still run older policies)`
+    const w = `Hubble forwarded ${plural(h.forwarded, 'flow')} for this pair although the policies deny it: the datapath is the truth (the agent may still run older policies)`
     warnings.push(w)
     return {...out, status: 'WARN', summary: `datapath forwards the traffic; ${out.summary}`, warnings: [...out.warnings, w]}
   }
@@ -207,18 +247,18 @@ function annotateL7(r: LayerResult, m: NonNullable<EvidenceBundle['mesh']>, warn
   if (isError(m)) return {...r, reasons: [...r.reasons, `ztunnel/waypoint evidence unavailable: ${m.error}`]}
   const evidence: Evidence[] = [...r.evidence, ...m.denied.slice(0, 5).map((d) => ({kind: d.source === 'waypoint' ? 'WaypointAccessLog' : 'ZtunnelLog', source: d.source, time: d.time, detail: d.error ?? d.policy ?? d.message ?? 'denied'}))]
   const parts: string[] = []
-  if (m.denied.length) parts.push(`${m.denied.length} RBAC denials (${m.denied[0].error ?? m.denied[0].policy ?? 'denied'})`)
-  if (m.errors.length) parts.push(`${m.errors.length} connection errors (${m.errors[0].error ?? 'error'})`)
+  if (m.denied.length) parts.push(`${plural(m.denied.length, 'RBAC denial')} (${m.denied[0].error ?? m.denied[0].policy ?? 'denied'})`)
+  if (m.errors.length) parts.push(`${plural(m.errors.length, 'connection error')} (${m.errors[0].error ?? 'error'})`)
   const out = {...r, evidence, summary: parts.length ? `${r.summary}; mesh logs: ${parts.join(', ')}` : r.summary}
   const lastDenied = m.denied.map((d) => d.time).sort().at(-1)
   const lastAllowed = m.allowed.map((d) => d.time).sort().at(-1)
   if ((r.status === 'PASS' || r.status === 'WARN') && lastDenied && (!lastAllowed || lastDenied > lastAllowed)) {
-    const w = `ztunnel/waypoint logs show ${m.denied.length} authorization denials for this pair although the policies allow it: the datapath is the truth`
+    const w = `ztunnel/waypoint logs show ${plural(m.denied.length, 'authorization denial')} for this pair although the policies allow it: the datapath is the truth`
     warnings.push(w)
     return {...out, status: 'DENY', summary: `mesh denies the traffic; ${out.summary}`, warnings: [...out.warnings, w]}
   }
   if (r.status === 'DENY' && lastAllowed && (!lastDenied || lastAllowed > lastDenied)) {
-    const w = `ztunnel logs show ${m.allowed.length} completed connections for this pair although the policies deny it: the datapath is the truth`
+    const w = `ztunnel logs show ${plural(m.allowed.length, 'completed connection')} for this pair although the policies deny it: the datapath is the truth`
     warnings.push(w)
     return {...out, status: 'WARN', summary: `mesh allows the traffic; ${out.summary}`, warnings: [...out.warnings, w]}
   }

@@ -136,11 +136,16 @@ export function isReadyPod(pod: KubeObject): boolean {
 
 /** The waypoint B's traffic goes through: label on B's Service, else on B's namespace. */
 export function waypointName(state: PairState): string | undefined {
-  const svc = state.servicesB.ok ? state.servicesB.items.find((s) => s.metadata.name === state.target.name) : undefined
+  return waypointNameOf(state.target.name, state.servicesB, state.namespaces[state.target.namespace])
+}
+
+/** waypointName from the two reads it needs (B's Services and B's Namespace), as soon as they are in. */
+export function waypointNameOf(target: string, servicesB: ReadResult<KubeObject>, namespaceB: ReadResult<KubeObject> | undefined): string | undefined {
+  const svc = servicesB.ok ? servicesB.items.find((s) => s.metadata.name === target) : undefined
   const fromSvc = svc?.metadata.labels?.[USE_WAYPOINT_LABEL]
   if (fromSvc && fromSvc !== 'none') return fromSvc
   if (fromSvc === 'none') return undefined
-  const ns = state.namespaces[state.target.namespace]
+  const ns = namespaceB
   const fromNs = ns?.ok ? ns.items[0]?.metadata.labels?.[USE_WAYPOINT_LABEL] : undefined
   return fromNs && fromNs !== 'none' ? fromNs : undefined
 }

@@ -3,20 +3,21 @@
 // change before it is applied), the layer evaluators on the LIVE objects, drift against
 // the expected ones, and live evidence attached to its layer.
 
-import {defaultCompileOptions, type CompileOptions} from '../core/constants.js'
+import {defaultCompileOptions, GATEWAY_NAME_LABEL, type CompileOptions} from '../core/constants.js'
 import {InputError} from '../core/errors.js'
 import {spiffeId} from '../core/query.js'
-import {connect, readPairState, type ConnectOptions, type PairState} from '../cluster/index.js'
+import {connect, startPairState, type Cluster, type ConnectOptions, type PairState, type PendingPairState} from '../cluster/index.js'
 import {pairRealizedState} from '../cluster/index.js'
 import {loadSpecs} from '../spec/load.js'
 import {compileFleet} from '../pipeline/fleet.js'
 import {computeDrift} from './drift.js'
 import {proposeFix} from './fix.js'
-import {annotateWithEvidence, gatherEvidence, tetragonEvents, type EvidenceBundle, type EvidenceOptions} from './live-evidence.js'
-import {enforcementMode, isReadyPod, liveExemptNamespaces, liveSpecs, liveViews, resolveTrustDomain, waypointName, waypointOf, withLivePods} from './live-state.js'
+import {annotateWithEvidence, gatherEvidence, listEvidenceAgents, tetragonEvents, type EvidenceBundle, type EvidenceOptions} from './live-evidence.js'
+import {enforcementMode, isReadyPod, liveExemptNamespaces, liveSpecs, liveViews, resolveTrustDomain, waypointNameOf, waypointOf, withLivePods} from './live-state.js'
 import type {Diagnosis, EventSink} from './model.js'
+import type {KubeObject} from '../core/kube.js'
 import {compiledView, evaluatePair, type LiveFacts, type PairRequest} from './pair.js'
-import {pairScope} from './offline.js'
+import {dumpView, pairScope} from './offline.js'
 
 export interface LiveRequest {
   source: string
@@ -38,13 +39,24 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   const cluster = await connect(req.connect)
   const defaultNs = req.namespace ?? cluster.namespace
   const [source, target] = [split(req.source, defaultNs, 'source'), split(req.target, defaultNs, 'target')]
-  const state = await readPairState(cluster, {source, target, since: req.evidence.sinceSeconds}, (e) => req.emit?.(e))
+  // Round trips: 1) discovery with every core read (pods, Namespaces, Services, ConfigMaps)
+  // and the evidence agents' pods; 2) the CRD reads (they wait for discovery) and, as soon
+  // as B's Service and Namespace are in, the waypoint's pods; 3) logs and Hubble flows.
+  const started = startPairState(cluster, {source, target, since: req.evidence.sinceSeconds}, (e) => req.emit?.(e))
+  const agents = req.evidence.enabled ? listEvidenceAgents(cluster, req.evidence) : undefined
+  const waypointRead = readWaypointPods(cluster, target, started.pending)
+  const state = await started.state
   const files = req.specPaths.length > 0 ? await loadSpecs(req.specPaths) : undefined
   const {specs, problems} = liveSpecs(state, files)
   const sKey = `${source.namespace}/${source.name}`
   const tKey = `${target.namespace}/${target.name}`
   const known = new Set([...specs.services, ...specs.meshMembers].map((o) => `${o.metadata.namespace}/${o.metadata.name}`))
+  // Not finding A or B because the cluster could not be read is not "no such service".
+  const unread = [...Object.values(state.latticeServices), ...Object.values(state.meshMembers)].find((r) => !r.ok && r.status !== 'not-installed')
   for (const [key, role] of [[sKey, 'source'], [tKey, 'target']] as const) {
+    if (!known.has(key) && unread && !unread.ok) {
+      throw new InputError(`cannot tell whether ${role} '${key}' exists: could not read the cluster at ${cluster.info.server}: ${unread.reason}`)
+    }
     if (!known.has(key)) {
       const why = problems.length ? `; ${problems.join('; ')}` : ''
       throw new InputError(`${role} '${key}': no LatticeService or LatticeMeshMember of that name in the cluster${req.specPaths.length ? ' or in --specs' : ''}${why}`)
@@ -55,7 +67,6 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   const td = resolveTrustDomain(req.trustDomain, state, view.l7)
   const exempt = liveExemptNamespaces(state)
   const options = defaultCompileOptions({profile: req.profile, trustDomain: td.trustDomain, ...(exempt ? {exemptNamespaces: exempt} : {})})
-  const fleet = await compileFleet(specs, options, {only: pairScope(specs, [sKey, tKey])})
   const pair: PairRequest = {
     source: sKey, target: tKey,
     ...(req.port !== undefined ? {port: req.port} : {}),
@@ -66,8 +77,7 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
 
   const podsA = state.podsA.ok ? state.podsA.items : []
   const podsB = state.podsB.ok ? state.podsB.items : []
-  const wpName = waypointName(state)
-  const wpPods = wpName ? await cluster.pods(target.namespace, {labelSelector: `gateway.networking.k8s.io/gateway-name=${wpName}`}) : undefined
+  const {name: wpName, pods: wpPods} = await waypointRead
   const waypoint = wpName && wpPods ? waypointOf(wpName, target.namespace, wpPods) : null
 
   const warnings: string[] = [...notes]
@@ -77,17 +87,21 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   else if (podsB.length === 0) warnings.push(`${tKey} has no pods: nothing can serve the traffic`)
   warnings.push(...realizedWarnings(state))
 
-  let evidence: EvidenceBundle = {}
+  // Evidence streams while the expected objects compile (CPU), instead of after it.
+  let gathering: Promise<EvidenceBundle> = Promise.resolve({})
   if (req.evidence.enabled) {
     const srcSa = (podsA[0]?.spec?.serviceAccountName as string | undefined) ?? source.name
     const dstSa = (podsB[0]?.spec?.serviceAccountName as string | undefined) ?? target.name
-    evidence = await gatherEvidence(cluster, state, {
+    gathering = gatherEvidence(cluster, state, {
       srcIdentity: spiffeId(td.trustDomain, source.namespace, srcSa),
       dstIdentity: spiffeId(td.trustDomain, target.namespace, dstSa),
       podsA, podsB,
       ...(waypoint && wpPods?.ok ? {waypoint: {namespace: target.namespace, name: waypoint.name, pods: wpPods.items}} : {}),
+      ...(agents ? {agents} : {}),
     }, {...req.evidence, timeoutMs: req.connect.requestTimeoutMs ?? 10_000}, req.emit)
   }
+  const fleet = await compileFleet(specs, options, {only: pairScope(specs, [sKey, tKey])})
+  const evidence = await gathering
 
   const events = tetragonEvents(evidence)
   const live: LiveFacts = {
@@ -101,14 +115,21 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
     annotate: annotateWithEvidence(evidence, warnings),
     warnings,
   }
-  const expected = [...compiledView(fleet).l4, ...compiledView(fleet).l7, ...compiledView(fleet).runtime]
+  // Only objects of collections that were read can be missing: AuthorizationPolicies and
+  // PeerAuthentications are read in B's namespace and istio-system, not in A's.
+  const compiled = compiledView(fleet)
+  const expected = [...compiled.l4, ...compiled.l7, ...compiled.runtime].filter((o) => wasRead(state, o))
   const liveObjects = [...view.l4, ...view.l7, ...view.runtime]
   const drift = computeDrift(expected, liveObjects).filter((d) => !unavailable[d.layer])
   const first = evaluatePair(fleet, pair, view, drift, live, req.emit)
-  // A fix is a spec change: verified against what the platform will compile from it.
-  const fix = await proposeFix({diagnosis: first, fleet}, pair, {specs}, async (a) => {
+  // A spec change is verified against what the platform will compile from it; re-applying a
+  // drifted object (or removing a foreign one) against the live objects with that change.
+  const fix = await proposeFix({diagnosis: first, fleet}, pair, {specs, policies: liveObjects}, async (a) => {
     const f = await compileFleet(a.specs, options, {only: pairScope(a.specs, [sKey, tKey])})
-    return {diagnosis: evaluatePair(f, pair, compiledView(f)), fleet: f}
+    if (a.specs !== specs || !a.policies) return {diagnosis: evaluatePair(f, pair, compiledView(f)), fleet: f}
+    const c = compiledView(f)
+    const d = computeDrift([...c.l4, ...c.l7, ...c.runtime].filter((o) => wasRead(state, o)), a.policies).filter((x) => !unavailable[x.layer])
+    return {diagnosis: evaluatePair(f, pair, {...dumpView(a.policies), source: 'cluster'}, d, {unavailable}), fleet: f}
   })
   const diagnosis: Diagnosis = {...first, policySource: 'cluster', fix}
   req.emit?.({type: 'diagnosis', diagnosis})
@@ -122,12 +143,30 @@ function split(ref: string, defaultNs: string, role: string): {namespace: string
   return {namespace, name}
 }
 
+/** The waypoint B's traffic goes through and its pods, read once B's Services and Namespace are in. */
+async function readWaypointPods(cluster: Cluster, target: {namespace: string; name: string}, pending: PendingPairState) {
+  const [servicesB, namespaceB] = await Promise.all([pending.servicesB, pending.namespaces[target.namespace]])
+  const name = waypointNameOf(target.name, servicesB, namespaceB)
+  return {name, pods: name ? await cluster.pods(target.namespace, {labelSelector: `${GATEWAY_NAME_LABEL}=${name}`}) : undefined}
+}
+
+function wasRead(state: PairState, o: KubeObject): boolean {
+  const ns = o.metadata.namespace
+  if (!ns) return true
+  const perNs = {
+    CiliumNetworkPolicy: state.cnps, AuthorizationPolicy: state.authorizationPolicies, PeerAuthentication: state.peerAuthentications,
+    ServiceEntry: state.serviceEntries, Gateway: state.gateways, TracingPolicyNamespaced: state.tracingPoliciesNamespaced,
+  }[o.kind]
+  return perNs === undefined || ns in perNs
+}
+
 function realizedWarnings(state: PairState): string[] {
   const out: string[] = []
   const r = pairRealizedState(state)
   for (const f of [...r.source, ...r.target]) {
     if (f.severity === 'info') continue
-    out.push(`realized state (L4): pod ${f.namespace}/${f.pod}: ${f.detail}`)
+    // The detail already names the pod (or its CiliumEndpoint).
+    out.push(`realized state (L4): ${f.detail}`)
   }
   return out
 }

@@ -13,7 +13,7 @@ import {l7Layer} from '../layers/istio/index.js'
 import {entrypointsOf, runtimeLayer} from '../layers/tetragon/index.js'
 import {keyOf} from '../spec/model.js'
 import type {CompiledFleet} from '../pipeline/fleet.js'
-import {declarationsLayer, explainMissingEdge} from './declarations.js'
+import {declarationsLayer, display, explainMissingEdge} from './declarations.js'
 import {combine} from './result.js'
 import type {Diagnosis, DriftEntry, EventSink} from './model.js'
 import {expectedWaypoint, selectPorts, workloadOf} from './workload.js'
@@ -79,7 +79,17 @@ export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: Polic
     cedar = {...cedar, reasons: [...cedar.reasons, `not evaluated for ${notAuthorized.join(', ')}: rejected by admission (nothing stored)`]}
   }
   cedar = decide(cedar)
-  const declarations = decide(declarationsLayer(graph, req.source, req.target))
+  let declarations = declarationsLayer(graph, req.source, req.target)
+  if (notAuthorized.length > 0 && declarations.status !== 'PASS') {
+    // A rejected spec was never stored: it has no node, so "does not declare" would be
+    // wrong about what its file says. Name the real reason.
+    const who = notAuthorized.map((k) => display(k, k === req.source ? req.target : req.source))
+    declarations = layerResult('declarations', 'DENY', `${who.join(' and ')} rejected by admission: not in the service graph, so there is no edge to evaluate`, {
+      reasons: [declarations.summary, ...declarations.reasons],
+      evidence: declarations.evidence,
+    })
+  }
+  declarations = decide(declarations)
 
   const refine = live.refineWorkload ?? ((w: Workload) => w)
   const source = refine(workloadOf(graph, specs, req.source), 'source')
