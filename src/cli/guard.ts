@@ -2,7 +2,7 @@
 // code 2, never a stack trace. Unexpected errors are reported the same way (with a hint);
 // the stack is shown only with DEBUG=platform.
 
-import {InputError} from '../core/errors.js'
+import {InconclusiveError, InputError} from '../core/errors.js'
 
 export class ExitCode extends Error {
   constructor(readonly code: number) {
@@ -16,6 +16,10 @@ export async function guard(fn: () => Promise<number>): Promise<number> {
   } catch (err) {
     if (err instanceof ExitCode) return err.code
     const debug = (process.env.DEBUG ?? '').split(',').includes('platform')
+    if (err instanceof InconclusiveError) {
+      process.stderr.write(`platform: UNKNOWN: ${oneLine(err.message)}\n`)
+      return 3
+    }
     if (err instanceof InputError) {
       process.stderr.write(`platform: ${oneLine(err.message)}\n`)
       return 2

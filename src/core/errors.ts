@@ -14,3 +14,15 @@ export function inputError(file: string | undefined, fieldPath: string | undefin
   const parts = [file, fieldPath, what].filter((p): p is string => Boolean(p))
   return new InputError(parts.join(': '))
 }
+
+/**
+ * The question cannot be answered (the cluster is unreachable, the pair cannot be read):
+ * one line on stderr and exit 3, like an UNKNOWN result — never ALLOWED.
+ */
+export class InconclusiveError extends Error {
+  readonly exitCode = 3
+  constructor(message: string) {
+    super(message)
+    this.name = 'InconclusiveError'
+  }
+}

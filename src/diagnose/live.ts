@@ -4,7 +4,7 @@
 // the expected ones, and live evidence attached to its layer.
 
 import {defaultCompileOptions, GATEWAY_NAME_LABEL, type CompileOptions} from '../core/constants.js'
-import {InputError} from '../core/errors.js'
+import {InconclusiveError, InputError} from '../core/errors.js'
 import {spiffeId} from '../core/query.js'
 import {connect, startPairState, type Cluster, type ConnectOptions, type PairState, type PendingPairState} from '../cluster/index.js'
 import {pairRealizedState} from '../cluster/index.js'
@@ -55,7 +55,7 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   const unread = [...Object.values(state.latticeServices), ...Object.values(state.meshMembers)].find((r) => !r.ok && r.status !== 'not-installed')
   for (const [key, role] of [[sKey, 'source'], [tKey, 'target']] as const) {
     if (!known.has(key) && unread && !unread.ok) {
-      throw new InputError(`cannot tell whether ${role} '${key}' exists: could not read the cluster at ${cluster.info.server}: ${unread.reason}`)
+      throw new InconclusiveError(`cannot tell whether ${role} '${key}' exists: could not read the cluster at ${cluster.info.server}: ${unread.reason}`)
     }
     if (!known.has(key)) {
       const why = problems.length ? `; ${problems.join('; ')}` : ''

@@ -100,8 +100,10 @@ describe('one failing source at a time', () => {
     })
     nock.enableNetConnect('127.0.0.1')
     const error = await run({server: `https://127.0.0.1:${port}`}).then(() => undefined, (e: Error) => e)
-    expect(error?.name).toBe('InputError')
-    // Not "no LatticeService of that name": the cluster was never read.
+    // Inconclusive (exit 3, like UNKNOWN), not an input error; and not "no LatticeService of
+    // that name": the cluster was never read.
+    expect(error?.name).toBe('InconclusiveError')
+    expect((error as {exitCode?: number}).exitCode).toBe(3)
     expect(error?.message).toBe(`cannot tell whether source 'commerce/checkout' exists: could not read the cluster at https://127.0.0.1:${port}: unreachable: list latticeservices.lattice.dev in namespace commerce: connect ECONNREFUSED 127.0.0.1:${port}`)
   })
 })
