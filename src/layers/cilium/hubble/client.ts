@@ -1,14 +1,14 @@
 // Hubble (Relay or agent) gRPC client on the project's own observer.proto subset.
 // @grpc/grpc-js and @grpc/proto-loader are imported lazily: CLI start-up and offline runs
 // never load them; only the first live Hubble query pays for it.
-import {readFileSync} from 'node:fs'
 import type * as GrpcJs from '@grpc/grpc-js'
+import {channelCredentials, loadGrpcPackage} from '../../../core/io/grpc.js'
 import type {FlowRecord} from '../../../core/evidence.js'
-import {toEvidenceError} from './errors.js'
+import {toEvidenceError} from '../../../core/io/evidence-errors.js'
 import {buildFlowWhitelist, type FlowQuery} from './filters.js'
 import {isLostEvents, responseFromJson, type HubbleRecord, type LostEventsRecord} from './normalize.js'
 import {hubbleProtoDir} from './protoRoot.js'
-import {dateToTimestamp} from './timestamp.js'
+import {dateToTimestamp} from '../../../core/io/timestamp.js'
 
 export interface HubbleClientOptions {
   /** host:port of hubble-relay (or a local agent socket address). */
@@ -57,9 +57,6 @@ export interface HubbleClient {
 
 export const DEFAULT_HUBBLE_TIMEOUT_MS = 10_000
 
-// The options SOURCES.md documents for these protos; the normalizer expects this shape.
-const LOADER_OPTIONS = {keepCase: false, longs: String, enums: String, defaults: true, oneofs: true}
-
 type StreamCall = GrpcJs.ClientReadableStream<Record<string, unknown>>
 interface ObserverStub extends GrpcJs.Client {
   GetFlows(req: object, options: GrpcJs.CallOptions): StreamCall
@@ -70,32 +67,13 @@ interface Loaded {
   Observer: new (address: string, creds: GrpcJs.ChannelCredentials, options?: GrpcJs.ChannelOptions) => ObserverStub
 }
 
-let loading: Promise<Loaded> | undefined
-
-async function doLoad(): Promise<Loaded> {
-  const [grpcMod, loaderMod] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')])
-  // Both are CommonJS: under Node ESM their module.exports is the default export.
-  const grpc = grpcMod.default as unknown as typeof GrpcJs
-  const def = await loaderMod.default.load('observer/observer.proto', {...LOADER_OPTIONS, includeDirs: [hubbleProtoDir()]})
-  const pkg = grpc.loadPackageDefinition(def) as unknown as {observer: {Observer: Loaded['Observer']}}
+async function load(): Promise<Loaded> {
+  const {grpc, pkg} = await loadGrpcPackage<{observer: {Observer: Loaded['Observer']}}>('observer/observer.proto', hubbleProtoDir)
   return {grpc, Observer: pkg.observer.Observer}
 }
 
-function load(): Promise<Loaded> {
-  if (!loading) {
-    const attempt = doLoad()
-    loading = attempt
-    attempt.catch(() => {
-      if (loading === attempt) loading = undefined // retry on the next call
-    })
-  }
-  return loading
-}
-
 function credentials(grpc: typeof GrpcJs, opts: HubbleClientOptions): GrpcJs.ChannelCredentials {
-  if (!opts.tls && !opts.caFile) return grpc.credentials.createInsecure()
-  const read = (file: string | undefined) => (file ? readFileSync(file) : null)
-  return grpc.credentials.createSsl(read(opts.caFile), read(opts.keyFile), read(opts.certFile))
+  return channelCredentials(grpc, opts)
 }
 
 function num(v: unknown): number {

@@ -1,6 +1,6 @@
 // `hubble observe -o jsonpb` output (one GetFlowsResponse per line), streamed: a saved file
 // or a piped command stands in for a live Relay. Malformed or truncated lines are skipped.
-import {toLineBatches, type LineSource} from './lines.js'
+import {toLineBatches, type LineSource} from '../../../core/io/lines.js'
 import {responseFromJson, type HubbleRecord} from './normalize.js'
 
 export async function* parseHubbleJsonl(input: LineSource): AsyncGenerator<HubbleRecord> {

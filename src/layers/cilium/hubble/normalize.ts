@@ -6,7 +6,7 @@
 //   zero values present ('' / 0 / null).
 // Each read tries the proto name, then the camelCase name, and treats zero values as absent.
 import type {FlowEndpoint, FlowRecord, PolicyRef} from '../../../core/evidence.js'
-import {timestampToRfc3339, type ProtoTimestamp} from './timestamp.js'
+import {timestampToRfc3339, type ProtoTimestamp} from '../../../core/io/timestamp.js'
 
 /** Hubble reported that events were lost (ring buffer overrun, slow reader...). */
 export interface LostEventsRecord {

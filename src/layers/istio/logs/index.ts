@@ -5,6 +5,6 @@ export {parseWaypointLine, parseWaypointLog, parseMatchedPolicy} from './waypoin
 export type {WaypointRecord, MatchedPolicy} from './waypoint.js'
 export {matchesPair} from './match.js'
 export type {PairSelector} from './match.js'
-export {toLines, toLineBatches} from './lines.js'
-export type {LineSource} from './lines.js'
+export {toLines, toLineBatches} from '../../../core/io/lines.js'
+export type {LineSource} from '../../../core/io/lines.js'
 export {ipOf, portOf} from './address.js'

@@ -3,7 +3,7 @@
 // response_code_details `rbac_access_denied_matched_policy[none]` (no ALLOW rule matched) or
 // `rbac_access_denied_matched_policy[ns[<ns>]-policy[<name>]-rule[<i>]]` (a DENY rule matched).
 import type {MeshAccessRecord} from '../../../core/evidence.js'
-import {toLineBatches, type LineSource} from './lines.js'
+import {toLineBatches, type LineSource} from '../../../core/io/lines.js'
 
 export interface WaypointRecord extends MeshAccessRecord {
   source: 'waypoint'

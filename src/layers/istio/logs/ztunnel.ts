@@ -4,7 +4,7 @@
 // restart. Only access records and policy decisions become records; everything else is
 // rejected after a few indexOf calls, which is what makes the parser fast on real logs.
 import type {MeshAccessRecord} from '../../../core/evidence.js'
-import {toLineBatches, type LineSource} from './lines.js'
+import {toLineBatches, type LineSource} from '../../../core/io/lines.js'
 
 /** A ztunnel record: the shared MeshAccessRecord plus the HBONE target and byte counts. */
 export interface ZtunnelRecord extends MeshAccessRecord {

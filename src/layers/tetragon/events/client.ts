@@ -2,10 +2,10 @@
 // @grpc/grpc-js and @grpc/proto-loader are imported lazily so CLI start-up never loads them.
 // GetEvents is a live stream with no history: it runs until the caller aborts; timeoutMs
 // bounds only the wait for the connection, so an unreachable agent fails fast.
-import {readFileSync} from 'node:fs'
 import type * as GrpcJs from '@grpc/grpc-js'
+import {channelCredentials, loadGrpcPackage} from '../../../core/io/grpc.js'
 import type {ProcessEventRecord} from '../../../core/evidence.js'
-import {toEvidenceError} from './errors.js'
+import {toEvidenceError} from '../../../core/io/evidence-errors.js'
 import {eventFromJson} from './normalize.js'
 import {tetragonProtoDir} from './protoRoot.js'
 
@@ -38,8 +38,6 @@ export interface TetragonClient {
 
 export const DEFAULT_TETRAGON_TIMEOUT_MS = 10_000
 
-const LOADER_OPTIONS = {keepCase: false, longs: String, enums: String, defaults: true, oneofs: true}
-
 const EVENT_SET: Record<ProcessEventRecord['type'], string> = {
   kprobe: 'PROCESS_KPROBE',
   exec: 'PROCESS_EXEC',
@@ -55,32 +53,13 @@ interface Loaded {
   Sensors: new (address: string, creds: GrpcJs.ChannelCredentials, options?: GrpcJs.ChannelOptions) => SensorsStub
 }
 
-let loading: Promise<Loaded> | undefined
-
-async function doLoad(): Promise<Loaded> {
-  const [grpcMod, loaderMod] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')])
-  // Both are CommonJS: under Node ESM their module.exports is the default export.
-  const grpc = grpcMod.default as unknown as typeof GrpcJs
-  const def = await loaderMod.default.load('tetragon/sensors.proto', {...LOADER_OPTIONS, includeDirs: [tetragonProtoDir()]})
-  const pkg = grpc.loadPackageDefinition(def) as unknown as {tetragon: {FineGuidanceSensors: Loaded['Sensors']}}
+async function load(): Promise<Loaded> {
+  const {grpc, pkg} = await loadGrpcPackage<{tetragon: {FineGuidanceSensors: Loaded['Sensors']}}>('tetragon/sensors.proto', tetragonProtoDir)
   return {grpc, Sensors: pkg.tetragon.FineGuidanceSensors}
 }
 
-function load(): Promise<Loaded> {
-  if (!loading) {
-    const attempt = doLoad()
-    loading = attempt
-    attempt.catch(() => {
-      if (loading === attempt) loading = undefined // retry on the next call
-    })
-  }
-  return loading
-}
-
 function credentials(grpc: typeof GrpcJs, opts: TetragonClientOptions): GrpcJs.ChannelCredentials {
-  if (!opts.tls && !opts.caFile) return grpc.credentials.createInsecure()
-  const read = (file: string | undefined) => (file ? readFileSync(file) : null)
-  return grpc.credentials.createSsl(read(opts.caFile), read(opts.keyFile), read(opts.certFile))
+  return channelCredentials(grpc, opts)
 }
 
 /** The GetEventsRequest for a filter (proto-loader shape: camelCase, enum names). */

@@ -4,4 +4,4 @@ export type {TetragonClient, TetragonClientOptions, TetragonEventFilter} from '.
 export {eventFromJson, isSigkill} from './normalize.js'
 export {parseTetragonStream} from './stream.js'
 export type {TetragonStreamOptions} from './stream.js'
-export {EvidenceSourceError} from './errors.js'
+export {EvidenceSourceError} from '../../../core/io/evidence-errors.js'

@@ -3,7 +3,7 @@
 // - gRPC messages from @grpc/proto-loader (camelCase names, Timestamp {seconds, nanos},
 //   oneof virtual fields, zero values present).
 import type {ProcessEventRecord} from '../../../core/evidence.js'
-import {timestampToRfc3339, type ProtoTimestamp} from './timestamp.js'
+import {timestampToRfc3339, type ProtoTimestamp} from '../../../core/io/timestamp.js'
 
 type Obj = Record<string, unknown>
 

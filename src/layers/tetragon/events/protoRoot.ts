@@ -3,20 +3,7 @@
 // module to the directory that holds package.json instead of assuming a depth.
 import {existsSync} from 'node:fs'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
-
-let cached: string | undefined
-
-export function packageRoot(): string {
-  if (cached) return cached
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return (cached = dir)
-    const parent = path.dirname(dir)
-    if (parent === dir) throw new Error(`cannot find the platform package root (package.json) above ${fileURLToPath(import.meta.url)}`)
-    dir = parent
-  }
-}
+import {packageRoot} from '../../../core/io/package-root.js'
 
 /** Include root of the Tetragon protos: the parent of tetragon/ (imports read "tetragon/x.proto"). */
 export function tetragonProtoDir(): string {

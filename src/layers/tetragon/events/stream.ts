@@ -2,7 +2,7 @@
 // GetEventsResponse JSON per line, parsed as it arrives. Lines of unwanted kinds or
 // namespaces are skipped before JSON.parse; malformed or truncated lines are skipped.
 import type {ProcessEventRecord} from '../../../core/evidence.js'
-import {toLineBatches, type LineSource} from './lines.js'
+import {toLineBatches, type LineSource} from '../../../core/io/lines.js'
 import {eventFromJson} from './normalize.js'
 
 export interface TetragonStreamOptions {

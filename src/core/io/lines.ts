@@ -1,5 +1,5 @@
-// Line splitting for Tetragon export-stdout JSON (one GetEventsResponse per line): split chunk
-// by chunk, never buffered whole. (Same helper as the other evidence layers; layers do not share code.)
+// Line splitting for streamed evidence (pod logs, JSON lines): split chunk by chunk, never
+// buffered whole. Shared by the Hubble, ztunnel/waypoint and Tetragon parsers.
 import type {Readable} from 'node:stream'
 
 export type LineSource = Readable | AsyncIterable<string> | Iterable<string>

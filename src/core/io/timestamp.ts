@@ -1,5 +1,5 @@
-// google.protobuf.Timestamp from proto-loader ({seconds, nanos}) → the RFC 3339 text of
-// Tetragon's JSON export, so gRPC and export-stdout records carry identical times.
+// google.protobuf.Timestamp as proto-loader yields it ({seconds, nanos}) → the RFC 3339 text
+// protojson prints, so gRPC records and JSON-export records carry identical times.
 
 export interface ProtoTimestamp {
   seconds?: string | number | null
@@ -20,4 +20,10 @@ export function timestampToRfc3339(ts: ProtoTimestamp | string | null | undefine
     frac = '.' + (nanos % 1_000_000 === 0 ? digits.slice(0, 3) : nanos % 1000 === 0 ? digits.slice(0, 6) : digits)
   }
   return `${base}${frac}Z`
+}
+
+export function dateToTimestamp(d: Date): {seconds: string; nanos: number} {
+  const ms = d.getTime()
+  const seconds = Math.floor(ms / 1000)
+  return {seconds: String(seconds), nanos: (ms - seconds * 1000) * 1_000_000}
 }

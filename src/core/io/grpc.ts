@@ -1,0 +1,43 @@
+// gRPC plumbing shared by the evidence clients (Hubble, Tetragon): lazy loading of
+// @grpc/grpc-js and @grpc/proto-loader (never at CLI start-up), one loaded package per
+// .proto file, and channel credentials from TLS options.
+import {readFileSync} from 'node:fs'
+import type * as GrpcJs from '@grpc/grpc-js'
+
+// The options upstream documents for these protos; the record normalizers expect this shape.
+export const LOADER_OPTIONS = {keepCase: false, longs: String, enums: String, defaults: true, oneofs: true}
+
+export interface TlsOptions {
+  tls?: boolean
+  caFile?: string
+  certFile?: string
+  keyFile?: string
+}
+
+const loading = new Map<string, Promise<{grpc: typeof GrpcJs; pkg: unknown}>>()
+
+/** Loads `protoFile` (relative to `includeDir`) once; a failed load is retried on the next call. */
+export function loadGrpcPackage<T>(protoFile: string, includeDir: () => string): Promise<{grpc: typeof GrpcJs; pkg: T}> {
+  let attempt = loading.get(protoFile)
+  if (!attempt) {
+    attempt = (async () => {
+      const [grpcMod, loaderMod] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')])
+      // Both are CommonJS: under Node ESM their module.exports is the default export.
+      const grpc = grpcMod.default as unknown as typeof GrpcJs
+      const def = await loaderMod.default.load(protoFile, {...LOADER_OPTIONS, includeDirs: [includeDir()]})
+      return {grpc, pkg: grpc.loadPackageDefinition(def) as unknown}
+    })()
+    loading.set(protoFile, attempt)
+    const current = attempt
+    current.catch(() => {
+      if (loading.get(protoFile) === current) loading.delete(protoFile)
+    })
+  }
+  return attempt as Promise<{grpc: typeof GrpcJs; pkg: T}>
+}
+
+export function channelCredentials(grpc: typeof GrpcJs, opts: TlsOptions): GrpcJs.ChannelCredentials {
+  if (!opts.tls && !opts.caFile) return grpc.credentials.createInsecure()
+  const read = (file: string | undefined) => (file ? readFileSync(file) : null)
+  return grpc.credentials.createSsl(read(opts.caFile), read(opts.keyFile), read(opts.certFile))
+}
