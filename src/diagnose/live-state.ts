@@ -171,3 +171,26 @@ export function withLivePods(w: Workload, pods: ReadResult<KubeObject>, namespac
     ...(nsLabels ? {namespaceLabels: nsLabels, ambient: nsLabels['istio.io/dataplane-mode'] === 'none' ? false : ambient || w.ambient} : {}),
   }
 }
+
+/**
+ * §5.4.5: with ambient DNS capture (the default since Istio 1.25) lookups leave from ztunnel,
+ * so Cilium's DNS proxy never learns the addresses behind `toFQDNs` rules of this pod.
+ * Pods opt out with ambient.istio.io/dns-capture=false or bypass-dns-capture=true.
+ */
+export function dnsCaptureWarning(pods: ReadResult<KubeObject>, policies: KubeObject[], ambient: boolean): string | undefined {
+  if (!ambient || !pods.ok || pods.items.length === 0) return undefined
+  const pod = pods.items[0]
+  const ann = pod.metadata.annotations ?? {}
+  if (ann['ambient.istio.io/dns-capture'] === 'false' || ann['ambient.istio.io/bypass-dns-capture'] === 'true') return undefined
+  const labels = pod.metadata.labels ?? {}
+  const ns = pod.metadata.namespace
+  const usesFqdn = policies.some((p) => {
+    if (p.kind === 'CiliumNetworkPolicy' && p.metadata.namespace !== ns) return false
+    const sel = p.spec?.endpointSelector?.matchLabels ?? {}
+    const selects = Object.entries(sel).every(([k, v]) => labels[k.replace(/^(k8s|any):/, '')] === v)
+    return selects && (p.spec?.egress ?? []).some((r: any) => Array.isArray(r?.toFQDNs) && r.toFQDNs.length > 0)
+  })
+  return usesFqdn
+    ? `L4: DNS captured by ztunnel (ambient default since Istio 1.25); FQDN rules of ${pod.metadata.namespace}/${labels['app.kubernetes.io/name'] ?? pod.metadata.name} may not learn addresses (annotate the pods ambient.istio.io/dns-capture=false, or allow the external hosts by CIDR)`
+    : undefined
+}

@@ -13,7 +13,7 @@ import {compileFleet} from '../pipeline/fleet.js'
 import {computeDrift} from './drift.js'
 import {proposeFix} from './fix.js'
 import {annotateWithEvidence, gatherEvidence, listEvidenceAgents, tetragonEvents, type EvidenceBundle, type EvidenceOptions} from './live-evidence.js'
-import {enforcementMode, isReadyPod, liveExemptNamespaces, liveSpecs, liveViews, resolveTrustDomain, waypointNameOf, waypointOf, withLivePods} from './live-state.js'
+import {dnsCaptureWarning, enforcementMode, isReadyPod, liveExemptNamespaces, liveSpecs, liveViews, resolveTrustDomain, waypointNameOf, waypointOf, withLivePods} from './live-state.js'
 import type {Diagnosis, EventSink} from './model.js'
 import type {KubeObject} from '../core/kube.js'
 import {compiledView, evaluatePair, type LiveFacts, type PairRequest} from './pair.js'
@@ -86,6 +86,9 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   if (!state.podsB.ok) warnings.push(`pods of ${tKey}: ${state.podsB.reason}`)
   else if (podsB.length === 0) warnings.push(`${tKey} has no pods: nothing can serve the traffic`)
   warnings.push(...realizedWarnings(state))
+  const nsA = state.namespaces[source.namespace]
+  const dns = dnsCaptureWarning(state.podsA, view.l4, nsA?.ok === true && nsA.items[0]?.metadata.labels?.['istio.io/dataplane-mode'] === 'ambient')
+  if (dns) warnings.push(dns)
 
   // Evidence streams while the expected objects compile (CPU), instead of after it.
   let gathering: Promise<EvidenceBundle> = Promise.resolve({})
