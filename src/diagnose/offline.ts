@@ -6,7 +6,7 @@ import type {KubeObject} from '../core/kube.js'
 import {loadObjects, loadSpecs} from '../spec/load.js'
 import type {SpecSet} from '../spec/model.js'
 import {keyOf} from '../spec/model.js'
-import {compileFleet, type CompiledFleet} from '../pipeline/fleet.js'
+import {compileFleet, createFleetCache, type CompiledFleet, type FleetScope} from '../pipeline/fleet.js'
 import {computeDrift, layerOfKind} from './drift.js'
 import {proposeFix, type Attempt} from './fix.js'
 import type {Diagnosis, EventSink} from './model.js'
@@ -25,6 +25,8 @@ export interface OfflineRequest {
   path?: string
   options: CompileOptions
   emit?: EventSink
+  /** Receives the milliseconds of each pipeline phase, summed over the first run and the fix re-runs (benchmarks). */
+  timings?: FleetScope['timings']
 }
 
 export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
@@ -38,7 +40,10 @@ export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
     ...(req.method ? {method: req.method} : {}),
     ...(req.path ? {path: req.path} : {}),
   }
-  const run = (attempt: Attempt, emit?: EventSink) => runPair(attempt, pair, req.options, emit)
+  // The first run and the fix re-runs share admission reports, graph nodes and the Cedar
+  // policy set of every spec object the fix leaves as it is.
+  const cache = createFleetCache()
+  const run = (attempt: Attempt, emit?: EventSink) => runPair(attempt, pair, req.options, emit, {cache, ...(req.timings ? {timings: req.timings} : {})})
   const first = await run({specs, ...(policies ? {policies} : {})}, req.emit)
   const fix = await proposeFix(first, pair, {specs, ...(policies ? {policies} : {})}, (a) => run(a))
   const diagnosis = {...first.diagnosis, fix}
@@ -54,8 +59,8 @@ export function pairScope(specs: SpecSet, keys: string[]): Set<string> {
   return only
 }
 
-async function runPair(attempt: Attempt, pair: PairRequest, options: CompileOptions, emit?: EventSink): Promise<{diagnosis: Diagnosis; fleet: CompiledFleet}> {
-  const fleet = await compileFleet(attempt.specs, options, {only: pairScope(attempt.specs, [pair.source, pair.target])})
+async function runPair(attempt: Attempt, pair: PairRequest, options: CompileOptions, emit?: EventSink, session: Omit<FleetScope, 'only'> = {}): Promise<{diagnosis: Diagnosis; fleet: CompiledFleet}> {
+  const fleet = await compileFleet(attempt.specs, options, {...session, only: pairScope(attempt.specs, [pair.source, pair.target])})
   let view: PolicyView = compiledView(fleet)
   let drift: Diagnosis['drift'] = []
   if (attempt.policies) {

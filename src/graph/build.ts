@@ -7,7 +7,7 @@ import {computeFindings} from './findings.js'
 import {createGraph} from './graph.js'
 import {matchEdges, type WildcardPermitted} from './match.js'
 import type {ServiceGraph} from './model.js'
-import {collectNodes} from './nodes.js'
+import {collectNodes, type NodeCache} from './nodes.js'
 
 export interface GraphInput {
   services: LatticeService[]
@@ -19,14 +19,21 @@ export interface BuildGraphOptions {
   wildcardPermitted?: WildcardPermitted
   /** Decides IPv6 egress prefixes and whether §6.3.2 L7 params are read (default `seed`). */
   profile?: Profile
+  /** Reuse service nodes across builds of one session (see NodeCache). */
+  cache?: NodeCache
 }
 
 export function buildGraph(input: GraphInput, opts: BuildGraphOptions = {}): ServiceGraph {
   const permitted: WildcardPermitted = opts.wildcardPermitted ?? (() => true)
-  const nodes = collectNodes(input.services, input.meshMembers, opts.profile ?? 'seed')
+  const nodes = collectNodes(input.services, input.meshMembers, opts.profile ?? 'seed', opts.cache)
   const edges = matchEdges(nodes, permitted)
-  const pairs = new Set(edges.map((e) => `${e.from}\u0000${e.to}`))
-  const findings = computeFindings(nodes, (from, to) => pairs.has(`${from}\u0000${to}`), permitted)
+  const callees = new Map<string, Set<string>>()
+  for (const e of edges) {
+    const set = callees.get(e.from)
+    if (set) set.add(e.to)
+    else callees.set(e.from, new Set([e.to]))
+  }
+  const findings = computeFindings(nodes, (from, to) => callees.get(from)?.has(to) ?? false, permitted)
   return createGraph(
     nodes.map((n) => n.node),
     edges,

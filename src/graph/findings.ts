@@ -3,7 +3,7 @@
 
 import type {DependencyRef} from '../spec/model.js'
 import {refKey} from './declarations.js'
-import {allowanceOf, type WildcardPermitted} from './match.js'
+import {allowanceOf, dependencyKeys, type WildcardPermitted} from './match.js'
 import type {Finding} from './model.js'
 import type {DeclaredNode} from './nodes.js'
 
@@ -47,8 +47,10 @@ export function computeFindings(nodes: DeclaredNode[], hasEdge: (from: string, t
   }
   for (const a of nodes) {
     const from = a.node.key
-    for (const target of a.decl.dependencies) {
-      const to = refKey(target)
+    const keys = dependencyKeys(a.decl)
+    for (let i = 0; i < keys.length; i++) {
+      const target = a.decl.dependencies[i]
+      const to = keys[i]
       const b = byKey.get(to)
       if (!b) {
         add({kind: 'missing-target', from, to, message: findingMessages.missingTarget(a.node, target)})

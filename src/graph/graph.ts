@@ -8,14 +8,20 @@ export function createGraph(nodes: Iterable<GraphNode>, edges: Edge[], findings:
   const sorted = [...edges].sort((a, b) => a.order - b.order)
   const out = new Map<string, Edge[]>()
   const inb = new Map<string, Edge[]>()
-  const pairs = new Set<string>()
+  const callees = new Map<string, Set<string>>()
   for (const e of sorted) {
     push(out, e.from, e)
     push(inb, e.to, e)
-    pairs.add(`${e.from}\u0000${e.to}`)
+    const set = callees.get(e.from)
+    if (set) set.add(e.to)
+    else callees.set(e.from, new Set([e.to]))
   }
-  const byPair = new Map<string, Finding[]>()
-  for (const f of findings) push(byPair, `${f.from}\u0000${f.to}`, f)
+  const byPair = new Map<string, Map<string, Finding[]>>()
+  for (const f of findings) {
+    let byTo = byPair.get(f.from)
+    if (!byTo) byPair.set(f.from, (byTo = new Map()))
+    push(byTo, f.to, f)
+  }
   return {
     nodes: nodeMap,
     edges: sorted,
@@ -23,8 +29,8 @@ export function createGraph(nodes: Iterable<GraphNode>, edges: Edge[], findings:
     node: (key) => nodeMap.get(key),
     outbound: (key) => out.get(key) ?? [],
     inbound: (key) => inb.get(key) ?? [],
-    hasEdge: (from, to) => pairs.has(`${from}\u0000${to}`),
-    findingsFor: (from, to) => byPair.get(`${from}\u0000${to}`) ?? [],
+    hasEdge: (from, to) => callees.get(from)?.has(to) ?? false,
+    findingsFor: (from, to) => byPair.get(from)?.get(to) ?? [],
   }
 }
 

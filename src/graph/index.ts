@@ -4,6 +4,7 @@ export type {Edge, Finding, FindingKind, GraphNode, NodeKind, ServiceGraph} from
 export {createGraph} from './graph.js'
 export {hasMeshExternalEgress, isWaypointEnforced, waypointNamespaces} from './waypoints.js'
 export {buildGraph, type BuildGraphOptions, type GraphInput} from './build.js'
+export {createNodeCache, type NodeCache} from './nodes.js'
 export {deriveMeshMember, portsOf, type DeriveContext} from './member.js'
 export {egressRulesOf, egressTargetOf, type EgressContext} from './egress.js'
 export {displayName, findingMessages} from './findings.js'

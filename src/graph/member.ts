@@ -10,9 +10,9 @@ import {egressRulesOf, type EgressContext} from './egress.js'
 
 export type DeriveContext = EgressContext
 
-export function deriveMeshMember(svc: LatticeService, ctx: DeriveContext = {}): LatticeMeshMember {
+/** `decl`: the service's declarations when the caller already read them (graph building). */
+export function deriveMeshMember(svc: LatticeService, ctx: DeriveContext = {}, decl = serviceDeclarations(svc, ctx.profile ?? 'seed')): LatticeMeshMember {
   const {name, namespace} = svc.metadata
-  const decl = serviceDeclarations(svc, ctx.profile ?? 'seed')
   const spec: MeshMemberSpec = {
     target: {selector: {[NAME_LABEL]: name}},
     ports: portsOf(svc),

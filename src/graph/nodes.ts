@@ -14,17 +14,46 @@ export interface DeclaredNode {
 }
 
 /**
+ * Nodes of LatticeServices remembered across graph builds of one session (a diagnosis and
+ * the re-runs that verify its fix), keyed by the service object: specs are never mutated
+ * in place there (a fix replaces the object it changes). A node is reused only when every
+ * "does service X exist" question its derivation asked still has the same answer.
+ */
+export interface NodeCache {
+  services: WeakMap<LatticeService, {profile: Profile; node: DeclaredNode; lookups: Array<[string, boolean]>}>
+}
+
+export function createNodeCache(): NodeCache {
+  return {services: new WeakMap()}
+}
+
+/**
  * Services first, then operator members, each in input order; the first object with a key
  * wins, and a LatticeService always wins over a mesh member of the same ns/name (its
  * derived member is the same object, compiled).
  */
-export function collectNodes(services: LatticeService[], meshMembers: LatticeMeshMember[], profile: Profile): DeclaredNode[] {
+export function collectNodes(services: LatticeService[], meshMembers: LatticeMeshMember[], profile: Profile, cache?: NodeCache): DeclaredNode[] {
   const serviceKeys = new Set(services.map(keyOf))
-  const hasService = (namespace: string, name: string) => serviceKeys.has(`${namespace}/${name}`)
   const out = new Map<string, DeclaredNode>()
   for (const svc of services) {
     const key = keyOf(svc)
-    if (!out.has(key)) out.set(key, serviceNode(svc, deriveMeshMember(svc, {hasService, profile}), profile))
+    if (out.has(key)) continue
+    const cached = cache?.services.get(svc)
+    if (cached && cached.profile === profile && cached.lookups.every(([k, v]) => serviceKeys.has(k) === v)) {
+      out.set(key, cached.node)
+      continue
+    }
+    const lookups: Array<[string, boolean]> = []
+    const hasService = (namespace: string, name: string) => {
+      const k = `${namespace}/${name}`
+      const v = serviceKeys.has(k)
+      lookups.push([k, v])
+      return v
+    }
+    const decl = serviceDeclarations(svc, profile)
+    const node = serviceNode(svc, deriveMeshMember(svc, {hasService, profile}, decl), decl)
+    cache?.services.set(svc, {profile, node, lookups})
+    out.set(key, node)
   }
   for (const lmm of meshMembers) {
     const key = keyOf(lmm)
@@ -33,8 +62,7 @@ export function collectNodes(services: LatticeService[], meshMembers: LatticeMes
   return [...out.values()]
 }
 
-function serviceNode(svc: LatticeService, member: LatticeMeshMember, profile: Profile): DeclaredNode {
-  const decl = serviceDeclarations(svc, profile)
+function serviceNode(svc: LatticeService, member: LatticeMeshMember, decl: NodeDeclarations): DeclaredNode {
   const {name, namespace} = svc.metadata
   return {
     decl,

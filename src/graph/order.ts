@@ -11,13 +11,19 @@
  */
 export function linearize<T>(items: T[], calleeOf: (t: T) => string, callerOf: (t: T) => string, callerRank: (a: T, b: T) => number): T[] {
   const n = items.length
-  const succ: number[][] = Array.from({length: n}, () => [])
-  const preds = new Array<number>(n).fill(0)
-  const link = (a: number, b: number) => {
-    succ[a].push(b)
-    preds[b]++
+  // Every item has at most two successors: the next item of its callee and the next of its caller.
+  const nextOfCallee = new Int32Array(n).fill(-1)
+  const nextOfCaller = new Int32Array(n).fill(-1)
+  const preds = new Int32Array(n)
+  let previousCallee = n > 0 ? calleeOf(items[0]) : ''
+  for (let i = 1; i < n; i++) {
+    const callee = calleeOf(items[i])
+    if (callee === previousCallee) {
+      nextOfCallee[i - 1] = i
+      preds[i]++
+    }
+    previousCallee = callee
   }
-  for (let i = 1; i < n; i++) if (calleeOf(items[i]) === calleeOf(items[i - 1])) link(i - 1, i)
   const byCaller = new Map<string, number[]>()
   items.forEach((t, i) => {
     const k = callerOf(t)
@@ -26,14 +32,20 @@ export function linearize<T>(items: T[], calleeOf: (t: T) => string, callerOf: (
     else byCaller.set(k, [i])
   })
   for (const list of byCaller.values()) {
-    list.sort((a, b) => callerRank(items[a], items[b]) || a - b)
-    for (let i = 1; i < list.length; i++) link(list[i - 1], list[i])
+    if (list.length > 1) list.sort((a, b) => callerRank(items[a], items[b]) || a - b)
+    for (let i = 1; i < list.length; i++) {
+      nextOfCaller[list[i - 1]] = list[i]
+      preds[list[i]]++
+    }
   }
-  const done = new Array<boolean>(n).fill(false)
+  const done = new Uint8Array(n)
   const ready = new MinHeap()
   for (let i = 0; i < n; i++) if (preds[i] === 0) ready.push(i)
   const out: T[] = []
   let lowest = 0 // every index below is done
+  const release = (s: number) => {
+    if (s !== -1 && --preds[s] === 0 && !done[s]) ready.push(s)
+  }
   while (out.length < n) {
     let i = ready.pop()
     while (i !== undefined && done[i]) i = ready.pop()
@@ -43,9 +55,10 @@ export function linearize<T>(items: T[], calleeOf: (t: T) => string, callerOf: (
       while (done[lowest]) lowest++
       i = lowest
     }
-    done[i] = true
+    done[i] = 1
     out.push(items[i])
-    for (const s of succ[i]) if (--preds[s] === 0 && !done[s]) ready.push(s)
+    release(nextOfCallee[i])
+    release(nextOfCaller[i])
   }
   return out
 }

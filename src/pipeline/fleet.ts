@@ -6,10 +6,10 @@
 
 import type {CompileOptions} from '../core/constants.js'
 import type {KubeObject} from '../core/kube.js'
-import type {LatticeMeshMember, LatticeService, SpecSet} from '../spec/model.js'
+import type {CedarPolicyObject, LatticeMeshMember, LatticeService, SpecSet} from '../spec/model.js'
 import {keyOf} from '../spec/model.js'
 import type {ServiceGraph} from '../graph/model.js'
-import {buildGraph, deriveMeshMember} from '../graph/index.js'
+import {buildGraph, createNodeCache, deriveMeshMember, type NodeCache} from '../graph/index.js'
 import {admitMeshMember, admitService, type AdmissionReport} from '../layers/admission/index.js'
 import {authorizeService, loadCedarPolicies, wildcardPermitted, type CedarPolicySet, type CedarServiceReport} from '../layers/cedar/index.js'
 import {ciliumBaseline, compileCilium} from '../layers/cilium/index.js'
@@ -46,30 +46,70 @@ export interface FleetScope {
    * every admitted spec, because declarations, wildcards and implicit callers need it.
    */
   only?: Set<string>
+  /** Work remembered across compileFleet calls of one session (see FleetCache). */
+  cache?: FleetCache
+  /** Receives the milliseconds spent in each phase (added to any value already there). */
+  timings?: Partial<Record<FleetPhase, number>>
+}
+
+export type FleetPhase = 'admission' | 'cedar-load' | 'cedar' | 'graph' | 'mesh' | 'cilium' | 'istio' | 'tetragon'
+
+/**
+ * What one session (a diagnosis and the re-runs that verify its fix) can reuse between
+ * compileFleet calls: admission reports and graph nodes per spec object, and the loaded
+ * Cedar policy set per list of CedarPolicy objects. Only valid while the specs are not
+ * mutated in place: a fix replaces the objects it changes, so it is.
+ */
+export interface FleetCache {
+  admission: WeakMap<object, {exempt: string; report: AdmissionReport}>
+  cedar?: {objects: CedarPolicyObject[]; elements: CedarPolicyObject[]; set: Promise<CedarPolicySet>}
+  nodes: NodeCache
+}
+
+export function createFleetCache(): FleetCache {
+  return {admission: new WeakMap(), nodes: createNodeCache()}
 }
 
 export async function compileFleet(specs: SpecSet, options: CompileOptions, scope: FleetScope = {}): Promise<CompiledFleet> {
   const inScope = (key: string) => !scope.only || scope.only.has(key)
+  const cache = scope.cache
+  const timings = scope.timings
+  let t0 = performance.now()
+  const lap = (phase: FleetPhase) => {
+    const now = performance.now()
+    if (timings) timings[phase] = (timings[phase] ?? 0) + (now - t0)
+    t0 = now
+  }
+  const exempt = options.exemptNamespaces.join('\u0000')
+  const admit = <T extends LatticeService | LatticeMeshMember>(o: T, run: (o: T) => AdmissionReport): AdmissionReport => {
+    const hit = cache?.admission.get(o)
+    if (hit && hit.exempt === exempt) return hit.report
+    const report = run(o)
+    cache?.admission.set(o, {exempt, report})
+    return report
+  }
   const outcomes = new Map<string, MemberOutcome>()
   const admittedServices: LatticeService[] = []
   const admittedMembers: LatticeMeshMember[] = []
   for (const svc of specs.services) {
     const key = keyOf(svc)
     // Admission is cheap and the graph needs the verdict of every spec.
-    const admission = admitService(svc, {exemptNamespaces: options.exemptNamespaces})
+    const admission = admit(svc, (s) => admitService(s, {exemptNamespaces: options.exemptNamespaces}))
     const admitted = admission.errors.length === 0
     if (admitted) admittedServices.push(svc)
     outcomes.set(key, {key, kind: 'LatticeService', admission, admitted, emitted: false})
   }
   for (const m of specs.meshMembers) {
     const key = keyOf(m)
-    const admission = admitMeshMember(m, {exemptNamespaces: options.exemptNamespaces})
+    const admission = admit(m, (x) => admitMeshMember(x, {exemptNamespaces: options.exemptNamespaces}))
     const admitted = admission.errors.length === 0
     if (admitted) admittedMembers.push(m)
     if (!outcomes.has(key)) outcomes.set(key, {key, kind: 'LatticeMeshMember', admission, admitted, emitted: admitted})
   }
+  lap('admission')
 
-  const cedar = await loadCedarPolicies(specs.cedarPolicies)
+  const cedar = await loadPolicySet(specs.cedarPolicies, cache)
+  lap('cedar-load')
   for (const svc of admittedServices) {
     const key = keyOf(svc)
     if (!inScope(key)) continue
@@ -78,11 +118,13 @@ export async function compileFleet(specs: SpecSet, options: CompileOptions, scop
     outcome.cedar = report
     outcome.emitted = report.permitted
   }
+  lap('cedar')
 
   const graph = buildGraph(
     {services: admittedServices, meshMembers: admittedMembers},
-    {wildcardPermitted: (key, direction) => wildcardPermitted(cedar, key, direction), profile: options.profile},
+    {wildcardPermitted: (key, direction) => wildcardPermitted(cedar, key, direction), profile: options.profile, ...(cache ? {cache: cache.nodes} : {})},
   )
+  lap('graph')
   const emits = (key: string) => inScope(key) && (outcomes.get(key)?.emitted ?? false)
 
   const emittedServices = admittedServices.filter((s) => emits(keyOf(s)))
@@ -91,6 +133,13 @@ export async function compileFleet(specs: SpecSet, options: CompileOptions, scop
     const member = graph.node(keyOf(svc))?.member ?? deriveMeshMember(svc)
     mesh.push(meshMemberObject(member))
   }
+  lap('mesh')
+  const l4 = compileCilium(graph, options, emits)
+  lap('cilium')
+  const l7 = compileIstio(graph, options, emits)
+  lap('istio')
+  const runtime = compileTetragon(emittedServices, graph, options, emits)
+  lap('tetragon')
 
   return {
     options,
@@ -98,14 +147,19 @@ export async function compileFleet(specs: SpecSet, options: CompileOptions, scop
     graph,
     cedar,
     outcomes,
-    resources: {
-      mesh,
-      l4: compileCilium(graph, options, emits),
-      l7: compileIstio(graph, options, emits),
-      runtime: compileTetragon(emittedServices, graph, options, emits),
-    },
+    resources: {mesh, l4, l7, runtime},
     baseline: {l4: ciliumBaseline(options), l7: istioBaseline(options), runtime: tetragonBaseline(options)},
   }
+}
+
+/** The session's policy set when the CedarPolicy list is the same (same objects), else a fresh load. */
+function loadPolicySet(objects: CedarPolicyObject[], cache: FleetCache | undefined): Promise<CedarPolicySet> {
+  if (!cache) return loadCedarPolicies(objects)
+  const hit = cache.cedar
+  if (hit && hit.objects === objects && hit.elements.length === objects.length && hit.elements.every((o, i) => o === objects[i])) return hit.set
+  const set = loadCedarPolicies(objects)
+  cache.cedar = {objects, elements: [...objects], set}
+  return set
 }
 
 /** The LatticeMeshMember object the service compiler writes (§1.9). */

@@ -18,13 +18,34 @@ export interface CanonicalSpec {
 
 /** Rewrites the seed shape of `spec` into the CRD shape; never throws, never mutates `spec`. */
 export function canonicalizeSeedShape(spec: unknown): CanonicalSpec {
-  if (!isRecord(spec)) return {spec, notes: []}
+  // Most specs are already in CRD shape: look before copying (the copy is the costly part).
+  if (!isRecord(spec) || !hasSeedShape(spec)) return {spec, notes: []}
   const notes: ShapeNote[] = []
   const copy = cloneJson(spec)
   const workload = copy.workload
   if (isRecord(workload)) rewriteContainerMap(workload, 'containers', ['spec', 'workload', 'containers'], notes)
   rewriteContainerMap(copy, 'sidecars', ['spec', 'sidecars'], notes)
   return notes.length === 0 ? {spec, notes} : {spec: copy, notes}
+}
+
+/** True when rewriteContainerMap could change anything (a list, `securityContext`, `capabilities: {...}`). */
+function hasSeedShape(spec: Json): boolean {
+  const workload = spec.workload
+  return (isRecord(workload) && containerMapHasSeedShape(workload.containers)) || containerMapHasSeedShape(spec.sidecars)
+}
+
+function containerMapHasSeedShape(value: unknown): boolean {
+  if (Array.isArray(value)) return true
+  if (!isRecord(value)) return false
+  for (const name in value) {
+    if (!Object.hasOwn(value, name)) continue
+    const container = value[name]
+    if (!isRecord(container)) continue
+    if ('securityContext' in container) return true
+    const security = container.security
+    if (isRecord(security) && isRecord(security.capabilities)) return true
+  }
+  return false
 }
 
 function rewriteContainerMap(parent: Json, key: string, path: PathPart[], notes: ShapeNote[]): void {

@@ -57,52 +57,80 @@ function expected(shape: Shape): string {
  * for serde `Option`. Struct fields are visited in written order, missing ones after.
  */
 export function checkShape(value: unknown, shape: Shape, path: PathPart[], sink: IssueSink, prefix: string): void {
-  const fail = (message: string, rule = 'parse') => sink.add(rule, path, prefix + message)
-  const invalidType = () => fail(`invalid type: ${unexpected(value)}, expected ${expected(shape)}`, shape.t === 'enum' ? shape.rule : undefined)
+  // One path stack for the whole walk (push/pop); the sink renders it only when it reports.
+  walk(value, shape, [...path], sink, prefix)
+}
+
+function fail(sink: IssueSink, path: PathPart[], prefix: string, message: string, rule = 'parse'): void {
+  sink.add(rule, path, prefix + message)
+}
+
+function invalidType(value: unknown, shape: Shape, path: PathPart[], sink: IssueSink, prefix: string): void {
+  fail(sink, path, prefix, `invalid type: ${unexpected(value)}, expected ${expected(shape)}`, shape.t === 'enum' ? shape.rule : undefined)
+}
+
+function walk(value: unknown, shape: Shape, path: PathPart[], sink: IssueSink, prefix: string): void {
   switch (shape.t) {
     case 'any':
       return
     case 'string':
-      if (typeof value !== 'string') invalidType()
+      if (typeof value !== 'string') invalidType(value, shape, path, sink, prefix)
       return
     case 'bool':
-      if (typeof value !== 'boolean') invalidType()
+      if (typeof value !== 'boolean') invalidType(value, shape, path, sink, prefix)
       return
     case 'int': {
-      if (typeof value !== 'number' || !Number.isInteger(value)) return invalidType()
+      if (typeof value !== 'number' || !Number.isInteger(value)) return invalidType(value, shape, path, sink, prefix)
       const [min, max] = INT_RANGE[shape.name]
-      if (value < min || value > max) fail(`invalid value: integer \`${value}\`, expected ${shape.name}`)
+      if (value < min || value > max) fail(sink, path, prefix, `invalid value: integer \`${value}\`, expected ${shape.name}`)
       return
     }
     case 'quantity':
     case 'intOrString':
-      if (typeof value !== 'string' && typeof value !== 'number') invalidType()
+      if (typeof value !== 'string' && typeof value !== 'number') invalidType(value, shape, path, sink, prefix)
       return
     case 'enum':
-      if (typeof value !== 'string') return invalidType()
-      if (!shape.values.includes(value)) fail(`unknown variant \`${value}\`, expected ${variants(shape.values)}`, shape.rule)
+      if (typeof value !== 'string') return invalidType(value, shape, path, sink, prefix)
+      if (!shape.values.includes(value)) fail(sink, path, prefix, `unknown variant \`${value}\`, expected ${variants(shape.values)}`, shape.rule)
       return
     case 'custom': {
       const message = shape.check(value)
-      if (message !== undefined) fail(message, shape.rule)
+      if (message !== undefined) fail(sink, path, prefix, message, shape.rule)
       return
     }
     case 'list':
-      if (!Array.isArray(value)) return invalidType()
-      value.forEach((item, i) => checkShape(item, shape.of, [...path, i], sink, prefix))
+      if (!Array.isArray(value)) return invalidType(value, shape, path, sink, prefix)
+      for (let i = 0; i < value.length; i++) {
+        path.push(i)
+        walk(value[i], shape.of, path, sink, prefix)
+        path.pop()
+      }
       return
     case 'map':
-      if (!isRecord(value)) return invalidType()
-      for (const [k, v] of Object.entries(value)) checkShape(v, shape.of, [...path, k], sink, prefix)
+      if (!isRecord(value)) return invalidType(value, shape, path, sink, prefix)
+      for (const k of Object.keys(value)) {
+        path.push(k)
+        walk(value[k], shape.of, path, sink, prefix)
+        path.pop()
+      }
       return
     case 'struct':
-      if (!isRecord(value)) return invalidType()
-      for (const [k, v] of Object.entries(value)) {
+      if (!isRecord(value)) return invalidType(value, shape, path, sink, prefix)
+      for (const k of Object.keys(value)) {
+        const v = value[k]
         const field = Object.hasOwn(shape.fields, k) ? shape.fields[k] : undefined
-        if (field && v !== null && v !== undefined) checkShape(v, field, [...path, k], sink, prefix)
+        if (field && v !== null && v !== undefined) {
+          path.push(k)
+          walk(v, field, path, sink, prefix)
+          path.pop()
+        }
       }
       for (const k of shape.required ?? []) {
-        if (value[k] === undefined || value[k] === null) sink.add('parse', [...path, k], `${prefix}missing field \`${k}\``)
+        if (value[k] === undefined || value[k] === null) {
+          path.push(k)
+          sink.add('parse', path, `${prefix}missing field \`${k}\``)
+          path.pop()
+        }
       }
       return
   }

@@ -186,10 +186,21 @@ function portOf(p: MeshMemberPort, seed: boolean): PortProto {
   return {port: p.port, protocol: seed && (proto === 'UDP' || proto === 'SCTP') ? proto : 'TCP'}
 }
 
+/**
+ * The member's `k8s:`-prefixed selector labels, computed once per node (a node is selected
+ * by its own CNP and by every peer's); callers copy it, since no two objects share parts.
+ */
+const selectorLabels = new WeakMap<GraphNode, Record<string, string>>()
+function labelsOf(node: GraphNode): Record<string, string> {
+  let labels = selectorLabels.get(node)
+  if (!labels) selectorLabels.set(node, (labels = node.namespaceScoped ? {} : k8sLabels(node.selector)))
+  return labels
+}
+
 /** The member's pods: `{}` (all pods of the CNP's namespace) for a namespace-scoped member. */
 export function podSelector(node: GraphNode): Record<string, unknown> {
-  const labels = node.namespaceScoped ? {} : k8sLabels(node.selector)
-  return Object.keys(labels).length > 0 ? {matchLabels: labels} : {}
+  const labels = labelsOf(node)
+  return Object.keys(labels).length > 0 ? {matchLabels: {...labels}} : {}
 }
 
 function ownSelector(node: GraphNode): Record<string, unknown> {
@@ -198,8 +209,8 @@ function ownSelector(node: GraphNode): Record<string, unknown> {
 
 /** Another member's pods as a peer; the namespace label pins it across namespaces. */
 function peerSelector(node: GraphNode, withNamespace: boolean): Record<string, unknown> {
-  const labels = node.namespaceScoped ? {} : k8sLabels(node.selector)
-  return {matchLabels: withNamespace ? {...labels, [NS_LABEL]: node.namespace} : labels}
+  const labels = labelsOf(node)
+  return {matchLabels: withNamespace ? {...labels, [NS_LABEL]: node.namespace} : {...labels}}
 }
 
 function pushDefined(list: Rule[], rule: Rule | undefined): void {

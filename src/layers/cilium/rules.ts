@@ -30,7 +30,7 @@ export function toPorts(ports: PortProto[], rules?: Record<string, unknown>): Ru
 export function dnsRule(dns: Array<Record<string, string>>): Rule {
   const ports: PortProto[] = [{port: 53, protocol: 'UDP'}, {port: 53, protocol: 'TCP'}]
   return {
-    toEndpoints: [structuredClone(KUBE_DNS_SELECTOR)],
+    toEndpoints: [{matchLabels: {...KUBE_DNS_SELECTOR.matchLabels}}], // a fresh copy per policy
     toPorts: toPorts(ports, dns.length > 0 ? {dns} : undefined),
   }
 }

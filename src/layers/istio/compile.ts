@@ -31,8 +31,17 @@ export function compileIstio(graph: ServiceGraph, opts: CompileOptions, include?
   // The waypoint set exists where an emitting member needs it (external egress or
   // method/path rules); waypointNamespaces() is the graph-wide answer, narrowed by `include`.
   const needsWaypoint = (n: GraphNode) => hasMeshExternalEgress(n) || isWaypointEnforced(graph, n)
+  // Members that need their namespace's waypoint, grouped once (in member order) rather
+  // than filtered out of every member for every waypoint namespace.
+  const usersByNamespace = new Map<string, GraphNode[]>()
+  for (const n of members) {
+    if (!needsWaypoint(n)) continue
+    const list = usersByNamespace.get(n.namespace)
+    if (list) list.push(n)
+    else usersByNamespace.set(n.namespace, [n])
+  }
   for (const ns of waypointNamespaces(graph)) {
-    const users = members.filter((n) => n.namespace === ns && needsWaypoint(n))
+    const users = usersByNamespace.get(ns) ?? []
     if (users.length === 0) continue
     out.push(...waypointNamespaceObjects(ns))
     for (const n of users) {

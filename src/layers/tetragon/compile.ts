@@ -42,11 +42,14 @@ export function compileTetragon(
 ): KubeObject[] {
   const out: KubeObject[] = []
   for (const svc of services) if (include(keyOf(svc))) out.push(...compileServiceRuntime(svc, opts))
+  // Namespaces with an included member that needs the waypoint, found in one pass.
+  const needed = new Set<string>()
+  for (const n of graph.nodes.values()) {
+    if (needed.has(n.namespace) || !n.ambient) continue
+    if ((hasMeshExternalEgress(n) || isWaypointEnforced(graph, n)) && include(n.key)) needed.add(n.namespace)
+  }
   for (const ns of waypointNamespaces(graph)) {
-    const needed = [...graph.nodes.values()].some(
-      (n) => n.namespace === ns && n.ambient && (hasMeshExternalEgress(n) || isWaypointEnforced(graph, n)) && include(n.key),
-    )
-    if (needed) out.push(waypointRuntimePolicy(ns))
+    if (needed.has(ns)) out.push(waypointRuntimePolicy(ns))
   }
   return out
 }
