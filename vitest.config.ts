@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Hermetic runs: no parse cache shared between tests or with the developer's own runs.
+    env: {PLATFORM_NO_CACHE: '1'},
   },
 })

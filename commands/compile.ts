@@ -42,6 +42,8 @@ admission or denied by Cedar are reported on stderr and the exit code is 1; the 
         }
       }
       for (const s of fleet.cedar.skipped ?? []) process.stderr.write(`warning: CedarPolicy ${s.name} skipped: ${s.reason}\n`)
+      const {schemaWarnings} = await import('../src/layers/cedar/index.js')
+      for (const w of schemaWarnings(fleet.cedar)) process.stderr.write(`warning: ${w}\n`)
       return failed > 0 ? 1 : 0
     })
     if (code !== 0) this.exit(code)

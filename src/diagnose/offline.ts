@@ -6,6 +6,7 @@ import type {KubeObject} from '../core/kube.js'
 import {loadObjects, loadSpecs} from '../spec/load.js'
 import type {SpecSet} from '../spec/model.js'
 import {keyOf} from '../spec/model.js'
+import {neighborhood} from '../pipeline/neighborhood.js'
 import {compileFleet, createFleetCache, type CompiledFleet, type FleetScope} from '../pipeline/fleet.js'
 import {computeDrift, layerOfKind} from './drift.js'
 import {proposeFix, type Attempt} from './fix.js'
@@ -51,6 +52,16 @@ export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
   return diagnosis
 }
 
+/**
+ * What one pair needs compiled. Without a dump, only A and B (their CNPs, ALLOWs and
+ * allowlists decide the verdict). With a dump, every member of their namespaces, because
+ * drift compares whole namespaces. The graph is built over the neighbourhood of those.
+ */
+export function pairFleetScope(specs: SpecSet, keys: string[], wholeNamespaces: boolean): {only: Set<string>; graphFrom: Set<string>} {
+  const only = wholeNamespaces ? pairScope(specs, keys) : new Set(keys)
+  return {only, graphFrom: neighborhood(specs, only)}
+}
+
 /** Namespaces of the pair bound what is compiled: drift and waypoints are per namespace. */
 export function pairScope(specs: SpecSet, keys: string[]): Set<string> {
   const namespaces = new Set(keys.map((k) => k.slice(0, k.indexOf('/'))))
@@ -60,7 +71,7 @@ export function pairScope(specs: SpecSet, keys: string[]): Set<string> {
 }
 
 async function runPair(attempt: Attempt, pair: PairRequest, options: CompileOptions, emit?: EventSink, session: Omit<FleetScope, 'only'> = {}): Promise<{diagnosis: Diagnosis; fleet: CompiledFleet}> {
-  const fleet = await compileFleet(attempt.specs, options, {...session, only: pairScope(attempt.specs, [pair.source, pair.target])})
+  const fleet = await compileFleet(attempt.specs, options, {...session, ...pairFleetScope(attempt.specs, [pair.source, pair.target], Boolean(attempt.policies))})
   let view: PolicyView = compiledView(fleet)
   let drift: Diagnosis['drift'] = []
   if (attempt.policies) {

@@ -42,10 +42,14 @@ export interface CompiledFleet {
 
 export interface FleetScope {
   /**
-   * Only authorize and compile these members (ns/name). The graph is always built from
-   * every admitted spec, because declarations, wildcards and implicit callers need it.
+   * Only authorize and compile these members (ns/name).
    */
   only?: Set<string>
+  /**
+   * Build the graph (and run admission) only over these members — a neighborhood of `only`
+   * (see neighborhood.ts) is enough for their policies. Default: every spec.
+   */
+  graphFrom?: Set<string>
   /** Work remembered across compileFleet calls of one session (see FleetCache). */
   cache?: FleetCache
   /** Receives the milliseconds spent in each phase (added to any value already there). */
@@ -91,9 +95,11 @@ export async function compileFleet(specs: SpecSet, options: CompileOptions, scop
   const outcomes = new Map<string, MemberOutcome>()
   const admittedServices: LatticeService[] = []
   const admittedMembers: LatticeMeshMember[] = []
+  const inGraph = (key: string) => !scope.graphFrom || scope.graphFrom.has(key)
   for (const svc of specs.services) {
     const key = keyOf(svc)
-    // Admission is cheap and the graph needs the verdict of every spec.
+    if (!inGraph(key)) continue
+    // The graph needs the admission verdict of every spec it is built from.
     const admission = admit(svc, (s) => admitService(s, {exemptNamespaces: options.exemptNamespaces}))
     const admitted = admission.errors.length === 0
     if (admitted) admittedServices.push(svc)
@@ -101,6 +107,7 @@ export async function compileFleet(specs: SpecSet, options: CompileOptions, scop
   }
   for (const m of specs.meshMembers) {
     const key = keyOf(m)
+    if (!inGraph(key)) continue
     const admission = admit(m, (x) => admitMeshMember(x, {exemptNamespaces: options.exemptNamespaces}))
     const admitted = admission.errors.length === 0
     if (admitted) admittedMembers.push(m)

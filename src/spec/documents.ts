@@ -13,6 +13,7 @@
 import {readFile} from 'node:fs/promises'
 import jsyaml from 'js-yaml'
 import {parseAllDocuments} from 'yaml'
+import {readCached, writeCached} from './parse-cache.js'
 import {InputError} from '../core/errors.js'
 import {isRecord} from './coerce.js'
 import {fsError} from './files.js'
@@ -37,7 +38,7 @@ export async function readDocuments(file: string): Promise<RawDocument[]> {
 
 /** Parses file text; `file` is only used for messages and origins. */
 export function parseDocuments(text: string, file: string): RawDocument[] {
-  const values = /\.json$/i.test(file) ? parseJson(text, file) : parseYaml(text, file)
+  const values = parseValues(text, file)
   const out: RawDocument[] = []
   values.forEach((value, i) => {
     const label = `document ${i + 1}`
@@ -56,6 +57,15 @@ export function parseDocuments(text: string, file: string): RawDocument[] {
     out.push({value, origin: {file, index: out.length}, label})
   })
   return out
+}
+
+/** Large files go through the parse cache; the documents are identical either way. */
+function parseValues(text: string, file: string): unknown[] {
+  const cached = readCached(text)
+  if (cached) return cached
+  const values = /\.json$/i.test(file) ? parseJson(text, file) : parseYaml(text, file)
+  writeCached(text, values)
+  return values
 }
 
 function isList(v: Record<string, unknown>): boolean {

@@ -59,6 +59,8 @@ interface ActionIndex {
   pinned: Map<string, LoadedPolicy[]>
 }
 
+const SHORTCUT_AFTER_REQUESTS = 16
+
 /** What partial evaluation (principal unknown) established for a bucket. */
 interface PartialResult {
   /** The policies not resolved to false. */
@@ -74,6 +76,7 @@ export class CedarEngine {
   private readonly actionShortcuts = new Map<string, Verdict | null>()
   /** Per action and resource: undefined = seen once; null = partial evaluation failed. */
   private readonly resourcePlans = new Map<string, PartialResult | null | undefined>()
+  private readonly actionRequests = new Map<string, number>()
   private readonly memo = new Map<string, Verdict>()
   private readonly order = new Map<string, number>()
 
@@ -137,8 +140,15 @@ export class CedarEngine {
     return index
   }
 
-  /** Principal and resource unknown: once per action. */
+  /**
+   * Principal and resource unknown: once per action, but only once the action has been
+   * asked often enough to repay a partial evaluation over the whole bucket (a one-pair
+   * diagnosis asks each action a handful of times; a fleet compile thousands).
+   */
   private actionShortcut(req: CedarRequest, action: string, bucket: LoadedPolicy[]): Verdict | null {
+    const asked = (this.actionRequests.get(action) ?? 0) + 1
+    this.actionRequests.set(action, asked)
+    if (asked < SHORTCUT_AFTER_REQUESTS && !this.actionShortcuts.has(action)) return null
     if (!this.actionShortcuts.has(action)) this.actionShortcuts.set(action, this.partial(req.action, bucket)?.verdict ?? null)
     return this.actionShortcuts.get(action)!
   }

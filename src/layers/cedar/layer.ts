@@ -16,7 +16,9 @@ export function cedarLayer(reports: CedarServiceReport[], set: CedarPolicySet): 
   const warnings: string[] = [
     ...set.skipped.map((s) => `CedarPolicy ${s.name} skipped: it does not parse (${s.reason}); none of its policies apply`),
     ...set.notes,
-    ...schemaWarnings(set),
+    // The schema lint costs ~0.4 s of WASM; it matters when a permit did not apply (a
+    // mistyped attribute), so it runs only when something is denied. `compile` always shows it.
+    ...(reports.some((r) => !r.permitted) ? schemaWarnings(set) : []),
     ...reports.flatMap((r) => r.warnings.map((w) => tag(r, w))),
   ]
 

@@ -4,6 +4,7 @@
 // and skipped whole when it does not parse; policy ids rewritten to `<object>_<id>`.
 
 import type {CedarPolicyObject} from '../../spec/model.js'
+import {diskCache, type DiskCache} from '../../core/io/disk-cache.js'
 import {CEDAR_POLICY_NAMESPACE} from '../../core/constants.js'
 import {type CedarWasm, loadCedarWasm} from './wasm.js'
 import {CedarEngine, type LoadedPolicy} from './engine.js'
@@ -48,7 +49,7 @@ export async function loadCedarPolicies(objects: CedarPolicyObject[]): Promise<C
   if (outside.length > 0) notes.push(`CedarPolicy objects outside ${CEDAR_POLICY_NAMESPACE} are not loaded: ${outside.join(', ')}`)
   for (const obj of orderPolicyObjects(objects)) {
     const name = obj.metadata.name
-    const parsed = parseObject(cedar, name, obj.spec.policies ?? '')
+    const parsed = parseObjectCached(cedar, name, obj.spec.policies ?? '')
     if ('reason' in parsed) {
       skipped.push({name, reason: parsed.reason})
       continue
@@ -58,6 +59,22 @@ export async function loadCedarPolicies(objects: CedarPolicyObject[]): Promise<C
     loaded.push(name)
   }
   return {policies, loaded, skipped, notes, engine: new CedarEngine(cedar, policies)}
+}
+
+// Parsing is a pure function of the object name and the policy text (one WASM round trip
+// per policy, ~1.5 ms each), so the result is kept on disk between runs, keyed by both and
+// by the Cedar version.
+type Parsed = {policies: LoadedPolicy[]; templates: number} | {reason: string}
+let parsedCache: DiskCache<Parsed> | undefined
+
+function parseObjectCached(cedar: CedarWasm, object: string, text: string): Parsed {
+  parsedCache ??= diskCache<Parsed>('cedar', `policies/1/${cedar.getCedarVersion()}`)
+  const key = `${object}\u0000${text}`
+  const hit = parsedCache.get(key)
+  if (hit) return hit
+  const parsed = parseObject(cedar, object, text)
+  parsedCache.set(key, parsed)
+  return parsed
 }
 
 function parseObject(cedar: CedarWasm, object: string, text: string): {policies: LoadedPolicy[]; templates: number} | {reason: string} {

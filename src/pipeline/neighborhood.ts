@@ -1,0 +1,25 @@
+// Which specs a question about a few members needs in the service graph: the members
+// themselves, every service they name and every service that names them (so all their
+// edges and §4.7 findings are exact), and every LatticeMeshMember (dependsAll and the
+// implicit callers of §4.6 reach across the fleet). Edges among the other specs cannot
+// change these members' policies, so a 5,000-service fleet need not be matched for one pair.
+
+import {targetOf} from '../spec/security.js'
+import {keyOf, type SpecSet} from '../spec/model.js'
+
+export function neighborhood(specs: SpecSet, core: Set<string>): Set<string> {
+  const out = new Set(core)
+  for (const m of specs.meshMembers) out.add(keyOf(m))
+  for (const svc of specs.services) {
+    const key = keyOf(svc)
+    const inCore = core.has(key)
+    for (const [name, r] of Object.entries(svc.spec.workload.resources)) {
+      if (r.type !== 'service') continue
+      const t = targetOf(svc.metadata.namespace, name, r)
+      const target = `${t.namespace}/${t.name}`
+      if (inCore) out.add(target)
+      else if (core.has(target)) out.add(key)
+    }
+  }
+  return out
+}
