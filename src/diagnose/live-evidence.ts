@@ -45,6 +45,11 @@ const TETRAGON_SELECTOR = 'app.kubernetes.io/name=tetragon'
  * round trip of their own after the pair's state is in.
  */
 export function listEvidenceAgents(cluster: Cluster, opts: Pick<EvidenceOptions, 'tetragonServer'>): EvidenceAgents {
+  // The readers' modules load while the first reads are on the wire (the CPU is idle then),
+  // not later, when loading them would hold back the log requests behind the compile.
+  void import('../layers/istio/logs/index.js').catch(() => undefined)
+  void import('../layers/cilium/hubble/index.js').catch(() => undefined)
+  void import('../layers/tetragon/events/index.js').catch(() => undefined)
   return {
     ztunnels: cluster.pods('istio-system', {labelSelector: ZTUNNEL_SELECTOR}),
     ...(opts.tetragonServer ? {} : {tetragon: cluster.pods('kube-system', {labelSelector: TETRAGON_SELECTOR})}),
