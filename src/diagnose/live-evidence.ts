@@ -58,7 +58,12 @@ export function listEvidenceAgents(cluster: Cluster, opts: Pick<EvidenceOptions,
 
 export interface EvidenceBundle {
   hubble?: {text: string; drops: number; policyDrops: number; forwarded: number; lastDrop?: string; lastForward?: string; deniedBy: string[]} | {error: string}
-  mesh?: {denied: MeshAccessRecord[]; allowed: MeshAccessRecord[]; errors: MeshAccessRecord[]} | {error: string}
+  /**
+   * Samples (at most 200 per outcome, for display) plus the count and latest time over
+   * EVERY matching record: the contradiction check must not depend on which records the
+   * parallel log streams happened to deliver first.
+   */
+  mesh?: {denied: MeshAccessRecord[]; allowed: MeshAccessRecord[]; errors: MeshAccessRecord[]; count: Record<MeshAccessRecord['outcome'], number>; latest: Partial<Record<MeshAccessRecord['outcome'], string>>} | {error: string}
   tetragon?: {events: ProcessEventRecord[]} | {error: string}
 }
 
@@ -152,7 +157,11 @@ async function meshEvidence(cluster: Cluster, who: PairIdentity, opts: EvidenceO
   // of those appears verbatim in the line: lines naming none of them (most of a ztunnel log:
   // other pairs, xds, dns) are skipped before parsing.
   const mustContain = [principalOf(who.dstIdentity), ...selector.dstPods, ...selector.dstIps.flatMap((a) => [a, a.toUpperCase()])]
-  const out = {denied: [] as MeshAccessRecord[], allowed: [] as MeshAccessRecord[], errors: [] as MeshAccessRecord[]}
+  const out = {
+    denied: [] as MeshAccessRecord[], allowed: [] as MeshAccessRecord[], errors: [] as MeshAccessRecord[],
+    count: {denied: 0, allowed: 0, error: 0} as Record<MeshAccessRecord['outcome'], number>,
+    latest: {} as Partial<Record<MeshAccessRecord['outcome'], string>>,
+  }
   // ztunnel logs one rejected connection up to three times (B's policy decision, B's inbound
   // and A's outbound access log): count connections, keyed by A's address and port.
   const seen = new Set<string>()
@@ -163,6 +172,9 @@ async function meshEvidence(cluster: Cluster, who: PairIdentity, opts: EvidenceO
       if (seen.has(k)) return
       seen.add(k)
     }
+    out.count[r.outcome]++
+    const prev = out.latest[r.outcome]
+    if (r.time && (!prev || r.time > prev)) out.latest[r.outcome] = r.time
     const list = r.outcome === 'denied' ? out.denied : r.outcome === 'allowed' ? out.allowed : out.errors
     if (list.length < 200) list.push(r)
   }
@@ -252,18 +264,18 @@ function annotateL7(r: LayerResult, m: NonNullable<EvidenceBundle['mesh']>, warn
   if (isError(m)) return {...r, reasons: [...r.reasons, `ztunnel/waypoint evidence unavailable: ${m.error}`]}
   const evidence: Evidence[] = [...r.evidence, ...m.denied.slice(0, 5).map((d) => ({kind: d.source === 'waypoint' ? 'WaypointAccessLog' : 'ZtunnelLog', source: d.source, time: d.time, detail: d.error ?? d.policy ?? d.message ?? 'denied'}))]
   const parts: string[] = []
-  if (m.denied.length) parts.push(`${plural(m.denied.length, 'RBAC denial')} (${m.denied[0].error ?? m.denied[0].policy ?? 'denied'})`)
-  if (m.errors.length) parts.push(`${plural(m.errors.length, 'connection error')} (${m.errors[0].error ?? 'error'})`)
+  if (m.count.denied) parts.push(`${plural(m.count.denied, 'RBAC denial')} (${m.denied[0].error ?? m.denied[0].policy ?? 'denied'})`)
+  if (m.count.error) parts.push(`${plural(m.count.error, 'connection error')} (${m.errors[0].error ?? 'error'})`)
   const out = {...r, evidence, summary: parts.length ? `${r.summary}; mesh logs: ${parts.join(', ')}` : r.summary}
-  const lastDenied = m.denied.map((d) => d.time).sort().at(-1)
-  const lastAllowed = m.allowed.map((d) => d.time).sort().at(-1)
+  const lastDenied = m.latest.denied
+  const lastAllowed = m.latest.allowed
   if ((r.status === 'PASS' || r.status === 'WARN') && lastDenied && (!lastAllowed || lastDenied > lastAllowed)) {
-    const w = `ztunnel/waypoint logs show ${plural(m.denied.length, 'authorization denial')} for this pair although the policies allow it: the datapath is the truth`
+    const w = `ztunnel/waypoint logs show ${plural(m.count.denied, 'authorization denial')} for this pair although the policies allow it: the datapath is the truth`
     warnings.push(w)
     return {...out, status: 'DENY', summary: `mesh denies the traffic; ${out.summary}`, warnings: [...out.warnings, w]}
   }
   if (r.status === 'DENY' && lastAllowed && (!lastDenied || lastAllowed > lastDenied)) {
-    const w = `ztunnel logs show ${plural(m.allowed.length, 'completed connection')} for this pair although the policies deny it: the datapath is the truth`
+    const w = `ztunnel logs show ${plural(m.count.allowed, 'completed connection')} for this pair although the policies deny it: the datapath is the truth`
     warnings.push(w)
     return {...out, status: 'WARN', summary: `mesh allows the traffic; ${out.summary}`, warnings: [...out.warnings, w]}
   }
