@@ -71,9 +71,12 @@ function machine() {
   return {nproc, model, memGiB: (os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.platform()} ${os.release()}`}
 }
 
-function node(script: string, scriptArgs: string[], extra: string[] = []): {ms: number; stdout: string; stderr: string; status: number | null} {
+// Every child runs without the parse cache unless a scenario says otherwise: cold numbers.
+const COLD = {PLATFORM_NO_CACHE: '1'}
+
+function node(script: string, scriptArgs: string[], extra: string[] = [], env: Record<string, string> = COLD): {ms: number; stdout: string; stderr: string; status: number | null} {
   const t = performance.now()
-  const r = spawnSync(process.execPath, [...extra, script, ...scriptArgs], {cwd: root, encoding: 'utf8', maxBuffer: 64 * 2 ** 20})
+  const r = spawnSync(process.execPath, [...extra, script, ...scriptArgs], {cwd: root, encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: {...process.env, PLATFORM_NO_CACHE: '', ...env}})
   return {ms: performance.now() - t, stdout: r.stdout, stderr: r.stderr, status: r.status}
 }
 
@@ -154,7 +157,9 @@ for (const n of [1000, 10000]) {
 
 const {dir: dir5k, fleet: fleet5k} = fleets.get(5000)!
 const pairs = pickPairs(fleet5k)
-const cli: Record<'blocked' | 'allowed', {ms: number; all: number[]; exit: number | null; rssMB: number; phases: PairResult}> = {} as never
+const cli: Record<'blocked' | 'allowed', {ms: number; all: number[]; warmMs: number; allWarm: number[]; exit: number | null; rssMB: number; phases: PairResult}> = {} as never
+// Warm runs: a private parse cache (YAML documents, Cedar policy metadata), primed once.
+const WARM = {PLATFORM_CACHE_DIR: path.join(tmp, 'cache')}
 for (const kind of ['blocked', 'allowed'] as const) {
   const [a, b] = pairs[kind]
   const cliArgs = ['debug', 'connectivity', a, b, '--specs', dir5k]
@@ -166,13 +171,19 @@ for (const kind of ['blocked', 'allowed'] as const) {
     times.push(r.ms)
     exit = r.status
   }
+  node(path.join(root, 'bin/run.js'), cliArgs, [], WARM)
+  const warm: number[] = []
+  for (let i = 0; i < CLI_RUNS; i++) {
+    log(`CLI ${kind} pair, warm cache (run ${i + 1}/${CLI_RUNS})`)
+    warm.push(node(path.join(root, 'bin/run.js'), cliArgs, [], WARM).ms)
+  }
   const probe = node(path.join(root, 'bin/run.js'), cliArgs, ['--import', path.join(root, 'bench/child/rss-probe.mjs')])
   const rssMB = Number(/BENCH_MAX_RSS_MB=(\d+)/.exec(probe.stderr)?.[1] ?? NaN)
   const phaseRuns: PairResult[] = []
   for (let i = 0; i < Math.min(3, CLI_RUNS); i++) phaseRuns.push(childJson<PairResult>('bench/child/pair.mjs', [dir5k, a, b]))
   const phases: Record<string, number> = {}
   for (const k of Object.keys(phaseRuns[0].phases)) phases[k] = median(phaseRuns.map((r) => r.phases[k] ?? 0))
-  cli[kind] = {ms: median(times), all: times, exit, rssMB, phases: {...phaseRuns[0], phases, totalMs: median(phaseRuns.map((r) => r.totalMs))}}
+  cli[kind] = {ms: median(times), all: times, warmMs: median(warm), allWarm: warm, exit, rssMB, phases: {...phaseRuns[0], phases, totalMs: median(phaseRuns.map((r) => r.totalMs))}}
 }
 
 const helpTimes: number[] = []
@@ -216,8 +227,10 @@ lines.push('| target | measured | |', '|---|---|---|')
 lines.push(`| Issue 2: compile 10,000 services, all layers incl. Cedar, < ${TARGETS.compile10kMs} ms | ${fmt(c10k.compileMs)} ms (+ ${fmt(c10k.loadMs)} ms loading the YAML) | ${ok(c10k.compileMs < TARGETS.compile10kMs)} |`)
 lines.push(`| Issue 2: … without Cedar (the part this pipeline owns) | ${fmt(nonCedar10k)} ms | ${ok(nonCedar10k < TARGETS.compile10kMs)} |`)
 lines.push(`| Issue 2: peak RSS (load + compile 10,000) < ${TARGETS.compile10kRssMB} MB | ${c10k.maxRssMB} MB | ${ok(c10k.maxRssMB < TARGETS.compile10kRssMB)} |`)
-lines.push(`| Issue 3: \`debug connectivity\` on 5,000 services, blocked pair (fix verified by a re-run) < ${TARGETS.cliMs} ms | ${fmt(cli.blocked.ms)} ms | ${ok(cli.blocked.ms < TARGETS.cliMs)} |`)
-lines.push(`| Issue 3: … allowed pair (one run) < ${TARGETS.cliMs} ms | ${fmt(cli.allowed.ms)} ms | ${ok(cli.allowed.ms < TARGETS.cliMs)} |`, '')
+lines.push(`| Issue 3: \`debug connectivity\` on 5,000 services, blocked pair (fix verified by a re-run) < ${TARGETS.cliMs} ms, cold | ${fmt(cli.blocked.ms)} ms | ${ok(cli.blocked.ms < TARGETS.cliMs)} |`)
+lines.push(`| … blocked pair, warm parse cache | ${fmt(cli.blocked.warmMs)} ms | ${ok(cli.blocked.warmMs < TARGETS.cliMs)} |`)
+lines.push(`| Issue 3: … allowed pair (one run) < ${TARGETS.cliMs} ms, cold | ${fmt(cli.allowed.ms)} ms | ${ok(cli.allowed.ms < TARGETS.cliMs)} |`)
+lines.push(`| … allowed pair, warm parse cache | ${fmt(cli.allowed.warmMs)} ms | ${ok(cli.allowed.warmMs < TARGETS.cliMs)} |`, '')
 lines.push('## Issue 2: compile a fleet from disk', '')
 lines.push('| phase (ms) | 1,000 services | 10,000 services |', '|---|---:|---:|')
 for (const k of phaseNames) lines.push(`| ${label[k] ?? k} | ${fmt(c1k.phases[k] ?? 0)} | ${fmt(c10k.phases[k] ?? 0)} |`)
@@ -231,8 +244,10 @@ lines.push(`\`bin/run.js debug connectivity <a> <b> --specs <dir>\`, spawned as 
 lines.push('| | blocked pair | allowed pair |', '|---|---:|---:|')
 lines.push(`| pair | ${pairs.blocked.join(' → ')} | ${pairs.allowed.join(' → ')} |`)
 lines.push(`| exit code / result | ${cli.blocked.exit} / ${cli.blocked.phases.result}${cli.blocked.phases.fixVerified ? ' (fix verified)' : ''} | ${cli.allowed.exit} / ${cli.allowed.phases.result} |`)
-lines.push(`| **wall, median (ms)** | **${fmt(cli.blocked.ms)}** | **${fmt(cli.allowed.ms)}** |`)
-lines.push(`| all runs (ms) | ${cli.blocked.all.map(fmt).join(', ')} | ${cli.allowed.all.map(fmt).join(', ')} |`)
+lines.push(`| **wall, median, cold (ms)** | **${fmt(cli.blocked.ms)}** | **${fmt(cli.allowed.ms)}** |`)
+lines.push(`| all cold runs (ms) | ${cli.blocked.all.map(fmt).join(', ')} | ${cli.allowed.all.map(fmt).join(', ')} |`)
+lines.push(`| **wall, median, warm parse cache (ms)** | **${fmt(cli.blocked.warmMs)}** | **${fmt(cli.allowed.warmMs)}** |`)
+lines.push(`| all warm runs (ms) | ${cli.blocked.allWarm.map(fmt).join(', ')} | ${cli.allowed.allWarm.map(fmt).join(', ')} |`)
 lines.push(`| peak RSS (MB) | ${cli.blocked.rssMB} | ${cli.allowed.rssMB} |`)
 lines.push(`| in-process diagnosis (no process start / oclif), median (ms) | ${fmt(cli.blocked.phases.totalMs)} | ${fmt(cli.allowed.phases.totalMs)} |`)
 const pairPhaseNames = [...new Set([...Object.keys(cli.blocked.phases.phases), ...Object.keys(cli.allowed.phases.phases)])]
@@ -243,7 +258,7 @@ lines.push('## Where the time goes', '')
 lines.push(`- **Cedar** is ${share(cedarMs(c10k), c10k.compileMs)} of the 10,000-service compile (${fmt(c10k.phases['cedar-load'] ?? 0)} ms loading the policy set, ${fmt(c10k.phases.cedar ?? 0)} ms authorizing): every secret, endpoint, override and image of every service is a cedar-wasm call (src/layers/cedar, optimized separately). Without it the compile takes ${fmt(nonCedar10k)} ms.`)
 lines.push(`- **Loading** ${fmt(c10k.loadMs)} ms for 10,000 services (${fmt(c10k.phases['load: read+parse YAML'])} ms reading and parsing ${size10k} MB of YAML with js-yaml, ${fmt(c10k.phases['load: normalize'])} ms normalizing). Text that uses anchors, tags, merge keys or other constructs where js-yaml and \`yaml\` could differ, and any text js-yaml rejects, is read by \`yaml\` (about 8x slower) so values and messages stay the same.`)
 lines.push(`- **The rest of the pipeline** is linear in services and edges; the largest parts at 10,000 services are ${topNonCedar.slice(0, 3).map((k) => `${label[k] ?? k} ${fmt(c10k.phases[k])} ms`).join(', ')}. Most of that is building the ~${Object.values(c10k.objects).reduce((a, b) => a + b, 0).toLocaleString('en-US')} output objects and the garbage collection they cause; peak RSS is dominated by the loaded specs, the Cedar reports and those objects.`)
-lines.push(`- **One pair (issue 3)**: the diagnosis loads and admits every spec and builds the whole service graph (declarations, wildcards and edge order are fleet-wide), but authorizes and compiles only the two namespaces of the pair. For the blocked pair: loading ${fmt(bp['load specs'] ?? 0)} ms, Cedar ${fmt((bp['cedar-load'] ?? 0) + (bp.cedar ?? 0))} ms, graph ${fmt(bp.graph ?? 0)} ms, admission ${fmt(bp.admission ?? 0)} ms (summed over the first run and the fix re-run, which reuses admission reports, graph nodes and the Cedar policy set of every unchanged spec). Process start and oclif add about ${fmt(median(helpTimes))} ms (see \`--help\`).`)
+lines.push(`- **One pair (issue 3)**: the diagnosis loads every spec, but admits and matches only the pair's neighbourhood (the two services, every service they name or that names them, and every LatticeMeshMember) and authorizes and compiles only A and B (their namespaces when a policy dump is compared). Parsed YAML documents and Cedar policy metadata are cached on disk by content hash, which is the cold/warm difference. For the blocked pair: loading ${fmt(bp['load specs'] ?? 0)} ms, Cedar ${fmt((bp['cedar-load'] ?? 0) + (bp.cedar ?? 0))} ms, graph ${fmt(bp.graph ?? 0)} ms, admission ${fmt(bp.admission ?? 0)} ms (summed over the first run and the fix re-run, which reuses admission reports, graph nodes and the Cedar policy set of every unchanged spec; in-process, cold). Process start and oclif add about ${fmt(median(helpTimes))} ms (see \`--help\`).`)
 lines.push('')
 
 const report = lines.join('\n')
