@@ -18,6 +18,6 @@ function newest(dir: string): number {
 export default function setup(): void {
   const manifest = path.join(root, 'oclif.manifest.json')
   const built = existsSync(manifest) ? statSync(manifest).mtimeMs : 0
-  const sources = Math.max(newest(path.join(root, 'src')), newest(path.join(root, 'commands')), statSync(path.join(root, 'package.json')).mtimeMs)
+  const sources = Math.max(newest(path.join(root, 'src')), newest(path.join(root, 'commands')), newest(path.join(root, 'scripts')), statSync(path.join(root, 'package.json')).mtimeMs)
   if (built < sources) execSync('npm run build', {cwd: root, stdio: 'inherit'})
 }

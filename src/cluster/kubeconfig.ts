@@ -7,6 +7,7 @@ import path from 'node:path'
 import type {KubeConfig} from '@kubernetes/client-node'
 import {InputError} from '../core/errors.js'
 import {Redactor} from './redact.js'
+import {loadClientNode} from './client-node.js'
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
 
@@ -39,7 +40,7 @@ export interface LoadedKubeConfig {
 }
 
 export async function loadKubeConfig(sel: KubeConfigSelection, envIn: ConnectEnvironment = defaultEnvironment()): Promise<LoadedKubeConfig> {
-  const {KubeConfig} = await import('@kubernetes/client-node')
+  const {KubeConfig} = await loadClientNode()
   const kc = new KubeConfig()
   const source = loadInto(kc, KubeConfig, sel, envIn)
   const contextName = sel.context ?? kc.getCurrentContext()

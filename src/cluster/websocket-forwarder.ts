@@ -2,11 +2,12 @@
 // endpoint. Loaded lazily with the rest of client-node.
 import type net from 'node:net'
 import type {KubeConfig} from '@kubernetes/client-node'
+import {loadClientNode} from './client-node.js'
 import type {PodForwarder} from './port-forward.js'
 import type {RequestRecord} from './request.js'
 
 export async function webSocketForwarder(kc: KubeConfig, record: (r: RequestRecord) => void): Promise<PodForwarder> {
-  const {PortForward} = await import('@kubernetes/client-node')
+  const {PortForward} = await loadClientNode()
   const portForward = new PortForward(kc)
   return {
     async forward(namespace: string, pod: string, port: number, socket: net.Socket): Promise<void> {
