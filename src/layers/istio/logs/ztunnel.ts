@@ -4,7 +4,7 @@
 // restart. Only access records and policy decisions become records; everything else is
 // rejected after a few indexOf calls, which is what makes the parser fast on real logs.
 import type {MeshAccessRecord} from '../../../core/evidence.js'
-import {toLineBatches, type LineSource} from '../../../core/io/lines.js'
+import {matchingLineBatches, toLineBatches, type LineSource} from '../../../core/io/lines.js'
 
 /** A ztunnel record: the shared MeshAccessRecord plus the HBONE target and byte counts. */
 export interface ZtunnelRecord extends MeshAccessRecord {
@@ -32,20 +32,14 @@ export function parseZtunnelLine(line: string): ZtunnelRecord | undefined {
 
 /** Streams records out of a log (Readable or lines); never throws on malformed lines. */
 export async function* parseZtunnelLog(input: LineSource, opts: ZtunnelParseOptions = {}): AsyncGenerator<ZtunnelRecord> {
-  const needles = opts.mustContain?.filter((n) => n.length > 0)
-  const filter = needles !== undefined && needles.length > 0
-  for await (const batch of toLineBatches(input)) {
+  const needles = opts.mustContain?.filter((n) => n.length > 0) ?? []
+  const batches = needles.length > 0 ? matchingLineBatches(input, needles) : toLineBatches(input)
+  for await (const batch of batches) {
     for (const line of batch) {
-      if (filter && !containsAny(line, needles)) continue
       const rec = parseZtunnelLine(line)
       if (rec) yield rec
     }
   }
-}
-
-function containsAny(line: string, needles: string[]): boolean {
-  for (const n of needles) if (line.includes(n)) return true
-  return false
 }
 
 // ---- plain format: <time>\t<level>\t<target[:span{..}]...>\t<message>\t<k=v ...>
