@@ -63,13 +63,7 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
         const {progressPrinter} = await import('../../src/render/progress.js')
         const showProgress = format === 'text' && Boolean(process.stderr.isTTY)
         const diagnosis = await diagnoseLive({
-          source: args.source,
-          target: args.target,
-          ...(flags.namespace ? {namespace: flags.namespace} : {}),
-          ...(flags.port ? {port: flags.port} : {}),
-          ...(flags['client-binary'] ? {clientBinary: flags['client-binary']} : {}),
-          ...(flags.method ? {method: flags.method} : {}),
-          ...(flags.path ? {path: flags.path} : {}),
+          ...pairQuery(args.source, args.target, flags),
           specPaths: flags.specs ?? [],
           profile: options.profile,
           ...(flags['trust-domain'] ? {trustDomain: flags['trust-domain']} : {}),
@@ -117,19 +111,34 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
       const diagnosis = await diagnoseOffline({
         specPaths: flags.specs,
         policyPaths: flags.policies ?? [],
-        source: args.source,
-        target: args.target,
-        ...(flags.namespace ? {namespace: flags.namespace} : {}),
-        ...(flags.port ? {port: flags.port} : {}),
-        ...(flags['client-binary'] ? {clientBinary: flags['client-binary']} : {}),
-        ...(flags.method ? {method: flags.method} : {}),
-        ...(flags.path ? {path: flags.path} : {}),
+        ...pairQuery(args.source, args.target, flags),
         options: flags['trust-domain'] ? {...options, trustDomain: flags['trust-domain']} : options,
       })
       await writeDiagnosis(diagnosis, format, flags.verbose)
       throw new ExitCode(EXIT_CODES[diagnosis.result.status])
     })
     if (code !== 0) this.exit(code)
+  }
+}
+
+interface QueryFlags {
+  namespace?: string
+  port?: string
+  'client-binary'?: string
+  method?: string
+  path?: string
+}
+
+/** The pair and the query flags, as both the offline and the live diagnosis take them. */
+function pairQuery(source: string, target: string, flags: QueryFlags) {
+  return {
+    source,
+    target,
+    ...(flags.namespace ? {namespace: flags.namespace} : {}),
+    ...(flags.port ? {port: flags.port} : {}),
+    ...(flags['client-binary'] ? {clientBinary: flags['client-binary']} : {}),
+    ...(flags.method ? {method: flags.method} : {}),
+    ...(flags.path ? {path: flags.path} : {}),
   }
 }
 

@@ -41,3 +41,9 @@ export function channelCredentials(grpc: typeof GrpcJs, opts: TlsOptions): GrpcJ
   const read = (file: string | undefined) => (file ? readFileSync(file) : null)
   return grpc.credentials.createSsl(read(opts.caFile), read(opts.keyFile), read(opts.certFile))
 }
+
+/** Channel options for a TLS server name that differs from the address (`--*-server-name`). */
+export function channelOptions(serverName: string | undefined): GrpcJs.ChannelOptions {
+  if (!serverName) return {}
+  return {'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName}
+}

@@ -2,7 +2,7 @@
 // @grpc/grpc-js and @grpc/proto-loader are imported lazily: CLI start-up and offline runs
 // never load them; only the first live Hubble query pays for it.
 import type * as GrpcJs from '@grpc/grpc-js'
-import {channelCredentials, loadGrpcPackage} from '../../../core/io/grpc.js'
+import {channelCredentials, channelOptions, loadGrpcPackage} from '../../../core/io/grpc.js'
 import type {FlowRecord} from '../../../core/evidence.js'
 import {toEvidenceError} from '../../../core/io/evidence-errors.js'
 import {buildFlowWhitelist, type FlowQuery} from './filters.js'
@@ -72,10 +72,6 @@ async function load(): Promise<Loaded> {
   return {grpc, Observer: pkg.observer.Observer}
 }
 
-function credentials(grpc: typeof GrpcJs, opts: HubbleClientOptions): GrpcJs.ChannelCredentials {
-  return channelCredentials(grpc, opts)
-}
-
 function num(v: unknown): number {
   const n = typeof v === 'number' ? v : Number(v ?? 0)
   return Number.isFinite(n) ? n : 0
@@ -87,12 +83,7 @@ function wrapped(v: unknown): number | undefined {
 
 export async function createHubbleClient(opts: HubbleClientOptions): Promise<HubbleClient> {
   const {grpc, Observer} = await load()
-  const channelOptions: GrpcJs.ChannelOptions = {}
-  if (opts.serverName) {
-    channelOptions['grpc.ssl_target_name_override'] = opts.serverName
-    channelOptions['grpc.default_authority'] = opts.serverName
-  }
-  const stub = new Observer(opts.address, credentials(grpc, opts), channelOptions)
+  const stub = new Observer(opts.address, channelCredentials(grpc, opts), channelOptions(opts.serverName))
   const timeoutMs = opts.timeoutMs ?? DEFAULT_HUBBLE_TIMEOUT_MS
   const address = opts.address
 

@@ -3,7 +3,7 @@
 // GetEvents is a live stream with no history: it runs until the caller aborts; timeoutMs
 // bounds only the wait for the connection, so an unreachable agent fails fast.
 import type * as GrpcJs from '@grpc/grpc-js'
-import {channelCredentials, loadGrpcPackage} from '../../../core/io/grpc.js'
+import {channelCredentials, channelOptions, loadGrpcPackage} from '../../../core/io/grpc.js'
 import type {ProcessEventRecord} from '../../../core/evidence.js'
 import {toEvidenceError} from '../../../core/io/evidence-errors.js'
 import {eventFromJson} from './normalize.js'
@@ -58,10 +58,6 @@ async function load(): Promise<Loaded> {
   return {grpc, Sensors: pkg.tetragon.FineGuidanceSensors}
 }
 
-function credentials(grpc: typeof GrpcJs, opts: TetragonClientOptions): GrpcJs.ChannelCredentials {
-  return channelCredentials(grpc, opts)
-}
-
 /** The GetEventsRequest for a filter (proto-loader shape: camelCase, enum names). */
 export function buildEventsRequest(filter: TetragonEventFilter): {allowList: Array<Record<string, string[]>>} {
   const allow: Record<string, string[]> = {
@@ -74,12 +70,7 @@ export function buildEventsRequest(filter: TetragonEventFilter): {allowList: Arr
 
 export async function createTetragonClient(opts: TetragonClientOptions): Promise<TetragonClient> {
   const {grpc, Sensors} = await load()
-  const channelOptions: GrpcJs.ChannelOptions = {}
-  if (opts.serverName) {
-    channelOptions['grpc.ssl_target_name_override'] = opts.serverName
-    channelOptions['grpc.default_authority'] = opts.serverName
-  }
-  const stub = new Sensors(opts.address, credentials(grpc, opts), channelOptions)
+  const stub = new Sensors(opts.address, channelCredentials(grpc, opts), channelOptions(opts.serverName))
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TETRAGON_TIMEOUT_MS
   const address = opts.address
 
