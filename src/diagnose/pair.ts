@@ -168,9 +168,25 @@ function explain(fleet: CompiledFleet, req: PairRequest, layers: LayerResult[], 
     const missing = explainMissingEdge(fleet.graph, req.source, req.target)
     if (missing) return missing
     const d = drift.filter((x) => x.layer === blockedAt)
-    if (d.length > 0) return `${sentence(layer.summary, names)} Live policies drifted from the specs: ${d.map((x) => `${x.change} ${x.kind} ${x.namespace ? `${x.namespace}/` : ''}${x.name}`).join(', ')}.`
+    if (d.length > 0) return `${sentence(layer.summary, names)} ${driftSentence(d, layer)}`
   }
   return sentence(layer.summary, names)
+}
+
+const DRIFT_IN_EXPLANATION = 3
+
+/**
+ * The drift behind a block, in one sentence: the objects the blocking layer names first,
+ * then missing or changed Lattice objects, then foreign ones; the full list is the report's
+ * drift section (a namespace full of foreign policies must not bury the result line).
+ */
+function driftSentence(drift: DriftEntry[], layer: LayerResult): string {
+  const named = (x: DriftEntry) => layer.evidence.some((e) => e.kind === x.kind && e.name === x.name && (e.namespace ?? undefined) === (x.namespace ?? undefined))
+  const rank = (x: DriftEntry) => (named(x) ? 0 : x.change === 'unexpected' ? 2 : 1)
+  const shown = [...drift].sort((a, b) => rank(a) - rank(b)).slice(0, DRIFT_IN_EXPLANATION)
+  const more = drift.length - shown.length
+  const text = shown.map((x) => `${x.change} ${x.kind} ${x.namespace ? `${x.namespace}/` : ''}${x.name}`).join(', ')
+  return `Live policies drifted from the specs: ${text}${more > 0 ? ` and ${more} more (see drift)` : ''}.`
 }
 
 /**
