@@ -204,6 +204,9 @@ describe.skipIf(!hasShared)('Hubble gRPC failures', () => {
     const client = await createHubbleClient({address: dead.address, timeoutMs: 2000})
     try {
       await expect(client.serverStatus()).rejects.toThrow(/^hubble: ServerStatus at 127\.0\.0\.1:\d+ is unavailable \(UNAVAILABLE: /)
+      // grpc-js's empty "Resolution note:" and doubled "Error:" are not passed on.
+      await expect(client.serverStatus()).rejects.toThrow(/ECONNREFUSED 127\.0\.0\.1:\d+\)$/)
+      await expect(client.serverStatus()).rejects.not.toThrow(/Resolution note|Error: connect/)
     } finally {
       client.close()
     }

@@ -28,7 +28,7 @@ export function toEvidenceError(sourceName: string, call: string, address: strin
   if (err instanceof EvidenceSourceError) return err
   const e = (err ?? {}) as GrpcLikeError
   const code = grpcCodeName(e.code)
-  const details = e.details || e.message || String(err)
+  const details = tidyDetails(e.details || e.message || String(err))
   const where = `${sourceName}: ${call} at ${address}`
   switch (e.code) {
     case 4:
@@ -40,4 +40,17 @@ export function toEvidenceError(sourceName: string, call: string, address: strin
     default:
       return new EvidenceSourceError(sourceName, code, `${where} failed${code ? ` (${code})` : ''}: ${details}`)
   }
+}
+
+/**
+ * grpc-js details read like "No connection established. Last error: Error: connect
+ * ECONNREFUSED 127.0.0.1:1. Resolution note: ": keep the cause, drop the empty note and the
+ * doubled "Error:".
+ */
+function tidyDetails(details: string): string {
+  return details
+    .replace(/\s*Resolution note:\s*$/, '')
+    .replace(/Last error: Error: /, 'last error: ')
+    .replace(/\.\s*$/, '')
+    .trim()
 }
