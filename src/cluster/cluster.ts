@@ -74,6 +74,11 @@ export class Cluster {
     return this.info.namespace
   }
 
+  /** Every request opened so far is on the wire (or failed); see KubeRequester.allSent. */
+  requestsSent(): Promise<void> {
+    return this.http.allSent()
+  }
+
   /** GET /apis once per Cluster; CRD reads consult it before sending anything. */
   discoverInstalled(): Promise<ReadResult<InstalledApis>> {
     this.installed ??= discoverApis(this.http, this.requestTimeoutMs)

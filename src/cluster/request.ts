@@ -80,6 +80,19 @@ export class KubeRequester implements Transport {
     private readonly recorder?: RequestRecorder,
   ) {}
 
+  /** Requests opened but not yet written out to the socket (see allSent). */
+  private readonly sending = new Set<Promise<void>>()
+
+  /**
+   * Resolves when every request opened so far has been written to its socket (or failed).
+   * Sending needs turns of the event loop (credentials, connect, TLS), so a caller that is
+   * about to run long synchronous work (the compile) waits for this first: the requests
+   * are then on the wire and the server answers while the CPU works.
+   */
+  async allSent(): Promise<void> {
+    await Promise.all([...this.sending])
+  }
+
   record(record: RequestRecord): void {
     assertAllowed(record.method, record.path)
     this.recorder?.(record)
@@ -118,7 +131,20 @@ export class KubeRequester implements Transport {
     const query = stringQuery(spec.query)
     assertAllowed(method, spec.path)
     this.recorder?.({method, path: spec.path, query})
+    let markSent = () => {}
+    const sent = new Promise<void>((resolve) => (markSent = resolve))
+    this.sending.add(sent)
+    void sent.then(() => this.sending.delete(sent))
+    try {
+      return await this.send(spec, method, query, markSent)
+    } finally {
+      markSent()
+    }
+  }
 
+  private async send(spec: RequestSpec, method: HttpMethod, query: Record<string, string>, markSent: () => void): Promise<
+    {ok: true; response: IncomingMessage; signals: Signals} | ReadFailure
+  > {
     const options: https.RequestOptions = {}
     try {
       await this.kc.applyToHTTPSOptions(options)
@@ -149,6 +175,7 @@ export class KubeRequester implements Transport {
         if (signals.combined.aborted) stop()
         else signals.combined.addEventListener('abort', stop, {once: true})
         req.once('close', () => signals.combined.removeEventListener('abort', stop))
+        req.once('finish', markSent)
         req.end(payload)
       })
       const code = response.statusCode ?? 0

@@ -103,6 +103,7 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
       ...(agents ? {agents} : {}),
     }, {...req.evidence, timeoutMs: req.connect.requestTimeoutMs ?? 10_000}, req.emit)
   }
+  if (req.evidence.enabled) await untilEvidenceRequestsSent(cluster)
   const fleet = await compileFleet(specs, options, {only: pairScope(specs, [sKey, tKey])})
   const evidence = await gathering
 
@@ -137,6 +138,21 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   const diagnosis: Diagnosis = {...first, policySource: 'cluster', fix}
   req.emit?.({type: 'diagnosis', diagnosis})
   return diagnosis
+}
+
+const SEND_WAIT_MS = 300
+
+/**
+ * The compile is synchronous CPU work, and a request needs turns of the event loop to
+ * leave (credentials, connect, TLS). Let the evidence requests go out first — bounded, so
+ * a slow handshake never holds the verdict back — and the servers answer while we compile.
+ */
+async function untilEvidenceRequestsSent(cluster: Cluster): Promise<void> {
+  // gatherEvidence opens its log requests within a few promise jobs; they drain first.
+  await new Promise((resolve) => setImmediate(resolve))
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([cluster.requestsSent(), new Promise((resolve) => (timer = setTimeout(resolve, SEND_WAIT_MS)))])
+  clearTimeout(timer)
 }
 
 function split(ref: string, defaultNs: string, role: string): {namespace: string; name: string} {
