@@ -72,7 +72,31 @@ const ip = (p: KubeObject) => (typeof p.status?.podIP === 'string' ? (p.status.p
 const podRef = (p: KubeObject) => `${p.metadata.namespace}/${p.metadata.name}`
 const nodesOf = (pods: KubeObject[]) => new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => typeof n === 'string'))
 
-export async function gatherEvidence(cluster: Cluster, state: PairState, who: PairIdentity, opts: EvidenceOptions, emit?: EventSink): Promise<EvidenceBundle> {
+export interface EvidenceGathering {
+  bundle: Promise<EvidenceBundle>
+  /**
+   * Resolves when every evidence request has left (log reads written to their sockets, the
+   * Hubble channel connected) or its source has ended: the moment after which blocking the
+   * event loop (the compile) no longer holds the requests back.
+   */
+  sent: Promise<void>
+}
+
+/** Starts every evidence source; see EvidenceGathering. */
+export function startEvidence(cluster: Cluster, state: PairState, who: PairIdentity, opts: EvidenceOptions, emit?: EventSink): EvidenceGathering {
+  let hubbleSent = () => {}
+  const hubbleOut = new Promise<void>((resolve) => (hubbleSent = resolve))
+  const bundle = gatherEvidence(cluster, state, who, opts, emit, hubbleSent)
+  void bundle.finally(hubbleSent)
+  const httpOut = (async () => {
+    // The log reads are opened within a few promise jobs of the start; they drain first.
+    await new Promise((resolve) => setImmediate(resolve))
+    await cluster.requestsSent()
+  })()
+  return {bundle, sent: Promise.all([hubbleOut, httpOut]).then(() => undefined)}
+}
+
+export async function gatherEvidence(cluster: Cluster, state: PairState, who: PairIdentity, opts: EvidenceOptions, emit?: EventSink, hubbleSent?: () => void): Promise<EvidenceBundle> {
   const track = async <T>(source: string, fn: () => Promise<T>): Promise<T | {error: string}> => {
     emit?.({type: 'source-started', source})
     const t0 = performance.now()
@@ -87,14 +111,14 @@ export async function gatherEvidence(cluster: Cluster, state: PairState, who: Pa
     }
   }
   const [hubble, mesh, tetragon] = await Promise.all([
-    track('hubble', () => hubbleEvidence(cluster, state, who, opts)),
+    track('hubble', () => hubbleEvidence(cluster, state, who, opts, hubbleSent).finally(hubbleSent)),
     track('ztunnel/waypoint logs', () => meshEvidence(cluster, who, opts)),
     track('tetragon', () => tetragonEvidence(cluster, state, who, opts)),
   ])
   return {hubble, mesh, tetragon}
 }
 
-async function hubbleEvidence(cluster: Cluster, state: PairState, who: PairIdentity, opts: EvidenceOptions) {
+async function hubbleEvidence(cluster: Cluster, state: PairState, who: PairIdentity, opts: EvidenceOptions, sent?: () => void) {
   const {createHubbleClient, summarizeFlows, describeFlowSummary} = await import('../layers/cilium/hubble/index.js')
   let close = () => {}
   let address = opts.hubbleServer
@@ -109,6 +133,7 @@ async function hubbleEvidence(cluster: Cluster, state: PairState, who: PairIdent
     const since = new Date(Date.now() - opts.sinceSeconds * 1000)
     // Asked alongside the flows, not before them (two more calls on the same channel).
     const coverageAsked = client.coverage().catch(() => undefined)
+    if (sent) void client.connected().then(sent)
     const records: FlowRecord[] = []
     const ac = new AbortController()
     const timer = setTimeout(() => ac.abort(), opts.timeoutMs * 2)

@@ -12,7 +12,7 @@ import {loadSpecs} from '../spec/load.js'
 import {compileFleet} from '../pipeline/fleet.js'
 import {computeDrift} from './drift.js'
 import {proposeFix} from './fix.js'
-import {annotateWithEvidence, gatherEvidence, listEvidenceAgents, tetragonEvents, type EvidenceBundle, type EvidenceOptions} from './live-evidence.js'
+import {annotateWithEvidence, listEvidenceAgents, startEvidence, tetragonEvents, type EvidenceBundle, type EvidenceOptions} from './live-evidence.js'
 import {dnsCaptureWarning, enforcementMode, isReadyPod, liveExemptNamespaces, liveSpecs, liveViews, resolveTrustDomain, waypointNameOf, waypointOf, withLivePods} from './live-state.js'
 import type {Diagnosis, EventSink} from './model.js'
 import type {KubeObject} from '../core/kube.js'
@@ -91,21 +91,20 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   if (dns) warnings.push(dns)
 
   // Evidence streams while the expected objects compile (CPU), instead of after it.
-  let gathering: Promise<EvidenceBundle> = Promise.resolve({})
-  if (req.evidence.enabled) {
-    const srcSa = (podsA[0]?.spec?.serviceAccountName as string | undefined) ?? source.name
-    const dstSa = (podsB[0]?.spec?.serviceAccountName as string | undefined) ?? target.name
-    gathering = gatherEvidence(cluster, state, {
+  const srcSa = (podsA[0]?.spec?.serviceAccountName as string | undefined) ?? source.name
+  const dstSa = (podsB[0]?.spec?.serviceAccountName as string | undefined) ?? target.name
+  const gathering = req.evidence.enabled
+    ? startEvidence(cluster, state, {
       srcIdentity: spiffeId(td.trustDomain, source.namespace, srcSa),
       dstIdentity: spiffeId(td.trustDomain, target.namespace, dstSa),
       podsA, podsB,
       ...(waypoint && wpPods?.ok ? {waypoint: {namespace: target.namespace, name: waypoint.name, pods: wpPods.items}} : {}),
       ...(agents ? {agents} : {}),
     }, {...req.evidence, timeoutMs: req.connect.requestTimeoutMs ?? 10_000}, req.emit)
-  }
-  if (req.evidence.enabled) await untilEvidenceRequestsSent(cluster)
+    : undefined
+  if (gathering) await untilSent(gathering.sent)
   const fleet = await compileFleet(specs, options, {only: pairScope(specs, [sKey, tKey])})
-  const evidence = await gathering
+  const evidence: EvidenceBundle = gathering ? await gathering.bundle : {}
 
   const events = tetragonEvents(evidence)
   const live: LiveFacts = {
@@ -147,11 +146,9 @@ const SEND_WAIT_MS = 300
  * leave (credentials, connect, TLS). Let the evidence requests go out first — bounded, so
  * a slow handshake never holds the verdict back — and the servers answer while we compile.
  */
-async function untilEvidenceRequestsSent(cluster: Cluster): Promise<void> {
-  // gatherEvidence opens its log requests within a few promise jobs; they drain first.
-  await new Promise((resolve) => setImmediate(resolve))
+async function untilSent(sent: Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined
-  await Promise.race([cluster.requestsSent(), new Promise((resolve) => (timer = setTimeout(resolve, SEND_WAIT_MS)))])
+  await Promise.race([sent, new Promise((resolve) => (timer = setTimeout(resolve, SEND_WAIT_MS)))])
   clearTimeout(timer)
 }
 

@@ -203,6 +203,8 @@ describe.skipIf(!hasShared)('Hubble gRPC failures', () => {
     await dead.stop()
     const client = await createHubbleClient({address: dead.address, timeoutMs: 2000})
     try {
+      // connected() only says "stop waiting": it settles for a dead server too, never rejects.
+      await expect(client.connected()).resolves.toBeUndefined()
       await expect(client.serverStatus()).rejects.toThrow(/^hubble: ServerStatus at 127\.0\.0\.1:\d+ is unavailable \(UNAVAILABLE: /)
       // grpc-js's empty "Resolution note:" and doubled "Error:" are not passed on.
       await expect(client.serverStatus()).rejects.toThrow(/ECONNREFUSED 127\.0\.0\.1:\d+\)$/)

@@ -52,6 +52,8 @@ export interface HubbleClient {
   coverage(): Promise<HubbleCoverage>
   /** Flows (and lost-event notices) matching the query; aborting the signal ends the iteration quietly. */
   flows(query: FlowQuery, signal?: AbortSignal): AsyncIterable<FlowRecord | LostEventsRecord>
+  /** Resolves once the channel is connected, or could not connect within the timeout (never rejects). */
+  connected(): Promise<void>
   close(): void
 }
 
@@ -159,6 +161,9 @@ export async function createHubbleClient(opts: HubbleClientOptions): Promise<Hub
       }
       if (query.until) request.until = dateToTimestamp(query.until)
       return stream(request, query.follow === true, signal)
+    },
+    connected() {
+      return new Promise<void>((resolve) => stub.waitForReady(Date.now() + timeoutMs, () => resolve()))
     },
     close() {
       stub.close()
