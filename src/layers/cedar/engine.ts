@@ -52,6 +52,11 @@ export interface Verdict {
 
 let engineSeq = 0
 
+/** Plain data (structured-cloneable) an engine learned from Cedar; see `CedarEngine.seed`. */
+export interface EngineSeed {
+  actionShortcuts: Array<[string, Verdict | null]>
+}
+
 /** Policies one action can see: those pinned to no principal, plus per pinned principal
  * the same list with that principal's policies merged in, in load order. */
 interface ActionIndex {
@@ -80,20 +85,47 @@ export class CedarEngine {
   private readonly memo = new Map<string, Verdict>()
   private readonly order = new Map<string, number>()
 
-  constructor(readonly cedar: CedarWasm, readonly policies: LoadedPolicy[]) {
+  constructor(readonly cedar: CedarWasm, readonly policies: LoadedPolicy[], seed?: EngineSeed) {
     policies.forEach((p, i) => this.order.set(p.id, i))
+    for (const [action, verdict] of seed?.actionShortcuts ?? []) this.actionShortcuts.set(action, verdict)
+  }
+
+  /** What Cedar's partial evaluation established per action, for an engine over the same
+   * policies in a pool worker, which then need not repeat those (costly) evaluations. */
+  seed(): EngineSeed {
+    return {actionShortcuts: [...this.actionShortcuts]}
+  }
+
+  /**
+   * The verdict Cedar gave every principal without a pinned policy for this action (a
+   * `Lattice::Action` id); null when partial evaluation left residuals; undefined while the
+   * action has not been asked often enough to try.
+   */
+  shortcutOf(action: string): Verdict | null | undefined {
+    return this.actionShortcuts.get(actionUidText(action))
   }
 
   authorize(req: CedarRequest): Verdict {
     const action = actionUidText(req.action)
     const principal = entityUidText(req.principal)
-    const resourceKey = `${entityUidText(req.resource)}\u0000${JSON.stringify(req.resource.attrs)}`
+    const resourceKey = resourceKeyOf(req)
     const key = `${action}\u0000${principal}\u0000${resourceKey}`
     const cached = this.memo.get(key)
     if (cached) return cached
     const verdict = this.evaluate(req, action, principal, resourceKey)
     this.memo.set(key, verdict)
     return verdict
+  }
+
+  /** Whether this exact request was already answered (by this engine or `remember`). */
+  knows(req: CedarRequest): boolean {
+    return this.memo.has(requestKey(req))
+  }
+
+  /** Records Cedar's verdict for a request evaluated elsewhere (a pool worker running its
+   * own engine over the same policies), so `authorize` answers it from the memo. */
+  remember(req: CedarRequest, verdict: Verdict): void {
+    this.memo.set(requestKey(req), verdict)
   }
 
   private evaluate(req: CedarRequest, action: string, principal: string, resourceKey: string): Verdict {
@@ -209,6 +241,16 @@ export class CedarEngine {
   private sorted(ids: string[]): string[] {
     return ids.length < 2 ? ids.slice() : ids.slice().sort((a, b) => (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0))
   }
+}
+
+/** The memo key: action, principal uid and the resource with its attributes. */
+export function requestKey(req: CedarRequest): string {
+  return `${actionUidText(req.action)}\u0000${entityUidText(req.principal)}\u0000${resourceKeyOf(req)}`
+}
+
+/** The resource uid with its attributes. */
+export function resourceKeyOf(req: CedarRequest): string {
+  return `${entityUidText(req.resource)}\u0000${JSON.stringify(req.resource.attrs)}`
 }
 
 function errorVerdict(error: string): Verdict {
