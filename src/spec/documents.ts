@@ -27,45 +27,62 @@ export interface RawDocument {
 }
 
 export async function readDocuments(file: string): Promise<RawDocument[]> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    throw fsError(file, err)
-  }
-  return parseDocuments(text, file)
+  return parseDocuments(await readText(file), file)
 }
 
 /** Parses file text; `file` is only used for messages and origins. */
 export function parseDocuments(text: string, file: string): RawDocument[] {
-  const values = parseValues(text, file)
   const out: RawDocument[] = []
-  values.forEach((value, i) => {
-    const label = `document ${i + 1}`
-    if (value === null || value === undefined) return
-    if (!isRecord(value)) throw new InputError(`${file}: ${label}: expected an object with apiVersion, kind and metadata, got ${describe(value)}`)
-    if (isList(value)) {
-      const items = value.items as unknown[]
-      items.forEach((item, j) => {
-        const itemLabel = `${label}: items[${j}]`
-        if (item === null || item === undefined) return
-        if (!isRecord(item)) throw new InputError(`${file}: ${itemLabel}: expected an object with apiVersion, kind and metadata, got ${describe(item)}`)
-        out.push({value: withListDefaults(item, value), origin: {file, index: out.length}, label: itemLabel})
-      })
-      return
-    }
-    out.push({value, origin: {file, index: out.length}, label})
+  parseValues(text, file).forEach((value, i) => out.push(...documentsOf(value, i, file, out.length)))
+  return out
+}
+
+/**
+ * The raw documents one parsed YAML document contributes (none for an empty one, the items
+ * of a List): `docIndex` is its 0-based position in the file, `firstIndex` the origin index
+ * of its first object (how many objects the file's earlier documents hold).
+ */
+export function documentsOf(value: unknown, docIndex: number, file: string, firstIndex: number): RawDocument[] {
+  const label = `document ${docIndex + 1}`
+  if (value === null || value === undefined) return []
+  if (!isRecord(value)) throw new InputError(`${file}: ${label}: expected an object with apiVersion, kind and metadata, got ${describe(value)}`)
+  if (!isList(value)) return [{value, origin: {file, index: firstIndex}, label}]
+  const out: RawDocument[] = []
+  ;(value.items as unknown[]).forEach((item, j) => {
+    const itemLabel = `${label}: items[${j}]`
+    if (item === null || item === undefined) return
+    if (!isRecord(item)) throw new InputError(`${file}: ${itemLabel}: expected an object with apiVersion, kind and metadata, got ${describe(item)}`)
+    out.push({value: withListDefaults(item, value), origin: {file, index: firstIndex + out.length}, label: itemLabel})
   })
   return out
 }
 
 /** Large files go through the parse cache; the documents are identical either way. */
-function parseValues(text: string, file: string): unknown[] {
+export function parseValues(text: string, file: string): unknown[] {
   const cached = readCached(text)
   if (cached) return cached
   const values = /\.json$/i.test(file) ? parseJson(text, file) : parseYaml(text, file)
   writeCached(text, values)
   return values
+}
+
+/** One document's text (a part of a file), never cached: the cache keys whole files. */
+export function parseYamlUncached(text: string, file: string): unknown[] {
+  return parseYaml(text, file)
+}
+
+/** Values of one file from the parse cache, if it holds them (no parsing otherwise). */
+export function cachedValues(text: string): unknown[] | undefined {
+  return readCached(text)
+}
+
+/** Reads the file's text (one-line error on failure). */
+export async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (err) {
+    throw fsError(file, err)
+  }
 }
 
 function isList(v: Record<string, unknown>): boolean {

@@ -7,7 +7,7 @@ import {LATTICE_API_VERSION} from '../core/constants.js'
 import {asRecord} from './coerce.js'
 import {describe, readDocuments, type RawDocument} from './documents.js'
 import {collectFiles} from './files.js'
-import {keyOf, type LatticeObject, type Origin, type SpecSet} from './model.js'
+import {keyOf, type LatticeObject, type Origin, type SpecSet, type SpecWarning} from './model.js'
 import {normalizeCedarPolicy, normalizeMeshMember, normalizeService} from './normalize.js'
 
 const SPEC_KINDS = ['LatticeService', 'LatticeMeshMember', 'CedarPolicy'] as const
@@ -20,26 +20,71 @@ export async function loadSpecs(paths: string[]): Promise<SpecSet> {
 }
 
 /** Builds a SpecSet from already-parsed documents (files or stdin). */
-export function specSetFromDocuments(docs: readonly RawDocument[]): SpecSet {
+export function specSetFromDocuments(docs: readonly RawDocument[], memo?: SpecObjectMemo): SpecSet {
   const set: SpecSet = {services: [], meshMembers: [], cedarPolicies: [], others: [], warnings: []}
   const firstSeen = new Map<string, RawDocument>()
   for (const doc of docs) {
-    const kind = checkSpecHeader(doc)
-    checkName(doc)
-    const opts = {warnings: set.warnings}
-    const obj: LatticeObject =
-      kind === 'LatticeService' ? normalizeService(doc.value, doc.origin, opts)
-      : kind === 'LatticeMeshMember' ? normalizeMeshMember(doc.value, doc.origin, opts)
-      : normalizeCedarPolicy(doc.value, doc.origin, opts)
-    const id = `${kind} ${keyOf(obj)}`
+    const {obj, warnings} = memoized(doc, memo)
+    set.warnings.push(...warnings)
+    const id = `${obj.kind} ${keyOf(obj)}`
     const previous = firstSeen.get(id)
     if (previous) throw new InputError(`${where(doc)}: duplicate ${id} (first defined in ${where(previous)})`)
     firstSeen.set(id, doc)
-    if (obj.kind === 'LatticeService') set.services.push(obj)
-    else if (obj.kind === 'LatticeMeshMember') set.meshMembers.push(obj)
-    else set.cedarPolicies.push(obj)
+    addTo(set, obj)
   }
   return set
+}
+
+/**
+ * The same set without failing: documents with a bad header or name and repeated objects
+ * are left out (specSetFromDocuments reports them). For questions asked while loading is
+ * still under way (which names does a pair need?), answered again on the complete set.
+ */
+export function lenientSpecSet(docs: readonly RawDocument[], memo?: SpecObjectMemo): SpecSet {
+  const set: SpecSet = {services: [], meshMembers: [], cedarPolicies: [], others: [], warnings: []}
+  const seen = new Set<string>()
+  for (const doc of docs) {
+    let obj: LatticeObject
+    try {
+      obj = memoized(doc, memo).obj
+    } catch (err) {
+      if (err instanceof InputError) continue
+      throw err
+    }
+    const id = `${obj.kind} ${keyOf(obj)}`
+    if (seen.has(id)) continue
+    seen.add(id)
+    addTo(set, obj)
+  }
+  return set
+}
+
+/** Normalized objects by raw document, so a document loaded in stages is normalized once. */
+export type SpecObjectMemo = WeakMap<RawDocument, {obj: LatticeObject; warnings: SpecWarning[]}>
+
+function memoized(doc: RawDocument, memo: SpecObjectMemo | undefined): {obj: LatticeObject; warnings: SpecWarning[]} {
+  const hit = memo?.get(doc)
+  if (hit) return hit
+  const out = specObject(doc)
+  memo?.set(doc, out)
+  return out
+}
+
+function specObject(doc: RawDocument): {obj: LatticeObject; warnings: SpecWarning[]} {
+  const kind = checkSpecHeader(doc)
+  checkName(doc)
+  const opts = {warnings: [] as SpecWarning[]}
+  const obj: LatticeObject =
+    kind === 'LatticeService' ? normalizeService(doc.value, doc.origin, opts)
+    : kind === 'LatticeMeshMember' ? normalizeMeshMember(doc.value, doc.origin, opts)
+    : normalizeCedarPolicy(doc.value, doc.origin, opts)
+  return {obj, warnings: opts.warnings}
+}
+
+function addTo(set: SpecSet, obj: LatticeObject): void {
+  if (obj.kind === 'LatticeService') set.services.push(obj)
+  else if (obj.kind === 'LatticeMeshMember') set.meshMembers.push(obj)
+  else set.cedarPolicies.push(obj)
 }
 
 const origins = new WeakMap<object, Origin>()
