@@ -6,7 +6,10 @@ import type {KubeObject} from '../core/kube.js'
 import {loadObjects, loadSpecs} from '../spec/load.js'
 import type {SpecSet} from '../spec/model.js'
 import {keyOf} from '../spec/model.js'
-import {neighborhood} from '../pipeline/neighborhood.js'
+import {neighborhood, neighbourhoodNames} from '../pipeline/neighborhood.js'
+import {InputError} from '../core/errors.js'
+import {isSafeNeedle} from '../spec/prefilter.js'
+import {openStagedSpecs} from '../spec/staged.js'
 import {compileFleet, createFleetCache, type CompiledFleet, type FleetScope} from '../pipeline/fleet.js'
 import {computeDrift, layerOfKind} from './drift.js'
 import {proposeFix, type Attempt} from './fix.js'
@@ -26,16 +29,19 @@ export interface OfflineRequest {
   path?: string
   options: CompileOptions
   emit?: EventSink
+  /** False: parse every spec document, as `platform compile` does (the reference the pre-filter is tested against). */
+  prefilter?: boolean
   /** Receives the milliseconds of each pipeline phase, summed over the first run and the fix re-runs (benchmarks). */
   timings?: FleetScope['timings']
 }
 
 export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
-  const specs = await timed(req.emit, 'specs', () => loadSpecs(req.specPaths), (s) => s.services.length + s.meshMembers.length)
-  const policies = req.policyPaths.length > 0 ? await timed(req.emit, 'policies', () => loadObjects(req.policyPaths), (o) => o.length) : undefined
+  const wholeNamespaces = req.policyPaths.length > 0
+  const {specs, source, target} = await timed(req.emit, 'specs', () => (req.prefilter === false ? loadAllSpecs(req) : loadPairSpecs(req, wholeNamespaces)), (s) => s.specs.services.length + s.specs.meshMembers.length)
+  const policies = wholeNamespaces ? await timed(req.emit, 'policies', () => loadObjects(req.policyPaths), (o) => o.length) : undefined
   const pair: PairRequest = {
-    source: resolveKey(req.source, specs, req.namespace, 'source'),
-    target: resolveKey(req.target, specs, req.namespace, 'target'),
+    source,
+    target,
     ...(req.port !== undefined ? {port: req.port} : {}),
     ...(req.clientBinary ? {clientBinary: req.clientBinary} : {}),
     ...(req.method ? {method: req.method} : {}),
@@ -50,6 +56,45 @@ export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
   const diagnosis = {...first.diagnosis, fix}
   req.emit?.({type: 'diagnosis', diagnosis})
   return diagnosis
+}
+
+async function loadAllSpecs(req: Pick<OfflineRequest, 'specPaths' | 'source' | 'target' | 'namespace'>): Promise<{specs: SpecSet; source: string; target: string}> {
+  const specs = await loadSpecs(req.specPaths)
+  return {specs, source: resolveKey(req.source, specs, req.namespace, 'source'), target: resolveKey(req.target, specs, req.namespace, 'target')}
+}
+
+/**
+ * The specs one pair needs, parsed in stages (src/spec/staged.ts): the documents naming A or
+ * B (enough to resolve them), with a dump every document of their namespaces, then the
+ * documents of their neighbourhood (neighbourhoodNames). Every other LatticeService document
+ * is left unparsed, so an error in it does not fail this diagnosis. A name that does not
+ * resolve is looked up again in every spec, so the message (and the known list) is the same
+ * as with everything loaded.
+ */
+export async function loadPairSpecs(req: Pick<OfflineRequest, 'specPaths' | 'source' | 'target' | 'namespace'>, wholeNamespaces: boolean): Promise<{specs: SpecSet; source: string; target: string}> {
+  const staged = await openStagedSpecs(req.specPaths)
+  const stage = (needles: Iterable<string>) => {
+    const list = [...needles]
+    staged.select(list.every(isSafeNeedle) ? list : 'all')
+  }
+  const resolveIn = (specs: SpecSet) => [resolveKey(req.source, specs, req.namespace, 'source'), resolveKey(req.target, specs, req.namespace, 'target')]
+  stage([req.source, req.target].map((ref) => ref.slice(ref.indexOf('/') + 1)))
+  let keys: string[]
+  try {
+    keys = resolveIn(staged.partial())
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err
+    return loadAllSpecs(req)
+  }
+  const namespaces = new Set(keys.map((k) => k.slice(0, k.indexOf('/'))))
+  // Members of `default` need not spell it (metadata.namespace omitted): read everything.
+  if (wholeNamespaces && namespaces.has('default')) staged.select('all')
+  else if (wholeNamespaces) stage(namespaces)
+  const core = wholeNamespaces ? pairScope(staged.partial(), keys) : new Set(keys)
+  stage(neighbourhoodNames(staged.partial(), core))
+  const specs = staged.complete()
+  const [source, target] = resolveIn(specs)
+  return {specs, source, target}
 }
 
 /**

@@ -23,3 +23,25 @@ export function neighborhood(specs: SpecSet, core: Set<string>): Set<string> {
   }
   return out
 }
+
+/**
+ * The names whose spec documents the neighbourhood of `core` needs beyond the documents
+ * that name a core member (those spell the member's name already): the services core
+ * members name, the volumes they mount (Cedar looks up the owner's consent), and the
+ * services naming a core member (so a second definition of any of them is still reported
+ * as a duplicate). Used to pick which documents to parse (src/spec/staged.ts).
+ */
+export function neighbourhoodNames(specs: SpecSet, core: Set<string>): Set<string> {
+  const out = new Set<string>()
+  for (const svc of specs.services) {
+    const inCore = core.has(keyOf(svc))
+    for (const [name, r] of Object.entries(svc.spec.workload.resources)) {
+      if (inCore && r.type === 'volume' && r.id !== undefined) out.add(r.id)
+      if (r.type !== 'service') continue
+      const t = targetOf(svc.metadata.namespace, name, r)
+      if (inCore) out.add(t.name)
+      else if (core.has(`${t.namespace}/${t.name}`)) out.add(svc.metadata.name)
+    }
+  }
+  return out
+}
