@@ -13,9 +13,11 @@
 //   per resource requested more than once (shared override ids, endpoints), either
 //   decides for every principal or names the policies that are false for every principal,
 //   which are then left out of that resource's bucket. Cedar decides; we reuse.
-// - Memo: identical requests (A and B diagnosed together, wildcard checks) are asked once.
+// - Memo: identical requests (A and B diagnosed together, wildcard checks) are asked once
+//   while recent (the last 4096 distinct requests).
 
 import type {CedarWasm} from './wasm.js'
+import {BoundedMap} from './bounded-map.js'
 import {type CedarEntity, actionUidText, entityUidText, toEntityJson, ACTION_TYPE} from './entities.js'
 
 export interface LoadedPolicy {
@@ -65,6 +67,8 @@ interface ActionIndex {
 }
 
 const SHORTCUT_AFTER_REQUESTS = 16
+/** Entries of each engine memo: far more than one diagnosis asks, far fewer than a fleet. */
+const MEMO_LIMIT = 4096
 
 /** What partial evaluation (principal unknown) established for a bucket. */
 interface PartialResult {
@@ -79,10 +83,15 @@ export class CedarEngine {
   private readonly indexes = new Map<string, ActionIndex>()
   private readonly prepared = new Map<string, string | {error: string}>()
   private readonly actionShortcuts = new Map<string, Verdict | null>()
-  /** Per action and resource: undefined = seen once; null = partial evaluation failed. */
-  private readonly resourcePlans = new Map<string, PartialResult | null | undefined>()
+  /** Per action and resource asked once so far (the recent ones). */
+  private readonly seenResources = new BoundedMap<string, true>(MEMO_LIMIT)
+  /** Per action and resource asked more than once; null = partial evaluation failed. */
+  private readonly resourcePlans = new Map<string, PartialResult | null>()
   private readonly actionRequests = new Map<string, number>()
-  private readonly memo = new Map<string, Verdict>()
+  /** Recent verdicts (identical requests of one diagnosis, wildcard checks per edge). */
+  private readonly memo = new BoundedMap<string, Verdict>(MEMO_LIMIT)
+  /** Verdicts computed elsewhere (see `remember`), kept until asked for. */
+  private readonly remembered = new Map<string, Verdict>()
   private readonly order = new Map<string, number>()
 
   constructor(readonly cedar: CedarWasm, readonly policies: LoadedPolicy[], seed?: EngineSeed) {
@@ -112,20 +121,27 @@ export class CedarEngine {
     const key = `${action}\u0000${principal}\u0000${resourceKey}`
     const cached = this.memo.get(key)
     if (cached) return cached
-    const verdict = this.evaluate(req, action, principal, resourceKey)
+    const verdict = this.takeRemembered(key) ?? this.evaluate(req, action, principal, resourceKey)
     this.memo.set(key, verdict)
     return verdict
   }
 
   /** Whether this exact request was already answered (by this engine or `remember`). */
   knows(req: CedarRequest): boolean {
-    return this.memo.has(requestKey(req))
+    const key = requestKey(req)
+    return this.memo.has(key) || this.remembered.has(key)
+  }
+
+  private takeRemembered(key: string): Verdict | undefined {
+    const verdict = this.remembered.get(key)
+    if (verdict) this.remembered.delete(key)
+    return verdict
   }
 
   /** Records Cedar's verdict for a request evaluated elsewhere (a pool worker running its
    * own engine over the same policies), so `authorize` answers it from the memo. */
   remember(req: CedarRequest, verdict: Verdict): void {
-    this.memo.set(requestKey(req), verdict)
+    this.remembered.set(requestKey(req), verdict)
   }
 
   private evaluate(req: CedarRequest, action: string, principal: string, resourceKey: string): Verdict {
@@ -189,15 +205,14 @@ export class CedarEngine {
    * (shared override ids, endpoints, volumes), never for one-off resources. */
   private resourcePlan(req: CedarRequest, action: string, resourceKey: string, bucket: LoadedPolicy[]): PartialResult | null {
     const key = `${action}\u0000${resourceKey}`
-    if (!this.resourcePlans.has(key)) {
-      this.resourcePlans.set(key, undefined)
+    let plan = this.resourcePlans.get(key)
+    if (plan !== undefined) return plan
+    if (!this.seenResources.has(key)) {
+      this.seenResources.set(key, true)
       return null
     }
-    let plan = this.resourcePlans.get(key)
-    if (plan === undefined) {
-      plan = this.partial(req.action, bucket, req.resource)
-      this.resourcePlans.set(key, plan)
-    }
+    plan = this.partial(req.action, bucket, req.resource)
+    this.resourcePlans.set(key, plan)
     return plan
   }
 
