@@ -16,11 +16,34 @@ export interface YamlSegment {
 }
 
 /**
- * Marker and directive lines: `---` or `...` followed by whitespace or the end, or `%`, at
- * the start of the text or after a line feed (found by the regex engine: far faster than
- * visiting every line).
+ * Candidate marker and directive lines after a line feed (the start of the text is checked
+ * apart): a plain regex, so the engine scans for the line feed quickly; lineKind decides.
  */
-const MARKER = /(?<![^\n])(?:(---|\.\.\.)(?=[ \t\r\n]|$)|%)/g
+const CANDIDATE = /\n(?=---|\.\.\.|%)/g
+
+const enum Line {
+  Other,
+  Start, // `---`
+  End, // `...`
+  Directive, // `%…`
+}
+
+function lineKind(text: string, at: number): Line {
+  const c = text.charCodeAt(at)
+  if (c === 37 /* % */) return Line.Directive
+  if (c !== 45 /* - */ && c !== 46 /* . */) return Line.Other
+  if (text.charCodeAt(at + 1) !== c || text.charCodeAt(at + 2) !== c) return Line.Other
+  const next = text.charCodeAt(at + 3)
+  // end of text (NaN), space, tab, CR, LF
+  if (!(Number.isNaN(next) || next === 32 || next === 9 || next === 13 || next === 10)) return Line.Other
+  return c === 45 ? Line.Start : Line.End
+}
+
+/** A CR not followed by LF: YAML reads it as a line break, this splitter does not. */
+function hasLoneCarriageReturn(text: string): boolean {
+  for (let at = text.indexOf('\r'); at !== -1; at = text.indexOf('\r', at + 1)) if (text.charCodeAt(at + 1) !== 10) return true
+  return false
+}
 
 /** True when [from, to) holds only blank lines and comments (a `#` after the marker counts too). */
 function onlyComments(text: string, from: number, to: number): boolean {
@@ -57,26 +80,27 @@ export function splitYamlDocuments(text: string): YamlSegment[] | undefined {
     if (!open && !onlyComments(text, bareFrom, end)) open = {start: bareFrom, content: bareFrom}
   }
   // A lone CR is a YAML line break too: markers after one are not seen here, so do not split.
-  if (/\r(?!\n)/.test(text)) return undefined
-  MARKER.lastIndex = 0
-  for (let m = MARKER.exec(text); m; m = MARKER.exec(text)) {
-    const at = m.index
-    const nl = text.indexOf('\n', at)
-    const next = nl === -1 ? text.length : nl + 1
-    if (m[1] === undefined) return undefined // a directive
-    if (m[1] === '---') {
+  if (hasLoneCarriageReturn(text)) return undefined
+  const visit = (at: number): boolean => {
+    const kind = lineKind(text, at)
+    if (kind === Line.Directive) return false
+    if (kind === Line.Start) {
       bare(at)
       close(at)
       open = {start: at, content: at + 3}
-    } else {
+    } else if (kind === Line.End) {
       bare(at)
       // A `...` with no document open ends an empty one (both parsers count it).
       if (!open) open = {start: at, content: at}
       close(at)
-      bareFrom = next
+      const nl = text.indexOf('\n', at)
+      bareFrom = nl === -1 ? text.length : nl + 1
     }
-    MARKER.lastIndex = next
+    return true
   }
+  if (!visit(0)) return undefined
+  CANDIDATE.lastIndex = 0
+  for (let m = CANDIDATE.exec(text); m; m = CANDIDATE.exec(text)) if (!visit(m.index + 1)) return undefined
   bare(text.length)
   close(text.length)
   return out
