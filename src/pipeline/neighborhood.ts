@@ -29,10 +29,12 @@ export function neighborhood(specs: SpecSet, core: Set<string>): Set<string> {
  * that name a core member (those spell the member's name already): the services core
  * members name, the volumes they mount (Cedar looks up the owner's consent), and the
  * services naming a core member (so a second definition of any of them is still reported
- * as a duplicate). Used to pick which documents to parse (src/spec/staged.ts).
+ * as a duplicate), and every LatticeMeshMember (the neighbourhood holds their keys, so a
+ * LatticeService of the same name is in the graph too). Used to pick which documents to
+ * parse (src/spec/staged.ts).
  */
 export function neighbourhoodNames(specs: SpecSet, core: Set<string>): Set<string> {
-  const out = new Set<string>()
+  const out = new Set<string>(specs.meshMembers.map((m) => m.metadata.name))
   for (const svc of specs.services) {
     const inCore = core.has(keyOf(svc))
     for (const [name, r] of Object.entries(svc.spec.workload.resources)) {

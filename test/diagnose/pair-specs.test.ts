@@ -41,6 +41,8 @@ const SPECIAL: Record<string, string> = {
   'mesh.yaml': docs(
     {apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeMeshMember', metadata: {name: 'legacy-db', namespace: 'team-004'}, spec: {target: {selector: {app: 'legacy-db'}}, ports: [{name: 'pg', port: 5432}], allowedCallers: [{name: 'svc-00004'}]}},
     {apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeMeshMember', metadata: {name: 'scraper', namespace: 'team-002'}, spec: {target: {selector: {app: 'scraper'}}, ports: [{name: 'http', port: 9090}], dependsAll: true}},
+    // a LatticeService sharing a mesh member's key, naming no service of the fleet
+    svc('legacy-db', 'team-004', {}),
   ),
   'tricky.yaml': `# esc-caller names svc-00003 only through an escape
 apiVersion: lattice.dev/v1alpha1
@@ -128,6 +130,7 @@ describe('pre-filtered pair load', () => {
     ['team-000/crlf-a', 'team-000/svc-00000'],
     ['team-004/list-a', 'team-004/legacy-db'],
     ['team-004/svc-00004', 'team-004/legacy-db'],
+    ['team-004/svc-00010', 'team-004/svc-00016'], // the graph holds the service sharing legacy-db's key
     ['team-002/scraper', 'team-002/svc-00002'],
     ['default/def-a', 'default/def-b'],
     ['dup-name', 'svc-00002'], // ambiguous
