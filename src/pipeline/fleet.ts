@@ -11,7 +11,7 @@ import {keyOf} from '../spec/model.js'
 import type {ServiceGraph} from '../graph/model.js'
 import {buildGraph, createNodeCache, deriveMeshMember, type NodeCache} from '../graph/index.js'
 import {admitMeshMember, admitService, type AdmissionReport} from '../layers/admission/index.js'
-import {authorizeService, loadCedarPolicies, prefetchServiceVerdicts, wildcardPermitted, type CedarPolicySet, type CedarServiceReport, type PoolOptions} from '../layers/cedar/index.js'
+import {authorizeService, loadCedarPolicies, wildcardPermitted, type CedarPolicySet, type CedarServiceReport} from '../layers/cedar/index.js'
 import {ciliumBaseline, compileCilium} from '../layers/cilium/index.js'
 import {compileIstio, istioBaseline} from '../layers/istio/index.js'
 import {compileTetragon, tetragonBaseline} from '../layers/tetragon/index.js'
@@ -52,8 +52,6 @@ export interface FleetScope {
   graphFrom?: Set<string>
   /** Work remembered across compileFleet calls of one session (see FleetCache). */
   cache?: FleetCache
-  /** Worker threads for the Cedar requests of large fleets (default none; see cedar/pool.ts). */
-  cedarPool?: PoolOptions
   /** Receives the milliseconds spent in each phase (added to any value already there). */
   timings?: Partial<Record<FleetPhase, number>>
 }
@@ -119,10 +117,14 @@ export async function compileFleet(specs: SpecSet, options: CompileOptions, scop
 
   const cedar = await loadPolicySet(specs.cedarPolicies, cache)
   lap('cedar-load')
-  const authorized = admittedServices.filter((svc) => inScope(keyOf(svc)))
-  // With a pool (opt-in), a large fleet's requests go to worker threads, which answer them
-  // while this thread builds the graph (it needs no Cedar report).
-  const prefetch = prefetchServiceVerdicts(cedar, authorized, {}, scope.cedarPool)
+  for (const svc of admittedServices) {
+    const key = keyOf(svc)
+    if (!inScope(key)) continue
+    const report = authorizeService(cedar, svc, {services: specs.services})
+    const outcome = outcomes.get(key)!
+    outcome.cedar = report
+    outcome.emitted = report.permitted
+  }
   lap('cedar')
 
   const graph = buildGraph(
@@ -130,14 +132,6 @@ export async function compileFleet(specs: SpecSet, options: CompileOptions, scop
     {wildcardPermitted: (key, direction) => wildcardPermitted(cedar, key, direction), profile: options.profile, ...(cache ? {cache: cache.nodes} : {})},
   )
   lap('graph')
-  await prefetch.finish()
-  for (const svc of authorized) {
-    const report = authorizeService(cedar, svc, {services: specs.services})
-    const outcome = outcomes.get(keyOf(svc))!
-    outcome.cedar = report
-    outcome.emitted = report.permitted
-  }
-  lap('cedar')
   const emits = (key: string) => inScope(key) && (outcomes.get(key)?.emitted ?? false)
 
   const emittedServices = admittedServices.filter((s) => emits(keyOf(s)))

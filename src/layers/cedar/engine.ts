@@ -54,11 +54,6 @@ export interface Verdict {
 
 let engineSeq = 0
 
-/** Plain data (structured-cloneable) an engine learned from Cedar; see `CedarEngine.seed`. */
-export interface EngineSeed {
-  actionShortcuts: Array<[string, Verdict | null]>
-}
-
 /** Policies one action can see: those pinned to no principal, plus per pinned principal
  * the same list with that principal's policies merged in, in load order. */
 interface ActionIndex {
@@ -90,58 +85,22 @@ export class CedarEngine {
   private readonly actionRequests = new Map<string, number>()
   /** Recent verdicts (identical requests of one diagnosis, wildcard checks per edge). */
   private readonly memo = new BoundedMap<string, Verdict>(MEMO_LIMIT)
-  /** Verdicts computed elsewhere (see `remember`), kept until asked for. */
-  private readonly remembered = new Map<string, Verdict>()
   private readonly order = new Map<string, number>()
 
-  constructor(readonly cedar: CedarWasm, readonly policies: LoadedPolicy[], seed?: EngineSeed) {
+  constructor(readonly cedar: CedarWasm, readonly policies: LoadedPolicy[]) {
     policies.forEach((p, i) => this.order.set(p.id, i))
-    for (const [action, verdict] of seed?.actionShortcuts ?? []) this.actionShortcuts.set(action, verdict)
-  }
-
-  /** What Cedar's partial evaluation established per action, for an engine over the same
-   * policies in a pool worker, which then need not repeat those (costly) evaluations. */
-  seed(): EngineSeed {
-    return {actionShortcuts: [...this.actionShortcuts]}
-  }
-
-  /**
-   * The verdict Cedar gave every principal without a pinned policy for this action (a
-   * `Lattice::Action` id); null when partial evaluation left residuals; undefined while the
-   * action has not been asked often enough to try.
-   */
-  shortcutOf(action: string): Verdict | null | undefined {
-    return this.actionShortcuts.get(actionUidText(action))
   }
 
   authorize(req: CedarRequest): Verdict {
     const action = actionUidText(req.action)
     const principal = entityUidText(req.principal)
-    const resourceKey = resourceKeyOf(req)
+    const resourceKey = `${entityUidText(req.resource)}\u0000${JSON.stringify(req.resource.attrs)}`
     const key = `${action}\u0000${principal}\u0000${resourceKey}`
     const cached = this.memo.get(key)
     if (cached) return cached
-    const verdict = this.takeRemembered(key) ?? this.evaluate(req, action, principal, resourceKey)
+    const verdict = this.evaluate(req, action, principal, resourceKey)
     this.memo.set(key, verdict)
     return verdict
-  }
-
-  /** Whether this exact request was already answered (by this engine or `remember`). */
-  knows(req: CedarRequest): boolean {
-    const key = requestKey(req)
-    return this.memo.has(key) || this.remembered.has(key)
-  }
-
-  private takeRemembered(key: string): Verdict | undefined {
-    const verdict = this.remembered.get(key)
-    if (verdict) this.remembered.delete(key)
-    return verdict
-  }
-
-  /** Records Cedar's verdict for a request evaluated elsewhere (a pool worker running its
-   * own engine over the same policies), so `authorize` answers it from the memo. */
-  remember(req: CedarRequest, verdict: Verdict): void {
-    this.remembered.set(requestKey(req), verdict)
   }
 
   private evaluate(req: CedarRequest, action: string, principal: string, resourceKey: string): Verdict {
@@ -256,16 +215,6 @@ export class CedarEngine {
   private sorted(ids: string[]): string[] {
     return ids.length < 2 ? ids.slice() : ids.slice().sort((a, b) => (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0))
   }
-}
-
-/** The memo key: action, principal uid and the resource with its attributes. */
-export function requestKey(req: CedarRequest): string {
-  return `${actionUidText(req.action)}\u0000${entityUidText(req.principal)}\u0000${resourceKeyOf(req)}`
-}
-
-/** The resource uid with its attributes. */
-export function resourceKeyOf(req: CedarRequest): string {
-  return `${entityUidText(req.resource)}\u0000${JSON.stringify(req.resource.attrs)}`
 }
 
 function errorVerdict(error: string): Verdict {

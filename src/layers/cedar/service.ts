@@ -4,11 +4,11 @@
 import type {LatticeService} from '../../spec/model.js'
 import {keyOf} from '../../spec/model.js'
 import type {CedarPolicySet} from './policy-set.js'
-import type {CedarRequest, Verdict} from './engine.js'
+import type {Verdict} from './engine.js'
 import {GATE_ORDER, type GateName, REASON_FORBIDDEN, REASON_NO_PERMIT, internalErrorReason} from './gates.js'
-import {type CedarEntity, entityUidText, meshEntity, serviceEntity, serviceEntityFromKey, volumeEntity} from './entities.js'
+import {entityUidText, meshEntity, serviceEntity, serviceEntityFromKey, volumeEntity} from './entities.js'
 import {type GateRequest, endpointRequests, imageRequests, overrideRequests, secretRequests, wildcardRequests} from './requests.js'
-import {type VolumeReference, consentFailure, volumeReferences} from './volumes.js'
+import {consentFailure, volumeReferences} from './volumes.js'
 import {gateFailure, wildcardFailure} from './messages.js'
 
 export interface CedarDecision {
@@ -75,7 +75,7 @@ export function authorizeService(set: CedarPolicySet, svc: LatticeService, ctx: 
       continue
     }
     // Permissive Cedar (§3.3, §8 D20): only an explicit forbid (or an error) denies.
-    const req = volumeRequest(ref, resource)
+    const req: GateRequest = {gate: 'AccessVolume', resource, item: ref.resourceKey, enforced: true, subject: `'${ref.resourceKey}' (volume '${ref.volumeId}')`}
     const v = ask(req)
     policyErrorWarnings(req, v)
     if (v.forbidden || v.error !== undefined) {
@@ -118,28 +118,6 @@ export function authorizeService(set: CedarPolicySet, svc: LatticeService, ctx: 
   }
   if (wildcardInboundPermitted !== undefined) report.wildcardInboundPermitted = wildcardInboundPermitted
   return report
-}
-
-function volumeRequest(ref: VolumeReference, resource: CedarEntity): GateRequest {
-  return {gate: 'AccessVolume', resource, item: ref.resourceKey, enforced: true, subject: `'${ref.resourceKey}' (volume '${ref.volumeId}')`}
-}
-
-/**
- * Every Cedar request `authorizeService` may ask for this service, so a fleet can have
- * them answered in bulk (see pool.ts) before the reports are built. Volume requests are
- * listed even when owner consent will refuse them first: an unused verdict is harmless.
- */
-export function serviceRequests(svc: LatticeService, ctx: Pick<AuthorizeContext, 'imageGates'>): CedarRequest[] {
-  const principal = serviceEntity(svc.metadata.namespace, svc.metadata.name)
-  const gates: GateRequest[] = [
-    ...secretRequests(svc),
-    ...volumeReferences(svc).map((ref) => volumeRequest(ref, volumeEntity(ref.namespace, ref.volumeId))),
-    ...overrideRequests(svc),
-    ...endpointRequests(svc),
-    ...(ctx.imageGates !== false ? imageRequests(svc) : []),
-    ...wildcardRequests(svc),
-  ]
-  return gates.map((r) => ({action: r.gate, principal, resource: r.resource}))
 }
 
 /** AllowWildcard for any graph node (LatticeService or LatticeMeshMember, §4.5); the
