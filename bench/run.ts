@@ -2,14 +2,15 @@
 // temporary directory, runs every scenario in a fresh child process (so each peak RSS is
 // that scenario's own), prints a markdown report and writes it to bench/RESULTS.md.
 //
-//   Issue 2: compile 1,000 and 10,000 services from disk, every layer including Cedar.
+//   Issue 2: compile 1,000 and 10,000 services from disk, every layer including Cedar (in
+//   process, per phase), and `platform compile -o yaml|json` as a process with its output.
 //   Issue 3: `bin/run.js debug connectivity A B --specs DIR` on 5,000 services, as a user runs it.
 //
 // Flags: --no-build (use the existing dist/), --runs N (runs per scenario, default 3 for
 // compiles and 5 for CLI runs), --keep (leave the generated fleets in place).
 
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -155,6 +156,23 @@ for (const n of [1000, 10000]) {
   compiles.set(n, medianCompile(results))
 }
 
+// What a user waits for: `platform compile` as a process, output written (to a pipe, as
+// `> file` would), one run per format and size; the in-process figures above exclude both.
+const compileCli = new Map<string, {ms: number; status: number | null; outMB: string}>()
+for (const n of [1000, 10000]) {
+  for (const format of ['yaml', 'json']) {
+    log(`CLI compile ${n} -o ${format}`)
+    const out = path.join(tmp, `compile-${n}.${format}`)
+    const fd = openSync(out, 'w')
+    const t = performance.now()
+    const r = spawnSync(process.execPath, [path.join(root, 'bin/run.js'), 'compile', '--specs', fleets.get(n)!.dir, '-o', format], {cwd: root, stdio: ['ignore', fd, 'ignore'], env: {...process.env, ...COLD}})
+    const ms = performance.now() - t
+    closeSync(fd)
+    compileCli.set(`${n} ${format}`, {ms, status: r.status, outMB: (statSync(out).size / 1e6).toFixed(1)})
+    rmSync(out)
+  }
+}
+
 const {dir: dir5k, fleet: fleet5k} = fleets.get(5000)!
 const pairs = pickPairs(fleet5k)
 const cli: Record<'blocked' | 'allowed', {ms: number; all: number[]; warmMs: number; allWarm: number[]; exit: number | null; rssMB: number; phases: PairResult}> = {} as never
@@ -239,6 +257,16 @@ lines.push(`| **compile (admission → compilers, incl. Cedar)** | **${fmt(c1k.c
 lines.push(`| … of which Cedar | ${fmt(cedarMs(c1k))} (${share(cedarMs(c1k), c1k.compileMs)}) | ${fmt(cedarMs(c10k))} (${share(cedarMs(c10k), c10k.compileMs)}) |`)
 lines.push(`| peak RSS (MB) | ${c1k.maxRssMB} | ${c10k.maxRssMB} |`)
 lines.push(`| objects (mesh / L4 / L7 / runtime) | ${Object.values(c1k.objects).join(' / ')} | ${Object.values(c10k.objects).join(' / ')} |`, '')
+lines.push('`bin/run.js compile --specs <dir> -o yaml|json` as a process, with its output (what a user waits for; one run each):', '')
+lines.push('| | 1,000 services | 10,000 services |', '|---|---:|---:|')
+for (const format of ['yaml', 'json']) {
+  const cell = (n: number) => {
+    const c = compileCli.get(`${n} ${format}`)!
+    return `${fmt(c.ms)} ms (${c.outMB} MB, exit ${c.status})`
+  }
+  lines.push(`| \`-o ${format}\` | ${cell(1000)} | ${cell(10000)} |`)
+}
+lines.push('')
 lines.push('## Issue 3: one pair offline, 5,000 services, built CLI', '')
 lines.push(`\`bin/run.js debug connectivity <a> <b> --specs <dir>\`, spawned as a user runs it (process start, oclif, loading every spec, the pipeline scoped to the pair's namespaces, and for a blocked pair the re-run that verifies the fix).`, '')
 lines.push('| | blocked pair | allowed pair |', '|---|---:|---:|')
