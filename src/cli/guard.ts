@@ -10,7 +10,24 @@ export class ExitCode extends Error {
   }
 }
 
+/**
+ * Runs a command body and returns its exit code once stdout and stderr are flushed: a
+ * non-zero code ends the process with process.exit, which drops whatever a pipe has not
+ * taken yet (a blocked `-o json` report piped to jq was cut at 64 KB).
+ */
 export async function guard(fn: () => Promise<number>): Promise<number> {
+  const code = await run(fn)
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)])
+  return code
+}
+
+/** Resolves when everything written to the stream so far has been handed to the OS. */
+export function flushed(stream: NodeJS.WritableStream): Promise<void> {
+  // Writes complete in order: the callback of an empty write runs after all earlier ones.
+  return new Promise((resolve) => stream.write('', () => resolve()))
+}
+
+async function run(fn: () => Promise<number>): Promise<number> {
   try {
     return await fn()
   } catch (err) {

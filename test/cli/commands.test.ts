@@ -6,9 +6,9 @@ import {Ajv} from 'ajv'
 import {readFileSync} from 'node:fs'
 import {parseAllDocuments} from 'yaml'
 import {describe, expect, it} from 'vitest'
-import {cli} from '../helpers/cli.js'
+import {cli, cliSlowReader} from '../helpers/cli.js'
 import {PROJECT_ROOT} from '../helpers/shared.js'
-import {seedPair, writeSpecs} from '../helpers/specs.js'
+import {out, inb, seedPair, service, writeSpecs} from '../helpers/specs.js'
 
 const EX = ['--specs', 'examples/commerce']
 
@@ -94,6 +94,19 @@ describe('platform debug connectivity', () => {
 })
 
 describe('platform compile', () => {
+  it('a non-zero exit still writes all of a large output to a slow pipe (process.exit drops what the pipe has not taken)', async () => {
+    // 150 services calling each other (~1.5 MB of JSON) and one that admission rejects (exit 1).
+    const names = Array.from({length: 150}, (_, i) => `svc-${i}`)
+    const docs = names.map((n, i) => service('fleet', n, {[names[(i + 1) % 150]]: out(), [names[(i + 149) % 150]]: inb()}))
+    const rejected = service('fleet', 'rejected', {}, {container: {resources: {}}})
+    // The reader starts late, as `| jq` on a busy machine may: without the flush the CLI has
+    // exited by then, with only what fit into the pipe written.
+    const r = await cliSlowReader(['compile', '--specs', writeSpecs([...docs, rejected]), '-o', 'json'], 1500)
+    expect(r.code).toBe(1)
+    expect(r.stdout.length).toBeGreaterThan(1_000_000)
+    expect(() => JSON.parse(r.stdout)).not.toThrow()
+  })
+
   it('emits every layer for the example, grouped with headers, exit 0', () => {
     const r = cli(['compile', ...EX])
     expect(r.code).toBe(0)
