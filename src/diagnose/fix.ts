@@ -10,6 +10,7 @@ import {keyOf} from '../spec/model.js'
 import {normalizeService} from '../spec/normalize.js'
 import type {CompiledFleet} from '../pipeline/fleet.js'
 import type {Diagnosis, DriftEntry, Fix, SpecChange} from './model.js'
+import {consentFailure, entityUidText, findVolumeOwner, volumeEntity, volumeReferences} from '../layers/cedar/index.js'
 import type {PairRequest} from './pair.js'
 
 export interface Attempt {
@@ -89,9 +90,14 @@ function admissionSteps(fleet: CompiledFleet, req: PairRequest): Step[] {
 function cedarSteps(fleet: CompiledFleet, req: PairRequest): Step[] {
   const permits: string[] = []
   const manual: Step[] = []
+  const consent: Step[] = []
   for (const key of [req.source, req.target]) {
     const report = fleet.outcomes.get(key)?.cedar
+    const refusals = consentSteps(fleet, key)
+    consent.push(...refusals.steps)
     for (const denial of report?.denials ?? []) {
+      // Owner consent is not a Cedar question (§3.3): a permit cannot cure it.
+      if (denial.gate === 'AccessVolume' && denial.policies.length === 0 && refusals.resources.has(denial.resource)) continue
       if (denial.policies.length > 0 && /forbid/i.test(denial.reason)) {
         manual.push({change: {kind: 'CedarPolicy', namespace: 'lattice-system', name: denial.policies.join(', '), path: 'spec.policies', yaml: `# ${denial.gate} on ${denial.resource} is forbidden by ${denial.policies.join(', ')}; narrow that forbid for Lattice::Service::"${key}"`}})
         continue
@@ -99,14 +105,46 @@ function cedarSteps(fleet: CompiledFleet, req: PairRequest): Step[] {
       permits.push(`permit (\n  principal == Lattice::Service::"${key}",\n  action == Lattice::Action::"${denial.gate}",\n  resource == ${denial.resource}\n);`)
     }
   }
-  if (manual.length > 0) return manual
-  if (permits.length === 0) return []
+  if (manual.length > 0) return [...consent, ...manual]
+  if (permits.length === 0) return consent
   const name = `allow-${req.target.replace('/', '-')}-${req.source.replace('/', '-')}`.slice(0, 63).replace(/-+$/, '')
   const text = [...new Set(permits)].join('\n')
-  return [{
+  return [...consent, {
     change: {kind: 'CedarPolicy', namespace: 'lattice-system', name, path: 'spec.policies', yaml: text},
     apply: (a) => ({...a, specs: {...a.specs, cedarPolicies: [...a.specs.cedarPolicies, cedarPolicy(name, text)]}}),
   }]
+}
+
+/**
+ * A shared volume whose owner does not list the consumer in `allowedConsumers`: the fix is
+ * on the owner's spec. With no owner at all it names the missing volume (a manual edit).
+ */
+function consentSteps(fleet: CompiledFleet, consumerKey: string): {steps: Step[]; resources: Set<string>} {
+  const steps: Step[] = []
+  const resources = new Set<string>()
+  const consumer = serviceOf(fleet.specs, consumerKey)
+  if (!consumer) return {steps, resources}
+  for (const ref of volumeReferences(consumer)) {
+    const refused = consentFailure(consumer, ref, fleet.specs.services)
+    if (!refused) continue
+    resources.add(entityUidText(volumeEntity(ref.namespace, ref.volumeId)))
+    const owner = findVolumeOwner(ref, fleet.specs.services)
+    if (!owner) {
+      steps.push({change: {kind: 'LatticeService', ...nsName(consumerKey), file: consumer.origin.file, path: `spec.workload.resources.${ref.resourceKey}`, yaml: `# ${refused}: declare the volume (with params.size) on the service that owns it, or fix the id`}})
+      continue
+    }
+    const [ownerKey, entry] = [keyOf(owner), owner.metadata.namespace === consumer.metadata.namespace ? consumer.metadata.name : consumerKey]
+    const resourceKey = Object.entries(owner.spec.workload.resources).find(([, r]) => r.type === 'volume' && r.id === ref.volumeId && r.params?.size !== undefined)![0]
+    const current = (owner.spec.workload.resources[resourceKey].params?.allowedConsumers as unknown[] | undefined)?.map(String) ?? []
+    steps.push({
+      change: {kind: 'LatticeService', ...nsName(ownerKey), file: owner.origin.file, path: `spec.workload.resources.${resourceKey}.params.allowedConsumers`, yaml: `[${[...current, entry].join(', ')}]`},
+      apply: (a) => patchService(a, ownerKey, (raw) => {
+        const params = (((raw.spec.workload.resources[resourceKey] ??= {}) as any).params ??= {})
+        params.allowedConsumers = [...(Array.isArray(params.allowedConsumers) ? params.allowedConsumers : []), entry]
+      }),
+    })
+  }
+  return {steps, resources}
 }
 
 function declarationSteps(fleet: CompiledFleet, req: PairRequest): Step[] {
