@@ -115,7 +115,7 @@ export async function compileFleet(specs: SpecSet, options: CompileOptions, scop
   }
   lap('admission')
 
-  const cedar = await loadPolicySet(specs.cedarPolicies, cache)
+  const cedar = await loadPolicySet(specs.cedarPolicies, cache, {services: admittedServices.filter((svc) => inScope(keyOf(svc))).length})
   lap('cedar-load')
   for (const svc of admittedServices) {
     const key = keyOf(svc)
@@ -160,11 +160,11 @@ export async function compileFleet(specs: SpecSet, options: CompileOptions, scop
 }
 
 /** The session's policy set when the CedarPolicy list is the same (same objects), else a fresh load. */
-function loadPolicySet(objects: CedarPolicyObject[], cache: FleetCache | undefined): Promise<CedarPolicySet> {
-  if (!cache) return loadCedarPolicies(objects)
+function loadPolicySet(objects: CedarPolicyObject[], cache: FleetCache | undefined, opts: {services: number}): Promise<CedarPolicySet> {
+  if (!cache) return loadCedarPolicies(objects, opts)
   const hit = cache.cedar
   if (hit && hit.objects === objects && hit.elements.length === objects.length && hit.elements.every((o, i) => o === objects[i])) return hit.set
-  const set = loadCedarPolicies(objects)
+  const set = loadCedarPolicies(objects, opts)
   cache.cedar = {objects, elements: [...objects], set}
   return set
 }

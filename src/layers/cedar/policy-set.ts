@@ -6,7 +6,7 @@
 import type {CedarPolicyObject} from '../../spec/model.js'
 import {diskCache, type DiskCache} from '../../core/io/disk-cache.js'
 import {CEDAR_POLICY_NAMESPACE} from '../../core/constants.js'
-import {type CedarWasm, loadCedarWasm} from './wasm.js'
+import {type CedarWasm, loadCedarWasm, type WasmLoadOptions} from './wasm.js'
 import {CedarEngine, type LoadedPolicy} from './engine.js'
 import {uidText} from './entities.js'
 import {LATTICE_CEDAR_SCHEMA} from './schema.js'
@@ -39,8 +39,8 @@ export function orderPolicyObjects(objects: CedarPolicyObject[]): CedarPolicyObj
     .sort((a, b) => Number(inherited(b)) - Number(inherited(a)) || (b.spec.priority ?? 0) - (a.spec.priority ?? 0) || a.metadata.name.localeCompare(b.metadata.name))
 }
 
-export async function loadCedarPolicies(objects: CedarPolicyObject[]): Promise<CedarPolicySet> {
-  const cedar = await loadCedarWasm()
+export async function loadCedarPolicies(objects: CedarPolicyObject[], opts: WasmLoadOptions = {}): Promise<CedarPolicySet> {
+  const cedar = await loadCedarWasm(opts)
   const policies: LoadedPolicy[] = []
   const loaded: string[] = []
   const skipped: SkippedPolicyObject[] = []
