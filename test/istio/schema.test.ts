@@ -42,8 +42,9 @@ function everything(): KubeObject[] {
 
 describe.skipIf(!hasShared)('emitted Istio objects validate against the v1 CRD schemas', () => {
   const ajv = new Ajv({strict: false, allErrors: true, validateFormats: false})
+  // The describe body runs even when skipped: read the CRDs only when they exist.
   const validators = Object.fromEntries(
-    Object.entries(CRDS).map(([kind, file]) => {
+    Object.entries(hasShared ? CRDS : {}).map(([kind, file]) => {
       const crd = parse(readFileSync(sharedPath('upstream', 'crds', 'istio', file), 'utf8'))
       const v1 = crd.spec.versions.find((v: any) => v.name === 'v1' && v.served)
       return [kind, ajv.compile(v1.schema.openAPIV3Schema)]
