@@ -8,6 +8,8 @@ export interface PortRef {
   /** Container port (what ztunnel and non-ambient L4 see). */
   targetPort: number
   protocol: 'TCP' | 'UDP' | string
+  /** False for a port number asked for (`--port`) that the target does not expose. */
+  exposed?: false
 }
 
 export interface Workload {

@@ -58,6 +58,8 @@ function nextSteps(d: Diagnosis, fleet: CompiledFleet, req: PairRequest, attempt
     if (!fleet.graph.hasEdge(req.source, req.target)) return declarationSteps(fleet, req)
     const target = fleet.graph.node(req.target)
     if (target && target.ports.length === 0) return [portStep(fleet, req.target)]
+    const asked = req.port !== undefined && /^\d+$/.test(req.port) ? Number(req.port) : undefined
+    if (target && asked !== undefined && !target.ports.some((p) => p.port === asked || p.servicePort === asked)) return [portStep(fleet, req.target, asked)]
     const drifted = d.drift.filter((x) => x.layer === at && x.change !== 'unexpected')
     if (attempt.policies && drifted.length > 0) return driftSteps(d, fleet, attempt, at)
     if (attempt.policies) return foreignObjectSteps(d, at)
@@ -183,14 +185,18 @@ function declareStep(fleet: CompiledFleet, owner: string, peer: {namespace: stri
   }
 }
 
-function portStep(fleet: CompiledFleet, owner: string): Step {
+/** No ports at all: an `http` port to fill in. A port asked for (`--port N`): that one. */
+function portStep(fleet: CompiledFleet, owner: string, asked?: number): Step {
   const svc = serviceOf(fleet.specs, owner)
   const o = nsName(owner)
+  const [name, port] = asked === undefined ? ['http', 8080] : [`port-${asked}`, asked]
+  const yaml = asked === undefined ? 'http: {port: 8080}   # the port the container listens on' : `${name}: {port: ${port}}   # only if the container listens on ${port}`
   return {
-    change: {kind: 'LatticeService', ...o, ...(svc ? {file: svc.origin.file} : {}), path: 'spec.workload.service.ports', yaml: 'http: {port: 8080}   # the port the container listens on'},
+    change: {kind: 'LatticeService', ...o, ...(svc ? {file: svc.origin.file} : {}), path: 'spec.workload.service.ports', yaml},
     apply: svc ? (a) => patchService(a, owner, (raw) => {
       const workload = ((raw.spec ??= {}).workload ??= {})
-      workload.service = {...(workload.service ?? {}), ports: {http: {port: 8080}}}
+      const service = (workload.service ??= {})
+      service.ports = {...(service.ports && typeof service.ports === 'object' && !Array.isArray(service.ports) ? service.ports : {}), [name]: {port}}
     }) : undefined,
   }
 }

@@ -92,8 +92,18 @@ export function selectPorts(target: Workload, flag: string | undefined): PortRef
     const hit = target.ports.find((p) => p.servicePort === n) ?? target.ports.find((p) => p.targetPort === n)
     if (hit) return [hit]
   }
-  const list = target.ports.map((p) => `${p.name} (${p.servicePort}${p.targetPort !== p.servicePort ? `→${p.targetPort}` : ''})`).join(', ')
-  throw new InputError(`--port '${flag}': ${target.namespace}/${target.name} has no such port${list ? ` (ports: ${list})` : ' (it exposes no ports)'}`)
+  // A number the target does not expose is a real question ("why not on 9090?"): every
+  // layer is evaluated on it and L4 says the Service has no such port. A name is a typo.
+  if (/^\d+$/.test(flag) && Number(flag) >= 1 && Number(flag) <= 65535) {
+    const n = Number(flag)
+    return [{name: String(n), servicePort: n, targetPort: n, protocol: 'TCP', exposed: false}]
+  }
+  throw new InputError(`--port '${flag}': ${target.namespace}/${target.name} has no such port${target.ports.length ? ` (ports: ${portList(target)})` : ' (it exposes no ports)'}`)
+}
+
+/** `http (8080), grpc (9090→50051)`. */
+export function portList(target: Workload): string {
+  return target.ports.map((p) => `${p.name} (${p.servicePort}${p.targetPort !== p.servicePort ? `→${p.targetPort}` : ''})`).join(', ')
 }
 
 /** The namespace waypoint on the path to a waypoint-enforced member (§6.3.3), offline view. */

@@ -109,6 +109,17 @@ describe('seed 001 walkthrough', () => {
     expect(summary(denied, 'declarations')).toBe('inbound wildcard on public-api denied by Cedar (AllowWildcard on Mesh::"inbound")')
   })
 
+  it('--port N that the callee does not expose: BLOCKED at L4 naming its ports, the fix adds that port (verified)', async () => {
+    const d = await diagnose([...seedPair(), SEED_POLICIES], 'commerce/checkout', 'commerce/payments', {port: '9090'})
+    expect(d.result).toMatchObject({status: 'BLOCKED', blockedAt: 'l4', explanation: 'payments exposes no port 9090 (ports: http 8080).'})
+    expect(status(d, 'l7')).toBe('DENY')
+    expect(d.target.port).toMatchObject({servicePort: 9090, targetPort: 9090})
+    expect(d.fix?.changes).toEqual([expect.objectContaining({name: 'payments', path: 'spec.workload.service.ports', yaml: expect.stringMatching(/^port-9090: \{port: 9090\}/)})])
+    expect(d.fix?.verified).toBe(true)
+    // The exposed port by number still passes.
+    expect((await diagnose([...seedPair(), SEED_POLICIES], 'commerce/checkout', 'commerce/payments', {port: '8080'})).result.status).toBe('ALLOWED')
+  })
+
   it('port not exposed: a callee with no ports is unreachable, and the fix adds one', async () => {
     const a = service('commerce', 'a', {b: out()})
     const b = service('commerce', 'b', {a: inb()}, {ports: null})

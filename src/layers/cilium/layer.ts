@@ -42,6 +42,12 @@ export function l4Layer(query: ConnectivityQuery, policies: KubeObject[], ctx: L
       ? layerResult('l4', 'DENY', `${bName} exposes no ports`, {reasons: [`${bName} declares no ports, so no L4 rule can admit a connection to it`]})
       : layerResult('l4', 'UNKNOWN', `no port of ${bName} selected`)
   }
+  if (port.exposed === false) {
+    const ports = b.ports.map((p) => `${p.name} ${p.servicePort}`).join(', ')
+    return layerResult('l4', 'DENY', `${bName} exposes no port ${port.servicePort}${ports ? ` (ports: ${ports})` : ''}`, {
+      reasons: [`the Service of ${bName} has no port ${port.servicePort}: Cilium's service load balancing has no backend for it, and ${bName}'s policies open only its declared ports`],
+    })
+  }
   const opts = {enforcementMode: ctx.enforcementMode, clusterName: ctx.clusterName}
   const hbone = a.ambient && b.ambient
   const app: L4Flow = {port: port.targetPort, protocol: (port.protocol || 'TCP').toUpperCase()}
