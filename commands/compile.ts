@@ -1,8 +1,9 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {PlatformCommand} from '../src/cli/command.js'
 import {guard} from '../src/cli/guard.js'
 import {compileFlags, compileOptionsFrom} from '../src/cli/flags.js'
 
-export default class Compile extends Command {
+export default class Compile extends PlatformCommand {
   static override summary = 'Compile LatticeService specs into every derived policy resource'
   static override description = `Runs the platform pipeline: admission, Cedar gates, bilateral matching, then the three
 independent compilers (Cilium, Istio ambient, Tetragon) and the cluster baseline. Prints every
@@ -11,6 +12,7 @@ admission or denied by Cedar are reported on stderr and the exit code is 1; the 
   static override examples = [
     '<%= config.bin %> compile --specs examples/commerce',
     '<%= config.bin %> compile --specs examples/commerce --layer l4 --layer l7 -o json',
+    '<%= config.bin %> compile --specs examples/commerce -o yaml | kubectl apply --dry-run=client -f -',
   ]
   static override flags = {
     specs: Flags.string({description: 'spec file or directory (repeatable)', multiple: true, default: ['.']}),

@@ -1,11 +1,17 @@
-import {Args, Command, Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
+import {PlatformCommand} from '../src/cli/command.js'
 import {guard} from '../src/cli/guard.js'
 import {defaultCompileOptions} from '../src/core/constants.js'
 
-export default class Validate extends Command {
+export default class Validate extends PlatformCommand {
   static override summary = 'Run admission (rules A1–A30) on spec files'
   static override description = 'Exit code 0 when every object is valid, 1 when any is invalid, 2 when input cannot be read.'
-  static override examples = ['<%= config.bin %> validate examples/commerce', '<%= config.bin %> validate svc.yaml other/']
+  static override examples = [
+    '<%= config.bin %> validate examples/commerce',
+    '<%= config.bin %> validate svc.yaml other/',
+    '# what the cluster holds today, against today\'s admission rules:',
+    'kubectl get latticeservices -A -o yaml > live.yaml && <%= config.bin %> validate live.yaml',
+  ]
   static override strict = false
   static override args = {paths: Args.string({description: 'spec files or directories', required: true})}
   static override flags = {

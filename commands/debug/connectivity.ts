@@ -1,9 +1,10 @@
-import {Args, Command, Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
+import {PlatformCommand} from '../../src/cli/command.js'
 import {guard, ExitCode} from '../../src/cli/guard.js'
 import {compileFlags, compileOptionsFrom} from '../../src/cli/flags.js'
 import {InputError} from '../../src/core/errors.js'
 
-export default class Connectivity extends Command {
+export default class Connectivity extends PlatformCommand {
   static override summary = "Why can't A reach B? Evaluate admission, Cedar, declarations, L4, L7 and runtime for one pair"
   static override description = `Recompiles the expected policies from both specs, evaluates every layer with its engine's
 semantics and reports PASS / DENY / WARN / FAIL / SKIP / UNKNOWN per layer, the first blocking layer, the
@@ -16,6 +17,10 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
     '<%= config.bin %> debug connectivity inventory orders-db -n commerce --specs examples/commerce',
     '<%= config.bin %> debug connectivity commerce/checkout commerce/payments --specs examples/commerce --policies dump.yaml -o json',
     '<%= config.bin %> debug connectivity --from commerce/checkout --all --specs examples/commerce',
+    '# live, against the current kube-context (read-only):',
+    '<%= config.bin %> debug connectivity commerce/checkout commerce/payments',
+    '<%= config.bin %> debug connectivity checkout payments -n commerce --context prod --since 30m -o json',
+    '<%= config.bin %> debug connectivity commerce/checkout commerce/payments --specs ./specs --live',
   ]
   static override args = {
     source: Args.string({description: 'caller: <namespace>/<name> or <name> with -n'}),

@@ -1,8 +1,9 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {PlatformCommand} from '../../src/cli/command.js'
 import {InputError} from '../../src/core/errors.js'
 import {checkPermissions, connect, formatPermissionReport} from '../../src/cluster/index.js'
 
-export default class DebugPermissions extends Command {
+export default class DebugPermissions extends PlatformCommand {
   static override summary = 'Check that your identity has the read-only permissions platform debug needs'
   static override description = 'Asks the API server (SelfSubjectAccessReview) about every permission in deploy/rbac.yaml, '
     + 'in the given namespaces and the platform namespaces. Exits 1 when any is missing.'
