@@ -1,7 +1,7 @@
 // The base of every command: flag and argument parse errors become one line with the closest
 // valid flag and exit 2, like every other input error (oclif prints the whole usage instead).
 import {Command, Errors} from '@oclif/core'
-import {didYouMean} from './suggest.js'
+import {didYouMean} from '../core/suggest.js'
 
 interface ParseErrorLike {
   message: string

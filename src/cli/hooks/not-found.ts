@@ -2,7 +2,7 @@
 // instead of oclif's interactive prompt or a bare "not found" (which suggests nothing when
 // stdin is not a terminal).
 import type {Hook} from '@oclif/core'
-import {didYouMean} from '../suggest.js'
+import {didYouMean} from '../../core/suggest.js'
 
 const hook: Hook<'command_not_found'> = async function (opts) {
   const sep = opts.config.topicSeparator ?? ' '
