@@ -17,6 +17,7 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
     '<%= config.bin %> debug connectivity inventory orders-db -n commerce --specs examples/commerce',
     '<%= config.bin %> debug connectivity commerce/checkout commerce/payments --specs examples/commerce --policies dump.yaml -o json',
     '<%= config.bin %> debug connectivity --from commerce/checkout --all --specs examples/commerce',
+    '<%= config.bin %> debug connectivity commerce/payments https://api.stripe.com/v1/charges --specs examples/commerce',
     '# live, against the current kube-context (read-only):',
     '<%= config.bin %> debug connectivity commerce/checkout commerce/payments',
     '<%= config.bin %> debug connectivity checkout payments -n commerce --context prod --since 30m -o json',
@@ -24,7 +25,7 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
   ]
   static override args = {
     source: Args.string({description: 'caller: <namespace>/<name> or <name> with -n'}),
-    target: Args.string({description: 'callee: <namespace>/<name> or <name> with -n'}),
+    target: Args.string({description: 'callee: <namespace>/<name> or <name> with -n; or an external host, URL, IP[:port] or CIDR:port'}),
   }
   static override flags = {
     specs: Flags.string({description: 'spec file or directory (repeatable); offline mode', multiple: true}),
@@ -61,6 +62,8 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
       const live = flags.live || Boolean(flags.kubeconfig || flags.context) || !flags.specs || flags.specs.length === 0
       if (live && !flags.all) {
         if (!args.source || !args.target) throw new InputError('expected two arguments: <source> <target> (or --from <source> --all)')
+        const {looksExternal} = await import('../../src/diagnose/external-target.js')
+        if (looksExternal(args.target)) throw new InputError(`target '${args.target}' is an external destination: it is diagnosed from spec files (--specs DIR, optionally --policies DUMP); live reads for external destinations are not implemented yet`)
         const {parseDurationMs} = await import('../../src/cli/duration.js')
         const {diagnoseLive} = await import('../../src/diagnose/live.js')
         const {EXIT_CODES} = await import('../../src/diagnose/result.js')
@@ -111,6 +114,23 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
         return 0
       }
       if (!args.source || !args.target) throw new InputError('expected two arguments: <source> <target> (or --from <source> --all)')
+      const {looksExternal} = await import('../../src/diagnose/external-target.js')
+      if (looksExternal(args.target)) {
+        const {parseExternalTarget} = await import('../../src/diagnose/external-target.js')
+        const {diagnoseExternalOffline} = await import('../../src/diagnose/external.js')
+        const {EXIT_CODES} = await import('../../src/diagnose/result.js')
+        const diagnosis = await diagnoseExternalOffline({
+          specPaths: flags.specs,
+          policyPaths: flags.policies ?? [],
+          source: args.source,
+          target: parseExternalTarget(args.target, flags.port),
+          ...(flags.namespace ? {namespace: flags.namespace} : {}),
+          ...(flags['client-binary'] ? {clientBinary: flags['client-binary']} : {}),
+          options: flags['trust-domain'] ? {...options, trustDomain: flags['trust-domain']} : options,
+        })
+        await writeDiagnosis(diagnosis, format, flags.verbose)
+        throw new ExitCode(EXIT_CODES[diagnosis.result.status])
+      }
       const {diagnoseOffline} = await import('../../src/diagnose/offline.js')
       const {EXIT_CODES} = await import('../../src/diagnose/result.js')
       const diagnosis = await diagnoseOffline({

@@ -266,7 +266,7 @@ function foreignObjectSteps(d: Diagnosis, layer: 'l4' | 'l7'): Step[] {
 // --- helpers ---------------------------------------------------------------------------
 
 
-function patchService(a: Attempt, key: string, mutate: (raw: any) => void): Attempt {
+export function patchService(a: Attempt, key: string, mutate: (raw: any) => void): Attempt {
   const services = a.specs.services.map((s) => {
     if (keyOf(s) !== key) return s
     const raw = structuredClone(s.raw) as any
@@ -276,7 +276,7 @@ function patchService(a: Attempt, key: string, mutate: (raw: any) => void): Atte
   return {...a, specs: {...a.specs, services}}
 }
 
-function cedarPolicy(name: string, text: string): CedarPolicyObject {
+export function cedarPolicy(name: string, text: string): CedarPolicyObject {
   const raw: KubeObject = {apiVersion: 'lattice.dev/v1alpha1', kind: 'CedarPolicy', metadata: {name, namespace: 'lattice-system'}, spec: {policies: text}}
   return {kind: 'CedarPolicy', metadata: {name, namespace: 'lattice-system'}, spec: {priority: 0, enabled: true, propagate: true, policies: text}, origin: {file: '(fix)', index: 0}, raw}
 }
