@@ -12,6 +12,7 @@ import type {CompiledFleet} from '../pipeline/fleet.js'
 import type {Diagnosis, DriftEntry, Fix, SpecChange} from './model.js'
 import {consentFailure, entityUidText, findVolumeOwner, volumeEntity, volumeReferences} from '../layers/cedar/index.js'
 import type {PairRequest} from './pair.js'
+import {missingTargetChanges} from './missing-target.js'
 
 export interface Attempt {
   specs: SpecSet
@@ -55,6 +56,7 @@ function nextSteps(d: Diagnosis, fleet: CompiledFleet, req: PairRequest, attempt
   if (at === 'admission') return admissionSteps(fleet, req)
   if (at === 'cedar') return cedarSteps(fleet, req)
   if (at === 'l4' || at === 'l7') {
+    if (isMissingTarget(fleet, req.target)) return missingTargetChanges(fleet, req.source, req.target).map((change) => ({change}))
     if (!fleet.graph.hasEdge(req.source, req.target)) return declarationSteps(fleet, req)
     const target = fleet.graph.node(req.target)
     if (target && target.ports.length === 0) return [portStep(fleet, req.target)]
@@ -265,6 +267,11 @@ function foreignObjectSteps(d: Diagnosis, layer: 'l4' | 'l7'): Step[] {
 
 // --- helpers ---------------------------------------------------------------------------
 
+/** B is the placeholder of a declared callee that does not exist (§10.16). */
+function isMissingTarget(fleet: CompiledFleet, key: string): boolean {
+  return !fleet.graph.node(key) && !fleet.outcomes.has(key)
+}
+
 
 function patchService(a: Attempt, key: string, mutate: (raw: any) => void): Attempt {
   const services = a.specs.services.map((s) => {
@@ -293,6 +300,6 @@ function summarize(changes: SpecChange[]): string {
   return changes.map((c) => {
     if (c.kind === 'LatticeService') return `${c.yaml.startsWith('#') ? 'edit' : 'add to'} ${c.name} ${c.path}: ${c.yaml.split('\n')[0]}`
     if (c.kind === 'CedarPolicy') return `add a CedarPolicy ${c.name} in lattice-system`
-    return `${c.path.startsWith('re-apply') ? 're-apply' : 'change'} ${c.name}${c.namespace ? ` in ${c.namespace}` : ''}`
+    return `${c.path.startsWith('re-apply') ? 're-apply' : c.path.startsWith('create') ? 'or create' : 'change'} ${c.name}${c.namespace ? ` in ${c.namespace}` : ''}`
   }).join('; ')
 }
