@@ -57,6 +57,7 @@ function nextSteps(d: Diagnosis, fleet: CompiledFleet, req: PairRequest, attempt
   if (at === 'cedar') return cedarSteps(fleet, req)
   if (at === 'l4' || at === 'l7') {
     if (isMissingTarget(fleet, req.target)) return missingTargetChanges(fleet, req.source, req.target).map((change) => ({change}))
+    if (req.source === req.target && fleet.graph.findingsFor(req.source, req.target).some((f) => f.kind === 'self-wildcard')) return selfEdgeSteps(fleet, req.source)
     if (!fleet.graph.hasEdge(req.source, req.target)) return declarationSteps(fleet, req)
     const target = fleet.graph.node(req.target)
     if (target && target.ports.length === 0) return [portStep(fleet, req.target)]
@@ -106,7 +107,7 @@ function cedarSteps(fleet: CompiledFleet, req: PairRequest): Step[] {
         manual.push({change: {kind: 'CedarPolicy', namespace: 'lattice-system', name: denial.policies.join(', '), path: 'spec.policies', yaml: `# ${denial.gate} on ${denial.resource} is forbidden by ${denial.policies.join(', ')}; narrow that forbid for Lattice::Service::"${key}"`}})
         continue
       }
-      permits.push(`permit (\n  principal == Lattice::Service::"${key}",\n  action == Lattice::Action::"${denial.gate}",\n  resource == ${denial.resource}\n);`)
+      permits.push(`permit (\n  principal == Lattice::Service::"${report?.principal ?? key}",\n  action == Lattice::Action::"${denial.gate}",\n  resource == ${denial.resource}\n);`)
     }
   }
   if (manual.length > 0) return [...consent, ...manual]
@@ -185,6 +186,27 @@ function declareStep(fleet: CompiledFleet, owner: string, peer: {namespace: stri
       workload.resources = {...(workload.resources ?? {}), [key]: body}
     }),
   }
+}
+
+/**
+ * A member calling itself, where a wildcard seemed to cover it (§4.5, §4.9): a service
+ * declares itself with direction both; a mesh member sets allowPeerTraffic.
+ */
+function selfEdgeSteps(fleet: CompiledFleet, key: string): Step[] {
+  const o = nsName(key)
+  const svc = serviceOf(fleet.specs, key)
+  if (!svc) return [{change: {kind: 'Cluster', ...o, path: 'LatticeMeshMember spec', yaml: 'allowPeerTraffic: true'}}]
+  const existing = svc.spec.workload.resources[o.name]
+  const body: Record<string, string> = {type: 'service', direction: 'both'}
+  const resourceKey = existing && !(existing.type === 'service' && existing.id === undefined) ? `${o.name}-self` : o.name
+  if (resourceKey !== o.name) body.id = o.name
+  return [{
+    change: {kind: 'LatticeService', ...o, file: svc.origin.file, path: 'spec.workload.resources', yaml: `${resourceKey}: {${Object.entries(body).map(([k, v]) => `${k}: ${v}`).join(', ')}}`},
+    apply: (a) => patchService(a, key, (raw) => {
+      const workload = ((raw.spec ??= {}).workload ??= {})
+      workload.resources = {...(workload.resources ?? {}), [resourceKey]: body}
+    }),
+  }]
 }
 
 /** No ports at all: an `http` port to fill in. A port asked for (`--port N`): that one. */
