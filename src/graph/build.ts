@@ -3,7 +3,7 @@
 
 import type {Profile} from '../core/constants.js'
 import type {LatticeMeshMember, LatticeService} from '../spec/model.js'
-import {computeFindings} from './findings.js'
+import {computeFindings, selfWildcardFinding} from './findings.js'
 import {createGraph} from './graph.js'
 import {matchEdges, type WildcardPermitted} from './match.js'
 import type {ServiceGraph} from './model.js'
@@ -33,11 +33,19 @@ export function buildGraph(input: GraphInput, opts: BuildGraphOptions = {}): Ser
     if (set) set.add(e.to)
     else callees.set(e.from, new Set([e.to]))
   }
-  const findings = computeFindings(nodes, (from, to) => callees.get(from)?.has(to) ?? false, permitted)
+  const hasEdge = (from: string, to: string) => callees.get(from)?.has(to) ?? false
+  const findings = computeFindings(nodes, hasEdge, permitted)
+  const byKey = new Map(nodes.map((n) => [n.node.key, n]))
+  const selfFindings = (key: string) => {
+    const n = byKey.get(key)
+    const f = n ? selfWildcardFinding(n, hasEdge) : undefined
+    return f ? [f] : []
+  }
   return createGraph(
     nodes.map((n) => n.node),
     edges,
     findings,
+    selfFindings,
   )
 }
 

@@ -53,8 +53,8 @@ export function computeFindings(nodes: DeclaredNode[], hasEdge: (from: string, t
   }
   for (const a of nodes) {
     const from = a.node.key
+    // Kept out of the list (every `*` member would have one); findingsFor(a, a) asks for it.
     const self = selfWildcardFinding(a, hasEdge)
-    if (self) add(self)
     if (a.decl.dependsAll && !wildcardPermitted(from, 'outbound')) {
       for (const b of nodes) {
         if (b === a || declaredIndex(a, b.node.key) !== undefined || !allowanceOf(b, a, wildcardPermitted)) continue
@@ -78,6 +78,11 @@ export function computeFindings(nodes: DeclaredNode[], hasEdge: (from: string, t
       const caller = byKey.get(refKey(slot.ref))
       // A caller that does not exist gets no finding here (§4.7 requires it to exist).
       if (!caller || hasEdge(caller.node.key, from) || (caller === a && self)) continue
+      if (caller.decl.dependsAll && caller !== a && !wildcardPermitted(caller.node.key, 'outbound')) {
+        // The caller does not list us because it relies on dependsAll, which Cedar denied.
+        add({kind: 'depends-all-denied', from: caller.node.key, to: from, message: findingMessages.dependsAllDenied(caller.node, a.node)})
+        continue
+      }
       add({kind: 'one-sided-inbound', from: caller.node.key, to: from, message: findingMessages.oneSidedInbound(caller.node, a.node)})
     }
   }
@@ -89,7 +94,7 @@ export function computeFindings(nodes: DeclaredNode[], hasEdge: (from: string, t
  * is the tempting explanation and never applies to itself (§4.5). A member with
  * allowPeerTraffic gets peer rules instead of an edge (§4.9) and needs no finding.
  */
-function selfWildcardFinding(a: DeclaredNode, hasEdge: (from: string, to: string) => boolean): Finding | undefined {
+export function selfWildcardFinding(a: DeclaredNode, hasEdge: (from: string, to: string) => boolean): Finding | undefined {
   const key = a.node.key
   const {allowsAll, dependsAll} = a.decl
   if ((!allowsAll && !dependsAll) || a.node.allowPeerTraffic || hasEdge(key, key)) return undefined
