@@ -2,7 +2,11 @@
 // (LATTICE-SPEC §10.16: a diagnosis, exit 1) vs an undeclared typo (input error, exit 2,
 // with a suggestion), a mesh member denied by its AllowWildcard gate in `platform compile`
 // (§4.5, §3.7), and the namespace ingress gateway as a caller offline (§10.15).
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+import {Ajv} from 'ajv'
 import {describe, expect, it} from 'vitest'
+import {PROJECT_ROOT} from '../helpers/shared.js'
 import {cli} from '../helpers/cli.js'
 import {SEED_POLICIES, out, seedPair, service, writeSpecs} from '../helpers/specs.js'
 
@@ -17,6 +21,9 @@ describe('platform debug connectivity: unknown names (§10.16)', () => {
     expect(r.stdout).toContain('Fix: create LatticeService paymnts in commerce')
     const json = JSON.parse(cli(['debug', 'connectivity', 'commerce/checkout', 'commerce/paymnts', '--specs', dir, '-o', 'json']).stdout)
     expect(json.target).toEqual({namespace: 'commerce', name: 'paymnts', kind: 'Unknown'})
+    const schema = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'schema', 'diagnosis.schema.json'), 'utf8'))
+    const validate = new Ajv({allErrors: true}).compile(schema)
+    expect(validate(json), JSON.stringify(validate.errors)).toBe(true)
   })
 
   it('a name nobody declares: exit 2, one line, with the closest known name', () => {
