@@ -38,6 +38,10 @@ admission or denied by Cedar are reported on stderr and the exit code is 1; the 
         if (!o.admitted) {
           failed++
           for (const e of o.admission.errors) process.stderr.write(`rejected ${o.key}: ${e.file}: ${e.path}: ${e.message}\n`)
+        } else if (o.cedar && !o.cedar.permitted && o.kind === 'LatticeMeshMember') {
+          // §4.5: a member whose wildcard Cedar denies fails as a whole; none of its policies are applied.
+          failed++
+          process.stderr.write(`denied LatticeMeshMember ${o.key}: ${o.cedar.failureMessage ?? o.cedar.denials.map((d) => d.reason).join('; ')} (no policies emitted for this member)\n`)
         } else if (o.cedar && !o.cedar.permitted) {
           failed++
           process.stderr.write(`denied ${o.key}: ${o.cedar.failureMessage ?? o.cedar.denials.map((d) => d.reason).join('; ')} (zero resources emitted)\n`)

@@ -20,6 +20,13 @@ export function declarationsLayer(graph: ServiceGraph, from: string, to: string)
       ],
     })
   }
+  const peer = from === to ? graph.node(from) : undefined
+  if (peer?.allowPeerTraffic) {
+    // §4.9: a member's own pods talk through its peer rules, not through an edge.
+    return layerResult('declarations', 'PASS', `${a} → ${a}: peer traffic (allowPeerTraffic on ${a})`, {
+      evidence: [{kind: peer.kind, namespace: peer.namespace, name: peer.name, detail: 'allowPeerTraffic: true'}],
+    })
+  }
   const findings = graph.findingsFor(from, to)
   if (findings.length > 0) {
     return layerResult('declarations', 'DENY', findings[0].message, {

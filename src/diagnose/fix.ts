@@ -12,6 +12,7 @@ import type {CompiledFleet} from '../pipeline/fleet.js'
 import type {Diagnosis, DriftEntry, Fix, SpecChange} from './model.js'
 import {consentFailure, entityUidText, findVolumeOwner, volumeEntity, volumeReferences} from '../layers/cedar/index.js'
 import type {PairRequest} from './pair.js'
+import {missingTargetChanges} from './missing-target.js'
 
 export interface Attempt {
   specs: SpecSet
@@ -55,6 +56,8 @@ function nextSteps(d: Diagnosis, fleet: CompiledFleet, req: PairRequest, attempt
   if (at === 'admission') return admissionSteps(fleet, req)
   if (at === 'cedar') return cedarSteps(fleet, req)
   if (at === 'l4' || at === 'l7') {
+    if (isMissingTarget(fleet, req.target)) return missingTargetChanges(fleet, req.source, req.target).map((change) => ({change}))
+    if (req.source === req.target && fleet.graph.findingsFor(req.source, req.target).some((f) => f.kind === 'self-wildcard')) return selfEdgeSteps(fleet, req.source)
     if (!fleet.graph.hasEdge(req.source, req.target)) return declarationSteps(fleet, req)
     const target = fleet.graph.node(req.target)
     if (target && target.ports.length === 0) return [portStep(fleet, req.target)]
@@ -104,7 +107,7 @@ function cedarSteps(fleet: CompiledFleet, req: PairRequest): Step[] {
         manual.push({change: {kind: 'CedarPolicy', namespace: 'lattice-system', name: denial.policies.join(', '), path: 'spec.policies', yaml: `# ${denial.gate} on ${denial.resource} is forbidden by ${denial.policies.join(', ')}; narrow that forbid for Lattice::Service::"${key}"`}})
         continue
       }
-      permits.push(`permit (\n  principal == Lattice::Service::"${key}",\n  action == Lattice::Action::"${denial.gate}",\n  resource == ${denial.resource}\n);`)
+      permits.push(`permit (\n  principal == Lattice::Service::"${report?.principal ?? key}",\n  action == Lattice::Action::"${denial.gate}",\n  resource == ${denial.resource}\n);`)
     }
   }
   if (manual.length > 0) return [...consent, ...manual]
@@ -183,6 +186,27 @@ function declareStep(fleet: CompiledFleet, owner: string, peer: {namespace: stri
       workload.resources = {...(workload.resources ?? {}), [key]: body}
     }),
   }
+}
+
+/**
+ * A member calling itself, where a wildcard seemed to cover it (§4.5, §4.9): a service
+ * declares itself with direction both; a mesh member sets allowPeerTraffic.
+ */
+function selfEdgeSteps(fleet: CompiledFleet, key: string): Step[] {
+  const o = nsName(key)
+  const svc = serviceOf(fleet.specs, key)
+  if (!svc) return [{change: {kind: 'Cluster', ...o, path: 'LatticeMeshMember spec', yaml: 'allowPeerTraffic: true'}}]
+  const existing = svc.spec.workload.resources[o.name]
+  const body: Record<string, string> = {type: 'service', direction: 'both'}
+  const resourceKey = existing && !(existing.type === 'service' && existing.id === undefined) ? `${o.name}-self` : o.name
+  if (resourceKey !== o.name) body.id = o.name
+  return [{
+    change: {kind: 'LatticeService', ...o, file: svc.origin.file, path: 'spec.workload.resources', yaml: `${resourceKey}: {${Object.entries(body).map(([k, v]) => `${k}: ${v}`).join(', ')}}`},
+    apply: (a) => patchService(a, key, (raw) => {
+      const workload = ((raw.spec ??= {}).workload ??= {})
+      workload.resources = {...(workload.resources ?? {}), [resourceKey]: body}
+    }),
+  }]
 }
 
 /** No ports at all: an `http` port to fill in. A port asked for (`--port N`): that one. */
@@ -265,6 +289,11 @@ function foreignObjectSteps(d: Diagnosis, layer: 'l4' | 'l7'): Step[] {
 
 // --- helpers ---------------------------------------------------------------------------
 
+/** B is the placeholder of a declared callee that does not exist (§10.16). */
+function isMissingTarget(fleet: CompiledFleet, key: string): boolean {
+  return !fleet.graph.node(key) && !fleet.outcomes.has(key)
+}
+
 
 export function patchService(a: Attempt, key: string, mutate: (raw: any) => void): Attempt {
   const services = a.specs.services.map((s) => {
@@ -293,6 +322,6 @@ function summarize(changes: SpecChange[]): string {
   return changes.map((c) => {
     if (c.kind === 'LatticeService') return `${c.yaml.startsWith('#') ? 'edit' : 'add to'} ${c.name} ${c.path}: ${c.yaml.split('\n')[0]}`
     if (c.kind === 'CedarPolicy') return `add a CedarPolicy ${c.name} in lattice-system`
-    return `${c.path.startsWith('re-apply') ? 're-apply' : 'change'} ${c.name}${c.namespace ? ` in ${c.namespace}` : ''}`
+    return `${c.path.startsWith('re-apply') ? 're-apply' : c.path.startsWith('create') ? 'or create' : 'change'} ${c.name}${c.namespace ? ` in ${c.namespace}` : ''}`
   }).join('; ')
 }

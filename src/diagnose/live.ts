@@ -18,6 +18,7 @@ import type {Diagnosis, EventSink} from './model.js'
 import type {KubeObject} from '../core/kube.js'
 import {compiledView, evaluatePair, type LiveFacts, type PairRequest} from './pair.js'
 import {dumpView, pairScope} from './offline.js'
+import {declaredDependencies, knownMemberKeys, unknownServiceError} from './names.js'
 
 export interface LiveRequest {
   source: string
@@ -50,16 +51,16 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   const {specs, problems} = liveSpecs(state, files)
   const sKey = `${source.namespace}/${source.name}`
   const tKey = `${target.namespace}/${target.name}`
-  const known = new Set([...specs.services, ...specs.meshMembers].map((o) => `${o.metadata.namespace}/${o.metadata.name}`))
+  const known = knownMemberKeys(specs)
   // Not finding A or B because the cluster could not be read is not "no such service".
   const unread = [...Object.values(state.latticeServices), ...Object.values(state.meshMembers)].find((r) => !r.ok && r.status !== 'not-installed')
   for (const [key, role] of [[sKey, 'source'], [tKey, 'target']] as const) {
     if (!known.has(key) && unread && !unread.ok) {
       throw new InconclusiveError(`cannot tell whether ${role} '${key}' exists: could not read the cluster at ${cluster.info.server}: ${unread.reason}`)
     }
-    if (!known.has(key)) {
-      const why = problems.length ? `; ${problems.join('; ')}` : ''
-      throw new InputError(`${role} '${key}': no LatticeService or LatticeMeshMember of that name in the cluster${req.specPaths.length ? ' or in --specs' : ''}${why}`)
+    // §10.16: a callee A declares that does not exist is diagnosed (B is a placeholder).
+    if (!known.has(key) && !(role === 'target' && declaredDependencies(specs, sKey).includes(key))) {
+      throw unknownLiveMember(role, key, known, req.specPaths.length > 0, problems)
     }
   }
 
@@ -137,6 +138,12 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   const diagnosis: Diagnosis = {...first, policySource: 'cluster', fix}
   req.emit?.({type: 'diagnosis', diagnosis})
   return diagnosis
+}
+
+/** Unknown A or B live: suggestions from the LatticeServices/LatticeMeshMembers listed (and --specs). */
+function unknownLiveMember(role: string, key: string, known: Set<string>, withSpecs: boolean, problems: string[]): InputError {
+  const err = unknownServiceError(role, key, known, `in the cluster${withSpecs ? ' or in --specs' : ''}`)
+  return problems.length ? new InputError(`${err.message}; ${problems.join('; ')}`) : err
 }
 
 const SEND_WAIT_MS = 300

@@ -15,7 +15,7 @@ import {computeDrift, layerOfKind} from './drift.js'
 import {proposeFix, type Attempt} from './fix.js'
 import type {Diagnosis, EventSink} from './model.js'
 import {compiledView, evaluatePair, type PairRequest, type PolicyView} from './pair.js'
-import {resolveKey} from './workload.js'
+import {resolvePair} from './workload.js'
 
 export interface OfflineRequest {
   specPaths: string[]
@@ -60,7 +60,8 @@ export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
 
 async function loadAllSpecs(req: Pick<OfflineRequest, 'specPaths' | 'source' | 'target' | 'namespace'>): Promise<{specs: SpecSet; source: string; target: string}> {
   const specs = await loadSpecs(req.specPaths)
-  return {specs, source: resolveKey(req.source, specs, req.namespace, 'source'), target: resolveKey(req.target, specs, req.namespace, 'target')}
+  const [source, target] = resolvePair(req.source, req.target, specs, req.namespace)
+  return {specs, source, target}
 }
 
 /**
@@ -77,7 +78,7 @@ export async function loadPairSpecs(req: Pick<OfflineRequest, 'specPaths' | 'sou
     const list = [...needles]
     staged.select(list.every(isSafeNeedle) ? list : 'all')
   }
-  const resolveIn = (specs: SpecSet) => [resolveKey(req.source, specs, req.namespace, 'source'), resolveKey(req.target, specs, req.namespace, 'target')]
+  const resolveIn = (specs: SpecSet): string[] => resolvePair(req.source, req.target, specs, req.namespace)
   stage([req.source, req.target].map((ref) => ref.slice(ref.indexOf('/') + 1)))
   let keys: string[]
   try {

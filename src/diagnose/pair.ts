@@ -17,6 +17,7 @@ import {declarationsLayer, display, explainMissingEdge} from './declarations.js'
 import {combine} from './result.js'
 import type {Diagnosis, DriftEntry, EventSink} from './model.js'
 import {expectedWaypoint, selectPorts, workloadOf} from './workload.js'
+import {placeholderLayers} from './placeholder.js'
 
 export interface PairRequest {
   source: string // ns/name
@@ -94,7 +95,9 @@ export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: Polic
   const refine = live.refineWorkload ?? ((w: Workload) => w)
   const source = refine(workloadOf(graph, specs, req.source), 'source')
   const target = refine(workloadOf(graph, specs, req.target), 'target')
-  const ports = selectPorts(target, req.port)
+  // A declared callee that does not exist (§10.16) has no ports to select and no pods to evaluate.
+  const missing = isPlaceholder(fleet, req.target, target) ? placeholderLayers(source, target, view, live.enforcementMode ? {enforcementMode: live.enforcementMode} : {}) : undefined
+  const ports = missing ? [] : selectPorts(target, req.port)
   const waypoint = live.waypoint === undefined ? expectedWaypoint(graph, req.target) : live.waypoint ?? undefined
   const targetSvc = specs.services.find((s) => keyOf(s) === req.target)
   const base: ConnectivityQuery = {
@@ -106,9 +109,9 @@ export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: Polic
     ...(req.path ? {path: req.path} : {}),
   }
   const perPort = (fn: (q: ConnectivityQuery) => LayerResult): LayerResult => pickPort(ports, (port) => fn(port ? {...base, port} : base))
-  const l4 = decide(gate('l4', live, () => perPort((q) => l4Layer(q, view.l4, live.enforcementMode ? {enforcementMode: live.enforcementMode} : {}))))
-  const l7 = decide(gate('l7', live, () => perPort((q) => l7Layer(q, view.l7))))
-  const runtime = decide(gate('runtime', live, () => runtimeLayer(ports[0] ? {...base, port: ports[0]} : base, view.runtime, {
+  const l4 = decide(gate('l4', live, () => missing?.l4 ?? perPort((q) => l4Layer(q, view.l4, live.enforcementMode ? {enforcementMode: live.enforcementMode} : {}))))
+  const l7 = decide(gate('l7', live, () => missing?.l7 ?? perPort((q) => l7Layer(q, view.l7))))
+  const runtime = decide(gate('runtime', live, () => missing?.runtime ?? runtimeLayer(ports[0] ? {...base, port: ports[0]} : base, view.runtime, {
     ...(live.events ? {events: live.events} : {}),
     ...(live.targetReady !== undefined ? {targetReady: live.targetReady} : {}),
   })))
@@ -132,6 +135,11 @@ export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: Polic
     warnings,
     fix: null,
   }
+}
+
+/** B is the §4.1 Unknown placeholder: neither a spec nor a graph node. */
+function isPlaceholder(fleet: CompiledFleet, key: string, target: Workload): boolean {
+  return target.kind === 'Unknown' && !fleet.graph.node(key) && !fleet.outcomes.has(key)
 }
 
 /** A layer whose engine is absent or unreadable is SKIP/UNKNOWN without evaluating. */

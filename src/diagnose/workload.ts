@@ -9,31 +9,41 @@ import {deriveMeshMember} from '../graph/index.js'
 import {isWaypointEnforced} from '../graph/waypoints.js'
 import type {LatticeService, MeshMemberPort, SpecSet} from '../spec/model.js'
 import {keyOf} from '../spec/model.js'
+import {declaredMissingTarget, knownMemberKeys, unknownServiceError} from './names.js'
 
 /** `ns/name`, or `name` in `defaultNs`; a bare name unique across the specs also resolves. */
 export function resolveKey(ref: string, specs: SpecSet, defaultNs: string | undefined, role: string): string {
-  const known = new Set([...specs.services.map(keyOf), ...specs.meshMembers.map(keyOf)])
+  const known = knownMemberKeys(specs)
   if (ref.includes('/')) {
     const [ns, name, extra] = ref.split('/')
     if (!ns || !name || extra !== undefined) throw new InputError(`${role} '${ref}': expected <namespace>/<name> or <name>`)
-    if (!known.has(ref)) throw unknown(ref, role, known)
+    if (!known.has(ref)) throw unknownServiceError(role, ref, known, 'in the loaded specs')
     return ref
   }
   if (defaultNs) {
     const key = `${defaultNs}/${ref}`
-    if (!known.has(key)) throw unknown(key, role, known)
+    if (!known.has(key)) throw unknownServiceError(role, key, known, 'in the loaded specs')
     return key
   }
   const matches = [...known].filter((k) => k.endsWith(`/${ref}`))
   if (matches.length === 1) return matches[0]
   if (matches.length > 1) throw new InputError(`${role} '${ref}' is ambiguous: ${matches.sort().join(', ')} (use <namespace>/<name> or -n)`)
-  throw unknown(ref, role, known)
+  throw unknownServiceError(role, ref, known, 'in the loaded specs')
 }
 
-function unknown(ref: string, role: string, known: Set<string>): InputError {
-  const list = [...known].sort()
-  const shown = list.slice(0, 12).join(', ') + (list.length > 12 ? `, … (${list.length} in all)` : '')
-  return new InputError(`${role} '${ref}' not found in the loaded specs${list.length ? ` (known: ${shown})` : ' (no LatticeService or LatticeMeshMember loaded)'}`)
+/**
+ * A and B of one pair: A must exist; B may be a target A declares that does not exist
+ * (§10.16: a diagnosis with B as a placeholder), any other unknown name is an input error.
+ */
+export function resolvePair(source: string, target: string, specs: SpecSet, defaultNs: string | undefined): [string, string] {
+  const a = resolveKey(source, specs, defaultNs, 'source')
+  try {
+    return [a, resolveKey(target, specs, defaultNs, 'target')]
+  } catch (err) {
+    const placeholder = err instanceof InputError ? declaredMissingTarget(target, specs, a, defaultNs) : undefined
+    if (placeholder) return [a, placeholder]
+    throw err
+  }
 }
 
 export function portRefs(ports: MeshMemberPort[]): PortRef[] {

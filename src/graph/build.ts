@@ -3,11 +3,11 @@
 
 import type {Profile} from '../core/constants.js'
 import type {LatticeMeshMember, LatticeService} from '../spec/model.js'
-import {computeFindings} from './findings.js'
+import {computeFindings, selfWildcardFinding} from './findings.js'
 import {createGraph} from './graph.js'
 import {matchEdges, type WildcardPermitted} from './match.js'
 import type {ServiceGraph} from './model.js'
-import {collectNodes, type NodeCache} from './nodes.js'
+import {collectNodes, type DeclaredNode, type NodeCache} from './nodes.js'
 
 export interface GraphInput {
   services: LatticeService[]
@@ -24,8 +24,8 @@ export interface BuildGraphOptions {
 }
 
 export function buildGraph(input: GraphInput, opts: BuildGraphOptions = {}): ServiceGraph {
-  const permitted: WildcardPermitted = opts.wildcardPermitted ?? (() => true)
   const nodes = collectNodes(input.services, input.meshMembers, opts.profile ?? 'seed', opts.cache)
+  const permitted = platformPermitted(nodes, opts.wildcardPermitted ?? (() => true))
   const edges = matchEdges(nodes, permitted)
   const callees = new Map<string, Set<string>>()
   for (const e of edges) {
@@ -33,10 +33,24 @@ export function buildGraph(input: GraphInput, opts: BuildGraphOptions = {}): Ser
     if (set) set.add(e.to)
     else callees.set(e.from, new Set([e.to]))
   }
-  const findings = computeFindings(nodes, (from, to) => callees.get(from)?.has(to) ?? false, permitted)
+  const hasEdge = (from: string, to: string) => callees.get(from)?.has(to) ?? false
+  const findings = computeFindings(nodes, hasEdge, permitted)
+  const byKey = new Map(nodes.map((n) => [n.node.key, n]))
+  const selfFindings = (key: string) => {
+    const n = byKey.get(key)
+    const f = n ? selfWildcardFinding(n, hasEdge) : undefined
+    return f ? [f] : []
+  }
   return createGraph(
     nodes.map((n) => n.node),
     edges,
     findings,
+    selfFindings,
   )
+}
+
+/** The platform's own members (the ingress gateway) make no AllowWildcard request (§10.15). */
+function platformPermitted(nodes: DeclaredNode[], base: WildcardPermitted): WildcardPermitted {
+  const platform = new Set(nodes.filter((n) => n.node.platform).map((n) => n.node.key))
+  return platform.size === 0 ? base : (key, direction) => platform.has(key) || base(key, direction)
 }

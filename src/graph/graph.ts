@@ -2,7 +2,8 @@
 
 import type {Edge, Finding, GraphNode, ServiceGraph} from './model.js'
 
-export function createGraph(nodes: Iterable<GraphNode>, edges: Edge[], findings: Finding[]): ServiceGraph {
+/** `selfFindings`: findings about a member calling itself, computed when asked (not listed in `findings`). */
+export function createGraph(nodes: Iterable<GraphNode>, edges: Edge[], findings: Finding[], selfFindings?: (key: string) => Finding[]): ServiceGraph {
   const nodeMap = new Map<string, GraphNode>()
   for (const n of nodes) nodeMap.set(n.key, n)
   const sorted = [...edges].sort((a, b) => a.order - b.order)
@@ -30,7 +31,7 @@ export function createGraph(nodes: Iterable<GraphNode>, edges: Edge[], findings:
     outbound: (key) => out.get(key) ?? [],
     inbound: (key) => inb.get(key) ?? [],
     hasEdge: (from, to) => callees.get(from)?.has(to) ?? false,
-    findingsFor: (from, to) => byPair.get(from)?.get(to) ?? [],
+    findingsFor: (from, to) => byPair.get(from)?.get(to) ?? (from === to && selfFindings ? selfFindings(from) : []),
   }
 }
 

@@ -31,6 +31,8 @@ export interface GraphNode {
   member: LatticeMeshMember
   /** The LatticeService, for Local nodes. */
   service?: LatticeService
+  /** A member the platform itself deploys (the namespace ingress gateway, §10.15): no spec, nothing emitted. */
+  platform?: 'ingress-gateway'
 }
 
 export interface Edge {
@@ -56,6 +58,8 @@ export type FindingKind =
   | 'missing-target'
   | 'namespace-mismatch'
   | 'wildcard-denied'
+  | 'depends-all-denied'
+  | 'self-wildcard'
 
 export interface Finding {
   kind: FindingKind

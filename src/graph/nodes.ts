@@ -5,6 +5,7 @@ import type {Profile} from '../core/constants.js'
 import type {CallerRef, LatticeMeshMember, LatticeService} from '../spec/model.js'
 import {keyOf} from '../spec/model.js'
 import {memberDeclarations, serviceDeclarations, type NodeDeclarations} from './declarations.js'
+import {ingressGatewayKey, ingressGatewayNamespaces, ingressGatewayNode} from './gateways.js'
 import {deriveMeshMember} from './member.js'
 import type {GraphNode} from './model.js'
 
@@ -58,6 +59,11 @@ export function collectNodes(services: LatticeService[], meshMembers: LatticeMes
   for (const lmm of meshMembers) {
     const key = keyOf(lmm)
     if (!out.has(key)) out.set(key, memberNode(lmm))
+  }
+  // §10.15: the namespace ingress gateway exists wherever a service has routes.
+  for (const ns of ingressGatewayNamespaces(services)) {
+    const key = ingressGatewayKey(ns)
+    if (!out.has(key)) out.set(key, ingressGatewayNode(ns))
   }
   return [...out.values()]
 }

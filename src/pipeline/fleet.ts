@@ -11,7 +11,7 @@ import {keyOf} from '../spec/model.js'
 import type {ServiceGraph} from '../graph/model.js'
 import {buildGraph, createNodeCache, deriveMeshMember, type NodeCache} from '../graph/index.js'
 import {admitMeshMember, admitService, type AdmissionReport} from '../layers/admission/index.js'
-import {authorizeService, loadCedarPolicies, wildcardPermitted, type CedarPolicySet, type CedarServiceReport} from '../layers/cedar/index.js'
+import {authorizeMeshMember, authorizeService, loadCedarPolicies, memberPrincipalId, wildcardPermitted, type CedarPolicySet, type CedarServiceReport} from '../layers/cedar/index.js'
 import {ciliumBaseline, compileCilium} from '../layers/cilium/index.js'
 import {compileIstio, istioBaseline} from '../layers/istio/index.js'
 import {compileTetragon, tetragonBaseline} from '../layers/tetragon/index.js'
@@ -22,7 +22,7 @@ export interface MemberOutcome {
   key: string
   kind: 'LatticeService' | 'LatticeMeshMember'
   admission: AdmissionReport
-  /** Absent for operator-written LatticeMeshMembers (no workload gates). */
+  /** Workload gates of a service; for an operator-written LatticeMeshMember, its AllowWildcard gates (§4.5). */
   cedar?: CedarServiceReport
   admitted: boolean
   /** Admitted and not denied by Cedar: its resources are emitted. */
@@ -125,11 +125,12 @@ export async function compileFleet(specs: SpecSet, options: CompileOptions, scop
     outcome.cedar = report
     outcome.emitted = report.permitted
   }
+  const principals = authorizeMembers(cedar, admittedMembers, outcomes, inScope)
   lap('cedar')
 
   const graph = buildGraph(
     {services: admittedServices, meshMembers: admittedMembers},
-    {wildcardPermitted: (key, direction) => wildcardPermitted(cedar, key, direction), profile: options.profile, ...(cache ? {cache: cache.nodes} : {})},
+    {wildcardPermitted: (key, direction) => wildcardPermitted(cedar, principals.get(key) ?? key, direction), profile: options.profile, ...(cache ? {cache: cache.nodes} : {})},
   )
   lap('graph')
   const emits = (key: string) => inScope(key) && (outcomes.get(key)?.emitted ?? false)
@@ -157,6 +158,26 @@ export async function compileFleet(specs: SpecSet, options: CompileOptions, scop
     resources: {mesh, l4, l7, runtime},
     baseline: {l4: ciliumBaseline(options), l7: istioBaseline(options), runtime: tetragonBaseline(options)},
   }
+}
+
+/**
+ * The AllowWildcard gates of operator-written members (§4.5): a member that fails one emits
+ * nothing. Returns each member's Cedar principal (`<ns>/<serviceAccount>`), which is what
+ * the graph asks about its wildcards. A LatticeService of the same key wins (§4.1).
+ */
+function authorizeMembers(cedar: CedarPolicySet, members: LatticeMeshMember[], outcomes: Map<string, MemberOutcome>, inScope: (key: string) => boolean): Map<string, string> {
+  const principals = new Map<string, string>()
+  for (const m of members) {
+    const key = keyOf(m)
+    const outcome = outcomes.get(key)
+    if (!outcome || outcome.kind !== 'LatticeMeshMember' || principals.has(key)) continue
+    principals.set(key, memberPrincipalId(m))
+    if (!inScope(key)) continue
+    const report = authorizeMeshMember(cedar, m)
+    outcome.cedar = report
+    outcome.emitted = outcome.admitted && report.permitted
+  }
+  return principals
 }
 
 /** The session's policy set when the CedarPolicy list is the same (same objects), else a fresh load. */

@@ -6,12 +6,15 @@
 
 import {targetOf} from '../spec/security.js'
 import {keyOf, type SpecSet} from '../spec/model.js'
+import {hasIngressRoutes, ingressGatewayKey} from '../graph/gateways.js'
 
 export function neighborhood(specs: SpecSet, core: Set<string>): Set<string> {
   const out = new Set(core)
   for (const m of specs.meshMembers) out.add(keyOf(m))
   for (const svc of specs.services) {
     const key = keyOf(svc)
+    // The namespace ingress gateway (§10.15) exists through, and calls, the services with routes.
+    if (core.has(ingressGatewayKey(svc.metadata.namespace)) && hasIngressRoutes(svc)) out.add(key)
     const inCore = core.has(key)
     for (const [name, r] of Object.entries(svc.spec.workload.resources)) {
       if (r.type !== 'service') continue

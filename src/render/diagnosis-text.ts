@@ -48,6 +48,8 @@ export function fixLines(fix: Fix, paint: Paint = painter(false)): string[] {
       // path is `re-apply (why)`: the verb leads the line, the reason follows once.
       const why = c.path.slice('re-apply'.length).trim()
       out.push(`Fix: re-apply ${c.name}${c.namespace ? ` in ${c.namespace}` : ''}${why ? ` ${why}` : ''}:`)
+    } else if (c.path.startsWith('create')) {
+      out.push(`Fix: ${c.path.split(' (')[0]} ${c.name}${c.namespace ? ` in ${c.namespace}` : ''} (${c.path.slice(c.path.indexOf('(') + 1).replace(/\)$/, '')}):`)
     } else if (c.path.startsWith('remove')) {
       out.push(`Fix: ${c.path.split(' (')[0]} ${c.name}${c.namespace ? ` in ${c.namespace}` : ''} (${c.path.slice(c.path.indexOf('(') + 1).replace(/\)$/, '')}):`)
     } else out.push(`Fix: change ${c.name}${c.namespace ? ` in ${c.namespace}` : ''} (${c.path}):`)

@@ -71,7 +71,7 @@ describe('platform debug connectivity', () => {
   it('bad input: one-line errors, exit 2, never a stack trace', () => {
     const unknown = cli(['debug', 'connectivity', 'commerce/checkout', 'commerce/nope', ...EX])
     expect(unknown.code).toBe(2)
-    expect(oneLineError(unknown)).toMatch(/target 'commerce\/nope' not found in the loaded specs/)
+    expect(oneLineError(unknown)).toMatch(/target: unknown service commerce\/nope: no LatticeService or LatticeMeshMember of that name in the loaded specs/)
 
     const missing = cli(['debug', 'connectivity', 'a', 'b', '--specs', 'does/not/exist.yaml'])
     expect(missing.code).toBe(2)

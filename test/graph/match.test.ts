@@ -124,8 +124,8 @@ describe('implicit callers (§4.6)', () => {
   const named = svc('shop', 'named', {ports: {http: {port: 8080}, prom: {port: 9000}}, metricsPort: 'prom'})
   const dangling = svc('shop', 'dangling', {ports, metricsPort: 'nope'})
 
-  it('only become edges when the implicit caller nodes exist', () => {
-    expect(g([web, metrics, named, dangling]).edges).toEqual([])
+  it('only become edges when the implicit caller nodes exist (the ingress gateway always does where routes exist, §10.15)', () => {
+    expect(g([web, metrics, named, dangling]).edges.map((e) => [e.from, e.to])).toEqual([['shop/shop-ingress-istio', 'shop/web']])
     const graph = g([web, metrics, named, dangling], [gateway, vmagent])
     expect(graph.edges.map((e) => [e.from, e.to, e.implicit, e.viaDependsAll])).toEqual([
       ['shop/shop-ingress-istio', 'shop/web', true, true],

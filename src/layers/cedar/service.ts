@@ -33,6 +33,8 @@ export interface CedarDecision {
 
 export interface CedarServiceReport {
   service: string
+  /** Cedar principal id when it differs from `service` (a mesh member's `<ns>/<serviceAccount>`). */
+  principal?: string
   permitted: boolean
   decisions: CedarDecision[]
   /** Enforced denials only. */
