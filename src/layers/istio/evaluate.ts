@@ -68,6 +68,8 @@ export interface AuthzDecision {
   /** Inputs the CLI lacked when the verdict is unknown (e.g. `methods`, `requestPrincipals`). */
   unknownAttributes: string[]
   trustDomainMismatch?: TrustDomainMismatch
+  /** ztunnel: attached DENY policies that have no effect once istiod omits their HTTP attributes. */
+  ineffectiveDenies?: Array<{ref: ObjectRef; attributes: string[]}>
   notes: string[]
 }
 
@@ -102,7 +104,10 @@ function evaluateAtZtunnel(objects: KubeObject[], target: ZtunnelTarget, req: Au
     else notes.push(`${describe(p)} has action ${actionOf(p)}, which ztunnel does not enforce (istiod: "${c.status?.message}")`)
   }
   const attached = converted.filter(({p, c}) => attachedAtZtunnel(c, p, workload, root))
-  const base = {applicable: attached.map(({p}) => refOf(p)), notes}
+  const ineffectiveDenies = attached
+    .filter(({c}) => c.action === 'DENY' && c.httpAttributes.length > 0 && !c.effective)
+    .map(({p, c}) => ({ref: refOf(p), attributes: c.httpAttributes}))
+  const base = {applicable: attached.map(({p}) => refOf(p)), notes, ...(ineffectiveDenies.length > 0 ? {ineffectiveDenies} : {})}
   const done = (verdict: Verdict, decidedBy: Decider, extra: Partial<AuthzDecision> = {}): AuthzDecision => ({
     verdict,
     allowed: verdict === 'allow',

@@ -138,7 +138,7 @@ export function convertForZtunnel(policy: {metadata: {namespace?: string; annota
   return {sent: true, scope, action, groups, groupRule, httpAttributes, droppedRules, strippedRules, effective, status}
 }
 
-function emptyMatch(): ZMatch {
+export function emptyMatch(): ZMatch {
   return {
     namespaces: [],
     notNamespaces: [],
