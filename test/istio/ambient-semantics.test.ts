@@ -401,3 +401,33 @@ describe('the L7 line names the deciding policy and what ztunnel dropped', () =>
     expect(r.summary).toBe('AuthorizationPolicy commerce/ext rule 0 (CUSTOM) sends the request to external authorizer opa; its answer is unknown to the CLI, so L7 cannot pass')
   })
 })
+
+describe('waypoint in the path, end to end through the L7 line [it TestAuthorizationWaypointDefaultDeny, TestAuthorizationL4]', () => {
+  const {checkout, payments: pay} = seedPair()
+  const q = query(checkout, pay, {waypoint: waypointOf('commerce', true)})
+  const allowNothing = ap('istio-system', 'allow-nothing', {})
+  const allowFromWaypoint = ap('commerce', 'allow-from-waypoint', {action: 'ALLOW', rules: [{from: [{source: {principals: ['cluster.local/ns/commerce/sa/commerce-waypoint']}}]}]})
+  const allowNothingWaypoint = ap('istio-system', 'allow-nothing-waypoint', {targetRefs: [{group: 'gateway.networking.k8s.io', kind: 'GatewayClass', name: 'istio-waypoint'}]})
+
+  it('allow-nothing: denied (ztunnel does not admit the waypoint identity)', () => {
+    expect(l7Layer(q, [allowNothing]).status).toBe('DENY')
+  })
+  it('workload-allow-from-waypoint: allowed (no waypoint policy; ztunnel admits the waypoint)', () => {
+    expect(l7Layer(q, [allowNothing, allowFromWaypoint]).status).not.toBe('DENY')
+  })
+  it('allow-nothing-waypoint: denied at the waypoint by the GatewayClass policy from the root namespace', () => {
+    const r = l7Layer(q, [allowNothing, allowFromWaypoint, allowNothingWaypoint])
+    expect(r.status).toBe('DENY')
+    expect(r.summary).toMatch(/default deny from AuthorizationPolicy istio-system\/allow-nothing-waypoint/)
+  })
+  it('TestAuthorizationL4 "allow"/"not allow": the same principals policy bound to the Service (waypoint) and by selector (ztunnel)', () => {
+    const spec = (principals: string[]) => ({rules: [{from: [{source: {principals}}]}]})
+    const both = (principals: string[]) => [
+      pa('istio-system', 'default', {mtls: {mode: 'STRICT'}}),
+      ap('commerce', 'policy-waypoint', {...svcRef, ...spec(principals)}),
+      ap('commerce', 'policy', {...SEL, ...spec(principals)}),
+    ]
+    expect(l7Layer(q, both([P.checkout, 'cluster.local/ns/commerce/sa/commerce-waypoint'])).status).toBe('PASS')
+    expect(l7Layer(q, both(['cluster.local/ns/something/sa/else'])).status).toBe('DENY')
+  })
+})
