@@ -49,7 +49,7 @@ const policyArb = fc.record({
 })
 const requestArb = fc.record({identity: fc.constantFrom(CHECKOUT, SHOP, undefined), port: fc.constantFrom(8080, 9090)})
 
-type Raw = fc.Infer<typeof policyArb>
+type Raw = typeof policyArb extends fc.Arbitrary<infer T> ? T : never
 
 const HTTP_OP = ['methods', 'paths', 'notPaths']
 const HTTP_SRC = ['requestPrincipals', 'remoteIpBlocks']

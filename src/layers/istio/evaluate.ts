@@ -79,9 +79,7 @@ export function evaluateAuthorization(
   req: AuthzRequest,
   ctx: EvalContext,
 ): AuthzDecision {
-  return target.at === 'ztunnel' || req.at === 'ztunnel'
-    ? evaluateAtZtunnel(objects, target as ZtunnelTarget, req, ctx)
-    : evaluateAtWaypoint(objects, target, req, ctx)
+  return target.at === 'ztunnel' ? evaluateAtZtunnel(objects, target, req, ctx) : evaluateAtWaypoint(objects, target, req, ctx)
 }
 
 /**
@@ -137,7 +135,7 @@ function evaluateAtZtunnel(objects: KubeObject[], target: ZtunnelTarget, req: Au
       return done('deny', {kind: 'policy', ref: refOf(p), action: 'DENY', ruleIndex: index, ...(stripped ? {ignoredHttp: stripped.attributes} : {})})
     }
     if (m.match === 'unknown') {
-      unknownAttrs.add(unknownZtunnelInput(req))
+      m.unknown?.forEach((u) => unknownAttrs.add(u))
       if (!denyUnknown) denyUnknown = {p, index: c.groupRule[m.group!]}
     }
   }
@@ -151,7 +149,7 @@ function evaluateAtZtunnel(objects: KubeObject[], target: ZtunnelTarget, req: Au
       return done('allow', {kind: 'policy', ref: refOf(p), action: 'ALLOW', ruleIndex: c.groupRule[m.group!]})
     }
     if (m.match === 'unknown') {
-      unknownAttrs.add(unknownZtunnelInput(req))
+      m.unknown?.forEach((u) => unknownAttrs.add(u))
       if (!allowUnknown) allowUnknown = {p, index: c.groupRule[m.group!]}
     }
   }
@@ -171,10 +169,6 @@ function evaluateAtZtunnel(objects: KubeObject[], target: ZtunnelTarget, req: Au
     },
     {trustDomainMismatch: findMismatch(allows.map(({p}) => p), req)},
   )
-}
-
-function unknownZtunnelInput(req: AuthzRequest): string {
-  return req.sourceIp === undefined ? 'source.ip' : 'destination.ip'
 }
 
 /**

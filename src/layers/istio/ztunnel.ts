@@ -285,15 +285,19 @@ export function stringMatches(m: ZStringMatch, check: string): boolean {
   return m.exact === check
 }
 
-export function matchMatches(m: ZMatch, conn: ZConnection): Tri {
+export function matchMatches(m: ZMatch, conn: ZConnection, unknown?: Set<string>): Tri {
   const spiffe = conn.sourceIdentity ? (conn.sourceIdentity.startsWith('spiffe://') ? conn.sourceIdentity : `spiffe://${conn.sourceIdentity}`) : ''
   const identity = conn.sourceIdentity ? parseIdentity(conn.sourceIdentity) : undefined
   const ns = identity?.namespace ?? ''
-  const ip = (value: string | undefined) => (block: string): Tri => (value === undefined ? 'unknown' : ipMatch(block, value) ? 'yes' : 'no')
+  const ip = (value: string | undefined, name: string) => (block: string): Tri => {
+    if (value !== undefined) return ipMatch(block, value) ? 'yes' : 'no'
+    unknown?.add(name)
+    return 'unknown'
+  }
   const yn = (b: boolean): Tri => (b ? 'yes' : 'no')
   return and([
-    field(m.destinationIps, m.notDestinationIps, ip(conn.destinationIp)),
-    field(m.sourceIps, m.notSourceIps, ip(conn.sourceIp)),
+    field(m.destinationIps, m.notDestinationIps, ip(conn.destinationIp, 'destination.ip')),
+    field(m.sourceIps, m.notSourceIps, ip(conn.sourceIp, 'source.ip')),
     field(m.destinationPorts, m.notDestinationPorts, (p) => yn(p === conn.destinationPort)),
     field(m.serviceAccounts, m.notServiceAccounts, (sa) => yn(!!identity && identity.namespace === sa.namespace && identity.serviceAccount === sa.serviceAccount)),
     // Principals are compared against the identity with `spiffe://` stripped; none ⇒ no match.
@@ -307,21 +311,26 @@ export function matchMatches(m: ZMatch, conn: ZConnection): Tri {
  * is not ztunnel's behaviour: it asks "would the rule's L4 part admit this connection if its
  * HTTP part did" (to name the ALLOW whose HTTP rule was meant for this caller).
  */
-export function ztunnelMatches(conv: Pick<ZtunnelConversion, 'groups'>, conn: ZConnection, emptyMatchesAll = false): {match: Tri; group?: number} {
+export function ztunnelMatches(
+  conv: Pick<ZtunnelConversion, 'groups'>,
+  conn: ZConnection,
+  emptyMatchesAll = false,
+): {match: Tri; group?: number; unknown?: string[]} {
   let firstUnknown: number | undefined
+  const unknown = new Set<string>()
   for (let g = 0; g < conv.groups.length; g++) {
     const clauses = conv.groups[g]
     const result = and(
       clauses.map((clause) =>
         clause.length === 0 || (emptyMatchesAll && clause.every(isMatchEmpty))
           ? 'yes'
-          : or(clause.map((m) => (isMatchEmpty(m) ? 'no' : matchMatches(m, conn)))),
+          : or(clause.map((m) => (isMatchEmpty(m) ? 'no' : matchMatches(m, conn, unknown)))),
       ),
     )
     if (result === 'yes') return {match: 'yes', group: g}
     if (result === 'unknown' && firstUnknown === undefined) firstUnknown = g
   }
-  return firstUnknown === undefined ? {match: 'no'} : {match: 'unknown', group: firstUnknown}
+  return firstUnknown === undefined ? {match: 'no'} : {match: 'unknown', group: firstUnknown, unknown: [...unknown]}
 }
 
 /** ztunnel's attachment: global everywhere, namespace in its namespace, selector policies by labels. */
