@@ -6,6 +6,7 @@
 import {describe, expect, it} from 'vitest'
 import type {KubeObject} from '../../src/core/kube.js'
 import {
+  convertAuthorizationPolicy,
   convertForZtunnel,
   emptyMatch,
   hasEffectiveRules,
@@ -108,6 +109,15 @@ describe('istiod convertAuthorizationPolicy status (authorization_test.go TestCo
       }
     })
   }
+
+  it('convertAuthorizationPolicy(rootns, obj) has istiod\'s shape: (policy or nothing, status)', () => {
+    expect(convertAuthorizationPolicy(rootns, policy({targetRef: {kind: 'Service', name: 's'}}))).toEqual({authorization: undefined, status: undefined})
+    const custom = convertAuthorizationPolicy(rootns, policy({action: 'CUSTOM', rules: [{}]}))
+    expect(custom.authorization).toBeUndefined()
+    expect(custom.status).toEqual({reason: 'UnsupportedValue', message: 'ztunnel does not support the CUSTOM action'})
+    const deny = convertAuthorizationPolicy(rootns, policy({action: 'DENY', rules: [{to: [{operation: {paths: ['/a']}}]}]}))
+    expect(deny.authorization).toMatchObject({action: 'DENY', scope: 'namespace', effective: false})
+  })
 
   it('targetRefs, CUSTOM and AUDIT are not sent to ztunnel at all', () => {
     expect(convertForZtunnel(policy({targetRefs: [{kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'wp'}]}), rootns)).toMatchObject({sent: false, ignored: 'targetRefs'})

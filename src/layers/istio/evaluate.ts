@@ -117,12 +117,13 @@ function evaluateAtZtunnel(objects: KubeObject[], target: ZtunnelTarget, req: Au
   for (const {p, c} of attached) {
     if (c.httpAttributes.length === 0) continue
     const attrs = c.httpAttributes.join(', ')
+    const istiod = `; istiod status: "${c.status?.message}"`
     if (c.action === 'ALLOW') {
-      notes.push(`${describe(p)}: ztunnel dropped rule ${c.droppedRules.map((r) => r.index).join(', ')} (HTTP attributes: ${attrs}); a dropped ALLOW rule allows nothing`)
+      notes.push(`${describe(p)}: ztunnel dropped rule ${c.droppedRules.map((r) => r.index).join(', ')} (HTTP attributes: ${attrs}); a dropped ALLOW rule allows nothing${istiod}`)
     } else if (!c.effective) {
-      notes.push(`${describe(p)} has no effect at ztunnel: without its HTTP attributes (${attrs}) no rule can match`)
+      notes.push(`${describe(p)} has no effect at ztunnel: without its HTTP attributes (${attrs}) no rule can match${istiod}`)
     } else {
-      notes.push(`${describe(p)} is enforced at ztunnel without its HTTP attributes (${attrs}): more restrictive than written`)
+      notes.push(`${describe(p)} is enforced at ztunnel without its HTTP attributes (${attrs}): more restrictive than written${istiod}`)
     }
   }
 

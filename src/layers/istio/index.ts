@@ -19,3 +19,12 @@ export {effectiveMtls, type MtlsDecision, type MtlsMode} from './mtls.js'
 export {l7Layer, type L7LayerContext} from './layer.js'
 export {canonicalIstio, ISTIO_KIND_GROUPS, ISTIO_KINDS, type IstioKind} from './canonical.js'
 export {parseIdentity, type Identity} from './principals.js'
+export {
+  convertAuthorizationPolicy,
+  convertForZtunnel,
+  hasEffectiveRules,
+  ztunnelMatches,
+  type ZConnection,
+  type ZtunnelConversion,
+} from './ztunnel.js'
+export {convertWorkloadPeerAuthentication} from './mtls.js'

@@ -138,6 +138,18 @@ export function convertForZtunnel(policy: {metadata: {namespace?: string; annota
   return {sent: true, scope, action, groups, groupRule, httpAttributes, droppedRules, strippedRules, effective, status}
 }
 
+/**
+ * The shape of istiod's `convertAuthorizationPolicy(rootns, obj)`: the policy ztunnel receives
+ * (undefined when it receives none) and the status message istiod writes on the object.
+ */
+export function convertAuthorizationPolicy(
+  rootNamespace: string,
+  policy: Parameters<typeof convertForZtunnel>[0],
+): {authorization?: ZtunnelConversion; status?: ZtunnelConversion['status']} {
+  const c = convertForZtunnel(policy, rootNamespace)
+  return {authorization: c.sent ? c : undefined, status: c.status}
+}
+
 export function emptyMatch(): ZMatch {
   return {
     namespaces: [],
