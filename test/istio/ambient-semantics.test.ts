@@ -226,6 +226,18 @@ describe('sources [rbac] [envoy]', () => {
     expect(run([td], wp({sourceIdentity: caller}), waypoint, c).verdict).toBe('allow') // ExpandTrustDomainAliases
   })
 
+  it('trustDomains has no ztunnel field: istiod omits it without a status, so a source with only trustDomains never matches at ztunnel; next to principals it is ignored [conv handleRule Source fields]', () => {
+    const only = ap('commerce', 'td', {...SEL, rules: [{from: [{source: {trustDomains: ['cluster.local']}}]}]})
+    const d = run([only])
+    expect(d.verdict).toBe('deny')
+    expect(d.notes.join()).toMatch(/uses trustDomains, which istiod does not send to ztunnel/)
+    const withPrincipal = ap('commerce', 'td2', {...SEL, rules: [{from: [{source: {principals: [P.checkout], trustDomains: ['other.td']}}]}]})
+    expect(run([withPrincipal]).verdict).toBe('allow')
+    expect(run([withPrincipal], wp(), waypoint).verdict).toBe('allow') // not attached at the waypoint
+    const atWp = ap('commerce', 'td3', {...svcRef, rules: [{from: [{source: {principals: [P.checkout], trustDomains: ['other.td']}}]}]})
+    expect(run([atWp], wp(), waypoint).verdict).toBe('deny') // Envoy enforces it
+  })
+
   it('notPrincipals / notNamespaces match plaintext (nothing to exclude) [rbac_test!(not_principals)]', () => {
     const deny = ap('commerce', 'd', {...SEL, action: 'DENY', rules: [{from: [{source: {notNamespaces: ['commerce']}}]}]})
     expect(run([deny], zt({sourceIdentity: undefined})).verdict).toBe('deny')

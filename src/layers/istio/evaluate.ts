@@ -115,6 +115,9 @@ function evaluateAtZtunnel(objects: KubeObject[], target: ZtunnelTarget, req: Au
     ...extra,
   })
   for (const {p, c} of attached) {
+    if (c.omittedFields.length > 0) {
+      notes.push(`${describe(p)} uses ${c.omittedFields.join(', ')}, which istiod does not send to ztunnel: a source with nothing else never matches there`)
+    }
     if (c.httpAttributes.length === 0) continue
     const attrs = c.httpAttributes.join(', ')
     const istiod = `; istiod status: "${c.status?.message}"`

@@ -60,6 +60,8 @@ export interface ZtunnelConversion {
   droppedRules: Array<{index: number; attributes: string[]}>
   /** DENY rules that lost HTTP attributes (with the attributes per rule). */
   strippedRules: Array<{index: number; attributes: string[]}>
+  /** Source fields istiod has no ztunnel field for and omits without a status (trustDomains). */
+  omittedFields: string[]
   /** istiod's hasEffectiveRules: some group can ever match at ztunnel. */
   effective: boolean
   /** istiod's status condition message on the policy, if any. */
@@ -98,7 +100,7 @@ export function isDryRun(policy: {metadata?: {annotations?: Record<string, strin
 export function convertForZtunnel(policy: {metadata: {namespace?: string; annotations?: Record<string, string>}; spec?: any}, rootNamespace: string, wdsDryRun = false): ZtunnelConversion {
   const spec = policy.spec ?? {}
   const ns = policy.metadata.namespace ?? 'default'
-  const base = {groups: [], groupRule: [], httpAttributes: [], droppedRules: [], strippedRules: [], effective: false}
+  const base = {groups: [], groupRule: [], httpAttributes: [], droppedRules: [], strippedRules: [], omittedFields: [], effective: false}
   const scope: ZScope = spec.selector == null ? (ns === rootNamespace ? 'global' : 'namespace') : 'workload'
   const rawAction = String(spec.action ?? 'ALLOW')
   const action = rawAction === 'DENY' ? 'DENY' : 'ALLOW'
@@ -115,9 +117,11 @@ export function convertForZtunnel(policy: {metadata: {namespace?: string; annota
   const groups: ZGroup[] = []
   const groupRule: number[] = []
   const found = new Set<string>()
+  const omitted = new Set<string>()
   const droppedRules: ZtunnelConversion['droppedRules'] = []
   const strippedRules: ZtunnelConversion['strippedRules'] = []
   arr(spec.rules).forEach((rule: any, index: number) => {
+    for (const f of arr(rule?.from)) for (const x of ['trustDomains', 'notTrustDomains']) if (arr(f?.source?.[x]).length > 0) omitted.add(x)
     const {clauses, http} = convertRule(rule, ns)
     http.forEach((h) => found.add(h))
     if (http.length > 0 && action === 'ALLOW') {
@@ -135,7 +139,7 @@ export function convertForZtunnel(policy: {metadata: {namespace?: string; annota
     const boilerplate = action === 'DENY' ? (effective ? DENY_MIXED : DENY_NO_EFFECT) : ALLOW_DROPPED
     status = {reason: 'UnsupportedValue', message: HTTP_RULE_FMT(httpAttributes.join(', '), boilerplate)}
   }
-  return {sent: true, scope, action, groups, groupRule, httpAttributes, droppedRules, strippedRules, effective, status}
+  return {sent: true, scope, action, groups, groupRule, httpAttributes, droppedRules, strippedRules, omittedFields: [...omitted].sort(), effective, status}
 }
 
 /**
