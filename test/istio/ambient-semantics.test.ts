@@ -43,6 +43,13 @@ describe('ztunnel conversion cases (§10.12) [conv] [rbac]', () => {
     expect(run([p]).verdict).toBe('deny')
   })
 
+  it('an ALLOW HTTP rule for another caller is not blamed: the default deny names the rule-less root policy [conv handleRule]', () => {
+    const forShop = ap('commerce', 'shop-get', {...SEL, rules: [{from: [{source: {namespaces: ['shop']}}], to: [{operation: {methods: ['GET']}}]}]})
+    const d = run([meshDeny, forShop])
+    expect(d.decidedBy).toEqual({kind: 'default-deny', ref: {kind: 'AuthorizationPolicy', namespace: 'istio-system', name: 'mesh-default-deny'}})
+    expect(d.notes.join()).toMatch(/shop-get: ztunnel dropped rule 0/)
+  })
+
   it('DENY + paths only: no effect at ztunnel [conv "DENY policy with only L7 attributes results in no effect"]', () => {
     const deny = ap('commerce', 'deny-admin', {...SEL, action: 'DENY', rules: [{to: [{operation: {paths: ['/admin']}}]}]})
     const d = run([allowCheckout, deny])

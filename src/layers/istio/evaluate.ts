@@ -176,9 +176,9 @@ function evaluateAtZtunnel(objects: KubeObject[], target: ZtunnelTarget, req: Au
 }
 
 /**
- * The ALLOW whose HTTP rules ztunnel dropped, preferring one whose dropped rule would have
- * admitted this connection on its L4 attributes alone (the policy meant for this caller), then
- * one in the workload's own namespace.
+ * The ALLOW whose HTTP rules ztunnel dropped and whose dropped rule would have admitted this
+ * connection on its L4 attributes alone (the policy meant for this caller), preferring one in
+ * the workload's own namespace.
  */
 function droppedFor(
   allows: Array<{p: KubeObject; c: ZtunnelConversion}>,
@@ -193,10 +193,11 @@ function droppedFor(
         const g = asDeny.groupRule.indexOf(r.index)
         return g >= 0 && ztunnelMatches({groups: [asDeny.groups[g]]}, conn, true).match === 'yes'
       })
-      const rules = hits.length > 0 ? hits : c.droppedRules
-      return {p, ruleIndexes: rules.map((r) => r.index), attributes: [...new Set(rules.flatMap((r) => r.attributes))].sort(), callerMatched: hits.length > 0}
+      return {p, ruleIndexes: hits.map((r) => r.index), attributes: [...new Set(hits.flatMap((r) => r.attributes))].sort(), callerMatched: true}
     })
-  const rank = (x: (typeof candidates)[number]) => (x.callerMatched ? 0 : 2) + (x.p.metadata.namespace === workloadNs ? 0 : 1)
+    // A dropped rule whose L4 part excludes this caller would not have admitted it anyway.
+    .filter((x) => x.ruleIndexes.length > 0)
+  const rank = (x: (typeof candidates)[number]) => (x.p.metadata.namespace === workloadNs ? 0 : 1)
   return candidates.sort((a, b) => rank(a) - rank(b))[0]
 }
 

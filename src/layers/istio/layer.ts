@@ -151,9 +151,7 @@ function fromDecision(d: L7Decision, f: Framing): LayerResult {
     if (by.kind === 'default-deny' && by.droppedHttp) {
       const dr = by.droppedHttp
       const rules = `rule${dr.ruleIndexes.length > 1 ? 's' : ''} ${dr.ruleIndexes.join(', ')}`
-      const summary = dr.callerMatched
-        ? `AuthorizationPolicy ${qualified(by.ref)} (ALLOW) would allow ${f.subject}, but ztunnel dropped its ${rules} (HTTP attributes: ${dr.attributes.join(', ')}); no ALLOW matches on ${f.b} port ${f.port} (default deny)`
-        : `no AuthorizationPolicy allows ${f.subject} on ${f.b} port ${f.port}; ztunnel dropped the HTTP ${rules} (${dr.attributes.join(', ')}) of ALLOW ${qualified(by.ref)} (default deny)`
+      const summary = `AuthorizationPolicy ${qualified(by.ref)} (ALLOW) would allow ${f.subject}, but ztunnel dropped its ${rules} (HTTP attributes: ${dr.attributes.join(', ')}); no ALLOW matches on ${f.b} port ${f.port} (default deny)`
       evidence.splice(0, evidence.length, policyEvidence(by.ref, `${rules} dropped at ztunnel (HTTP attributes: ${dr.attributes.join(', ')})`))
       const fix = `ztunnel cannot evaluate HTTP attributes: enforce this policy at a waypoint (targetRefs Service ${f.b}, and label the Service istio.io/use-waypoint)`
       return layerResult('l7', 'DENY', summary, {reasons: [...reasons, fix], evidence})
