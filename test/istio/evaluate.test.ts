@@ -130,7 +130,11 @@ describe('evaluateAuthorization: sources, principals and trust domains', () => {
     expect(allow({notNamespaces: ['commerce']})).toBe(false)
     expect(allow({serviceAccounts: ['checkout']})).toBe(true) // policy namespace
     expect(allow({serviceAccounts: ['shop/checkout']})).toBe(false)
-    expect(allow({trustDomains: ['cluster.local']})).toBe(true)
+    // istiod has no ztunnel field for trustDomains and omits it silently: the source becomes an
+    // empty match, which ztunnel skips (authorization.go handleRule; rbac.rs `mg.is_empty()`).
+    expect(allow({trustDomains: ['cluster.local']})).toBe(false)
+    const wpTd = ap('commerce', 'td', {targetRefs: [{group: '', kind: 'Service', name: 'payments'}], rules: [{from: [{source: {trustDomains: ['cluster.local']}}]}]})
+    expect(run([wpTd], atWaypoint(), waypoint).allowed).toBe(true)
     expect(allow({principals: [P.checkout], namespaces: ['shop']})).toBe(false) // fields AND
   })
 
@@ -162,7 +166,7 @@ describe('evaluateAuthorization: sources, principals and trust domains', () => {
 
   it('ipBlocks are unknown without a source IP, decided with one', () => {
     const p = ap('commerce', 'ips', {rules: [{from: [{source: {ipBlocks: ['10.0.0.0/8']}}]}]})
-    expect(run([meshDeny, p])).toMatchObject({verdict: 'unknown', unknownAttributes: ['ipBlocks']})
+    expect(run([meshDeny, p])).toMatchObject({verdict: 'unknown', unknownAttributes: ['source.ip']})
     expect(run([meshDeny, p], {...fromCheckout, sourceIp: '10.1.2.3'}).verdict).toBe('allow')
     expect(run([meshDeny, p], {...fromCheckout, sourceIp: '192.168.0.1'}).verdict).toBe('deny')
   })
@@ -177,14 +181,18 @@ describe('evaluateAuthorization: HTTP attributes at ztunnel vs waypoint', () => 
   it('an ALLOW rule with HTTP attributes matches nothing at ztunnel (naive match would allow)', () => {
     const d = run([meshDeny, l7Allow])
     expect(d.verdict).toBe('deny')
-    expect(d.notes.join()).toMatch(/rule 0 uses HTTP attributes \(methods\).*matches nothing/)
+    expect(d.notes.join()).toMatch(/ztunnel dropped rule 0 \(HTTP attributes: methods\)/)
+    expect(d.decidedBy).toMatchObject({kind: 'default-deny', ref: {name: 'get-only'}, droppedHttp: {ruleIndexes: [0], attributes: ['methods'], callerMatched: true}})
   })
 
   it('a DENY rule with HTTP attributes is enforced at ztunnel without them', () => {
-    const deny = ap('commerce', 'deny-writes', {action: 'DENY', rules: [{from: [{source: {principals: [P.checkout]}}], to: [{operation: {methods: ['POST'], ports: ['8080']}}], when: [{key: 'request.headers[x-env]', values: ['qa']}]}]})
-    expect(run([deny]).decidedBy).toMatchObject({kind: 'policy', action: 'DENY'})
+    const deny = ap('commerce', 'deny-writes', {action: 'DENY', rules: [{from: [{source: {principals: [P.checkout]}}], to: [{operation: {methods: ['POST'], ports: ['8080']}}]}]})
+    expect(run([deny]).decidedBy).toMatchObject({kind: 'policy', action: 'DENY', ignoredHttp: ['methods']})
     expect(run([deny], {...fromCheckout, port: 9090}).verdict).toBe('allow') // the L4 part still counts
-    expect(run([deny]).notes.join()).toMatch(/enforces it without them/)
+    expect(run([deny]).notes.join()).toMatch(/enforced at ztunnel without its HTTP attributes \(methods\)/)
+    // An HTTP-only `when` becomes an empty clause: the whole rule matches nothing (authorization.go).
+    const withWhen = ap('commerce', 'deny-writes', {action: 'DENY', rules: [{from: [{source: {principals: [P.checkout]}}], when: [{key: 'request.headers[x-env]', values: ['qa']}]}]})
+    expect(run([withWhen]).decidedBy).toEqual({kind: 'no-policy'})
   })
 
   it('methods/paths decide at the waypoint when known, else the verdict is unknown', () => {

@@ -1,13 +1,17 @@
 // Istio AuthorizationPolicy + PeerAuthentication evaluation on plain objects (compiled or
-// live). Order: CUSTOM, then DENY (any matching rule denies), then ALLOW (if any ALLOW policy
-// applies, some rule of one of them must match; none applying = allow). AUDIT never decides.
-// A policy without rules (`spec: {}`) is an ALLOW policy that matches nothing.
+// live), per enforcement point. Order: CUSTOM (waypoint only), then DENY (any matching rule
+// denies), then ALLOW (if any ALLOW policy applies, some rule of one of them must match; none
+// applying = allow). AUDIT and dry-run never decide. A policy without rules (`spec: {}`) is an
+// ALLOW policy that matches nothing (and a DENY without rules matches nothing).
+// At ztunnel the policies are first converted as istiod does for ambient (ztunnel.ts); at a
+// waypoint they are matched with Envoy RBAC's semantics (match.ts).
 
 import {MESH_ROOT_NAMESPACE} from '../../core/constants.js'
 import type {KubeObject, ObjectRef} from '../../core/kube.js'
 import {refOf} from '../../core/kube.js'
-import {appliesTo, isAuthorizationPolicy, type PolicyTarget} from './attachment.js'
+import {appliesTo, isAuthorizationPolicy, type PolicyTarget, type ZtunnelTarget} from './attachment.js'
 import {arr, matchRule, type AuthzRequest, type Tri} from './match.js'
+import {attachedAtZtunnel, convertForZtunnel, isDryRun, ztunnelMatches, type ZConnection, type ZtunnelConversion} from './ztunnel.js'
 import {effectiveMtls, type MtlsDecision} from './mtls.js'
 import {parseIdentity, principalMatches, splitPrincipal} from './principals.js'
 
@@ -23,14 +27,28 @@ export interface EvalContext {
 export type Verdict = 'allow' | 'deny' | 'unknown'
 
 export type Decider =
-  /** A rule of this policy decided (ALLOW matched, DENY matched, or CUSTOM delegated). */
-  | {kind: 'policy'; ref: ObjectRef; action: 'ALLOW' | 'DENY' | 'CUSTOM'; ruleIndex?: number}
-  /** ALLOW policies apply but none matched; `ref` is the one to blame (rule-less first). */
-  | {kind: 'default-deny'; ref: ObjectRef}
+  /**
+   * A rule of this policy decided (ALLOW matched, DENY matched, or CUSTOM delegated).
+   * `ignoredHttp`: a DENY rule ztunnel enforced without these HTTP attributes.
+   */
+  | {kind: 'policy'; ref: ObjectRef; action: 'ALLOW' | 'DENY' | 'CUSTOM'; ruleIndex?: number; ignoredHttp?: string[]}
+  /**
+   * ALLOW policies apply but none matched; `ref` is the one to blame: at ztunnel the ALLOW
+   * whose HTTP rules were dropped (`droppedHttp`), else a rule-less one, root namespace first.
+   */
+  | {kind: 'default-deny'; ref: ObjectRef; droppedHttp?: DroppedHttp}
   /** No ALLOW policy applies: Istio allows. */
   | {kind: 'no-policy'}
   /** Plaintext rejected by the effective PeerAuthentication. */
   | {kind: 'mtls'; ref?: ObjectRef}
+
+/** ALLOW rules istiod dropped for ztunnel because they use HTTP attributes. */
+export interface DroppedHttp {
+  ruleIndexes: number[]
+  attributes: string[]
+  /** The dropped rule's L4 attributes alone would have admitted this connection. */
+  callerMatched: boolean
+}
 
 export interface TrustDomainMismatch {
   ref: ObjectRef
@@ -50,6 +68,8 @@ export interface AuthzDecision {
   /** Inputs the CLI lacked when the verdict is unknown (e.g. `methods`, `requestPrincipals`). */
   unknownAttributes: string[]
   trustDomainMismatch?: TrustDomainMismatch
+  /** ztunnel: attached DENY policies that have no effect once istiod omits their HTTP attributes. */
+  ineffectiveDenies?: Array<{ref: ObjectRef; attributes: string[]}>
   notes: string[]
 }
 
@@ -59,9 +79,139 @@ export function evaluateAuthorization(
   req: AuthzRequest,
   ctx: EvalContext,
 ): AuthzDecision {
+  return target.at === 'ztunnel' ? evaluateAtZtunnel(objects, target, req, ctx) : evaluateAtWaypoint(objects, target, req, ctx)
+}
+
+/**
+ * ztunnel: istiod's conversion of every policy (ztunnel.ts), then ztunnel's assert_rbac
+ * (src/state.rs): any matching DENY denies; no ALLOW attached ⇒ allow; else some ALLOW must
+ * match. Dry-run, CUSTOM, AUDIT and targetRefs policies never reach it.
+ */
+function evaluateAtZtunnel(objects: KubeObject[], target: ZtunnelTarget, req: AuthzRequest, ctx: EvalContext): AuthzDecision {
   const root = ctx.rootNamespace ?? MESH_ROOT_NAMESPACE
   const notes: string[] = []
-  const policies = objects.filter((o) => isAuthorizationPolicy(o) && appliesTo(o, target, root))
+  const unknownAttrs = new Set<string>()
+  const workload = {namespace: target.namespace, podLabels: target.podLabels}
+  const conn: ZConnection = {sourceIdentity: req.sourceIdentity, sourceIp: req.sourceIp, destinationIp: req.destinationIp, destinationPort: req.port}
+  const converted = objects.filter(isAuthorizationPolicy).map((p) => ({p, c: convertForZtunnel(p, root)}))
+  for (const {p, c} of converted) {
+    if (c.sent || c.ignored === 'targetRefs') continue
+    // Would it be in scope were it sent? Then say why ztunnel does not enforce it.
+    if (!attachedAtZtunnel({...c, sent: true}, p, workload, root)) continue
+    if (c.ignored === 'dry-run') notes.push(`${describe(p)} is dry-run (istio.io/dry-run); it never decides`)
+    else notes.push(`${describe(p)} has action ${actionOf(p)}, which ztunnel does not enforce (istiod: "${c.status?.message}")`)
+  }
+  const attached = converted.filter(({p, c}) => attachedAtZtunnel(c, p, workload, root))
+  const ineffectiveDenies = attached
+    .filter(({c}) => c.action === 'DENY' && c.httpAttributes.length > 0 && !c.effective)
+    .map(({p, c}) => ({ref: refOf(p), attributes: c.httpAttributes}))
+  const base = {applicable: attached.map(({p}) => refOf(p)), notes, ...(ineffectiveDenies.length > 0 ? {ineffectiveDenies} : {})}
+  const done = (verdict: Verdict, decidedBy: Decider, extra: Partial<AuthzDecision> = {}): AuthzDecision => ({
+    verdict,
+    allowed: verdict === 'allow',
+    decidedBy,
+    unknownAttributes: verdict === 'unknown' ? [...unknownAttrs] : [],
+    ...base,
+    ...extra,
+  })
+  for (const {p, c} of attached) {
+    if (c.omittedFields.length > 0) {
+      notes.push(`${describe(p)} uses ${c.omittedFields.join(', ')}, which istiod does not send to ztunnel: a source with nothing else never matches there`)
+    }
+    if (c.httpAttributes.length === 0) continue
+    const attrs = c.httpAttributes.join(', ')
+    const istiod = `; istiod status: "${c.status?.message}"`
+    if (c.action === 'ALLOW') {
+      notes.push(`${describe(p)}: ztunnel dropped rule ${c.droppedRules.map((r) => r.index).join(', ')} (HTTP attributes: ${attrs}); a dropped ALLOW rule allows nothing${istiod}`)
+    } else if (!c.effective) {
+      notes.push(`${describe(p)} has no effect at ztunnel: without its HTTP attributes (${attrs}) no rule can match${istiod}`)
+    } else {
+      notes.push(`${describe(p)} is enforced at ztunnel without its HTTP attributes (${attrs}): more restrictive than written${istiod}`)
+    }
+  }
+
+  let denyUnknown: {p: KubeObject; index: number} | undefined
+  for (const {p, c} of attached.filter(({c}) => c.action === 'DENY')) {
+    const m = ztunnelMatches(c, conn)
+    if (m.match === 'yes') {
+      const index = c.groupRule[m.group!]
+      const stripped = c.strippedRules.find((r) => r.index === index)
+      return done('deny', {kind: 'policy', ref: refOf(p), action: 'DENY', ruleIndex: index, ...(stripped ? {ignoredHttp: stripped.attributes} : {})})
+    }
+    if (m.match === 'unknown') {
+      m.unknown?.forEach((u) => unknownAttrs.add(u))
+      if (!denyUnknown) denyUnknown = {p, index: c.groupRule[m.group!]}
+    }
+  }
+
+  const allows = attached.filter(({c}) => c.action === 'ALLOW')
+  let allowUnknown: {p: KubeObject; index: number} | undefined
+  for (const {p, c} of allows) {
+    const m = ztunnelMatches(c, conn)
+    if (m.match === 'yes') {
+      if (denyUnknown) return done('unknown', {kind: 'policy', ref: refOf(denyUnknown.p), action: 'DENY', ruleIndex: denyUnknown.index})
+      return done('allow', {kind: 'policy', ref: refOf(p), action: 'ALLOW', ruleIndex: c.groupRule[m.group!]})
+    }
+    if (m.match === 'unknown') {
+      m.unknown?.forEach((u) => unknownAttrs.add(u))
+      if (!allowUnknown) allowUnknown = {p, index: c.groupRule[m.group!]}
+    }
+  }
+  if (allows.length === 0) {
+    if (denyUnknown) return done('unknown', {kind: 'policy', ref: refOf(denyUnknown.p), action: 'DENY', ruleIndex: denyUnknown.index})
+    return done('allow', {kind: 'no-policy'})
+  }
+  if (allowUnknown) return done('unknown', {kind: 'policy', ref: refOf(allowUnknown.p), action: 'ALLOW', ruleIndex: allowUnknown.index})
+  const dropped = droppedFor(allows, conn, target.namespace)
+  const blame = dropped ? dropped.p : blameFor(allows.map(({p}) => p), root)
+  return done(
+    'deny',
+    {
+      kind: 'default-deny',
+      ref: refOf(blame),
+      ...(dropped ? {droppedHttp: {ruleIndexes: dropped.ruleIndexes, attributes: dropped.attributes, callerMatched: dropped.callerMatched}} : {}),
+    },
+    {trustDomainMismatch: findMismatch(allows.map(({p}) => p), req)},
+  )
+}
+
+/**
+ * The ALLOW whose HTTP rules ztunnel dropped and whose dropped rule would have admitted this
+ * connection on its L4 attributes alone (the policy meant for this caller), preferring one in
+ * the workload's own namespace.
+ */
+function droppedFor(
+  allows: Array<{p: KubeObject; c: ZtunnelConversion}>,
+  conn: ZConnection,
+  workloadNs: string,
+): {p: KubeObject; ruleIndexes: number[]; attributes: string[]; callerMatched: boolean} | undefined {
+  const candidates = allows
+    .filter(({c}) => c.droppedRules.length > 0)
+    .map(({p, c}) => {
+      const asDeny = convertForZtunnel({...p, spec: {...p.spec, action: 'DENY'}}, '')
+      const hits = c.droppedRules.filter((r) => {
+        const g = asDeny.groupRule.indexOf(r.index)
+        return g >= 0 && ztunnelMatches({groups: [asDeny.groups[g]]}, conn, true).match === 'yes'
+      })
+      return {p, ruleIndexes: hits.map((r) => r.index), attributes: [...new Set(hits.flatMap((r) => r.attributes))].sort(), callerMatched: true}
+    })
+    // A dropped rule whose L4 part excludes this caller would not have admitted it anyway.
+    .filter((x) => x.ruleIndexes.length > 0)
+  const rank = (x: (typeof candidates)[number]) => (x.p.metadata.namespace === workloadNs ? 0 : 1)
+  return candidates.sort((a, b) => rank(a) - rank(b))[0]
+}
+
+/**
+ * Waypoint (Envoy RBAC built by pilot/pkg/security/authz): CUSTOM (ext_authz) first — it can
+ * only deny, so when it applies the result is unknown unless DENY/ALLOW deny anyway — then
+ * DENY, then ALLOW. AUDIT and dry-run (shadow) policies never decide.
+ */
+function evaluateAtWaypoint(objects: KubeObject[], target: PolicyTarget, req: AuthzRequest, ctx: EvalContext): AuthzDecision {
+  const root = ctx.rootNamespace ?? MESH_ROOT_NAMESPACE
+  const notes: string[] = []
+  const attached = objects.filter((o) => isAuthorizationPolicy(o) && appliesTo(o, target, root))
+  for (const p of attached.filter(isDryRun)) notes.push(`${describe(p)} is dry-run (istio.io/dry-run); it never decides`)
+  const policies = attached.filter((p) => !isDryRun(p))
   const byAction = (a: string) => policies.filter((p) => actionOf(p) === a)
   const unknownAttrs = new Set<string>()
   const mctx = (p: KubeObject) => ({
@@ -69,7 +219,7 @@ export function evaluateAuthorization(
     trustDomainAliases: ctx.trustDomainAliases ?? [],
     policyNamespace: p.metadata.namespace ?? 'default',
   })
-  const base = {applicable: policies.map(refOf), notes}
+  const base = {applicable: attached.map(refOf), notes}
   const done = (verdict: Verdict, decidedBy: Decider, extra: Partial<AuthzDecision> = {}): AuthzDecision => ({
     verdict,
     allowed: verdict === 'allow',
@@ -81,19 +231,15 @@ export function evaluateAuthorization(
 
   for (const p of byAction('AUDIT')) notes.push(`${describe(p)} has action AUDIT; it never decides`)
 
-  // CUSTOM: ztunnel does not support it (istiod skips it); at a waypoint an external
-  // authorizer decides, which the CLI cannot know.
+  let custom: {p: KubeObject; index?: number; match: Tri} | undefined
   for (const p of byAction('CUSTOM')) {
-    if (req.at === 'ztunnel') {
-      notes.push(`${describe(p)} has action CUSTOM, which ztunnel does not enforce`)
-      continue
-    }
     const hit = firstMatch(p, 'CUSTOM', req, mctx(p), unknownAttrs, notes)
-    if (hit.match !== 'no') {
-      notes.push(`${describe(p)} delegates to external authorizer ${p.spec?.provider?.name ?? '(unnamed)'}`)
-      return done('unknown', {kind: 'policy', ref: refOf(p), action: 'CUSTOM', ruleIndex: hit.index})
-    }
+    if (hit.match !== 'no' && (!custom || (custom.match === 'unknown' && hit.match === 'yes'))) custom = {p, index: hit.index, match: hit.match}
   }
+  if (custom) {
+    notes.push(`${describe(custom.p)} delegates to external authorizer ${custom.p.spec?.provider?.name ?? '(unnamed)'}; its answer is unknown to the CLI`)
+  }
+  const customDecider = (): Decider => ({kind: 'policy', ref: refOf(custom!.p), action: 'CUSTOM', ruleIndex: custom!.index})
 
   let denyUnknown: {p: KubeObject; index: number} | undefined
   for (const p of byAction('DENY')) {
@@ -107,16 +253,18 @@ export function evaluateAuthorization(
   for (const p of allows) {
     const hit = firstMatch(p, 'ALLOW', req, mctx(p), unknownAttrs, notes)
     if (hit.match === 'yes') {
+      if (custom) return done('unknown', customDecider())
       if (denyUnknown) return done('unknown', {kind: 'policy', ref: refOf(denyUnknown.p), action: 'DENY', ruleIndex: denyUnknown.index})
       return done('allow', {kind: 'policy', ref: refOf(p), action: 'ALLOW', ruleIndex: hit.index})
     }
     if (hit.match === 'unknown' && !allowUnknown) allowUnknown = {p, index: hit.index!}
   }
   if (allows.length === 0) {
+    if (custom) return done('unknown', customDecider())
     if (denyUnknown) return done('unknown', {kind: 'policy', ref: refOf(denyUnknown.p), action: 'DENY', ruleIndex: denyUnknown.index})
     return done('allow', {kind: 'no-policy'})
   }
-  if (allowUnknown) return done('unknown', {kind: 'policy', ref: refOf(allowUnknown.p), action: 'ALLOW', ruleIndex: allowUnknown.index})
+  if (allowUnknown) return done('unknown', custom ? customDecider() : {kind: 'policy', ref: refOf(allowUnknown.p), action: 'ALLOW', ruleIndex: allowUnknown.index})
   return done('deny', {kind: 'default-deny', ref: refOf(blameFor(allows, root))}, {trustDomainMismatch: findMismatch(allows, req)})
 }
 
@@ -132,13 +280,6 @@ function firstMatch(
   const rules = arr(p.spec?.rules) // absent rules: the policy matches nothing
   for (let i = 0; i < rules.length; i++) {
     const r = matchRule(rules[i], action, req, mctx)
-    if (r.httpAttributes.length > 0) {
-      notes.push(
-        action === 'ALLOW'
-          ? `${describe(p)} rule ${i} uses HTTP attributes (${r.httpAttributes.join(', ')}) that ztunnel cannot evaluate; at ztunnel it matches nothing`
-          : `${describe(p)} rule ${i} uses HTTP attributes (${r.httpAttributes.join(', ')}); ztunnel enforces it without them`,
-      )
-    }
     if (r.match === 'yes') return {match: 'yes', index: i}
     if (r.match === 'unknown') {
       r.unknown.forEach((u) => unknownAttrs.add(u))

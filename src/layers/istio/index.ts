@@ -20,3 +20,12 @@ export {l7Layer, type L7LayerContext} from './layer.js'
 export {canonicalIstio, ISTIO_KIND_GROUPS, ISTIO_KINDS, type IstioKind} from './canonical.js'
 export {parseIdentity, type Identity} from './principals.js'
 export {l7ExternalLayer, serviceEntriesFor, type ExternalL7Context} from './external-layer.js'
+export {
+  convertAuthorizationPolicy,
+  convertForZtunnel,
+  hasEffectiveRules,
+  ztunnelMatches,
+  type ZConnection,
+  type ZtunnelConversion,
+} from './ztunnel.js'
+export {convertWorkloadPeerAuthentication} from './mtls.js'

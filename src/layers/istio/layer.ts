@@ -131,6 +131,11 @@ function fromDecision(d: L7Decision, f: Framing): LayerResult {
     return layerResult('l7', 'PASS', summary, {reasons, evidence, warnings})
   }
 
+  for (const x of d.authz?.ineffectiveDenies ?? []) {
+    warnings.push(
+      `AuthorizationPolicy ${qualified(x.ref)} (DENY) has no effect at ztunnel: istiod omits its HTTP attributes (${x.attributes.join(', ')}) and no rule is left to match; enforce it at a waypoint (targetRefs)`,
+    )
+  }
   if (d.verdict === 'allow') {
     if (by.kind === 'policy') return pass(`AuthorizationPolicy ${by.ref.name} allows ${f.subject} on port ${f.port}`)
     const summary = `no AuthorizationPolicy applies to ${f.b} on port ${f.port}; Istio allows by default`
@@ -140,7 +145,16 @@ function fromDecision(d: L7Decision, f: Framing): LayerResult {
   }
   if (d.verdict === 'deny') {
     if (by.kind === 'policy') {
-      return layerResult('l7', 'DENY', `denied by AuthorizationPolicy ${qualified(by.ref)} rule ${by.ruleIndex ?? 0}`, {reasons, evidence})
+      const stripped = by.ignoredHttp?.length ? ` (enforced at ztunnel without its HTTP attributes: ${by.ignoredHttp.join(', ')})` : ''
+      return layerResult('l7', 'DENY', `denied by AuthorizationPolicy ${qualified(by.ref)} rule ${by.ruleIndex ?? 0}${stripped}`, {reasons, evidence})
+    }
+    if (by.kind === 'default-deny' && by.droppedHttp) {
+      const dr = by.droppedHttp
+      const rules = `rule${dr.ruleIndexes.length > 1 ? 's' : ''} ${dr.ruleIndexes.join(', ')}`
+      const summary = `AuthorizationPolicy ${qualified(by.ref)} (ALLOW) would allow ${f.subject}, but ztunnel dropped its ${rules} (HTTP attributes: ${dr.attributes.join(', ')}); no ALLOW matches on ${f.b} port ${f.port} (default deny)`
+      evidence.splice(0, evidence.length, policyEvidence(by.ref, `${rules} dropped at ztunnel (HTTP attributes: ${dr.attributes.join(', ')})`))
+      const fix = `ztunnel cannot evaluate HTTP attributes: enforce this policy at a waypoint (targetRefs Service ${f.b}, and label the Service istio.io/use-waypoint)`
+      return layerResult('l7', 'DENY', summary, {reasons: [...reasons, fix], evidence})
     }
     if (by.kind === 'default-deny') {
       const defaultDeny = `no AuthorizationPolicy allows ${f.subject} on ${f.b} port ${f.port}; default deny from AuthorizationPolicy ${qualified(by.ref)}`
@@ -161,7 +175,14 @@ function fromDecision(d: L7Decision, f: Framing): LayerResult {
 
   // Unknown: an external authorizer, or an input the CLI lacks.
   if (by.kind === 'policy' && by.action === 'CUSTOM') {
-    return layerResult('l7', 'UNKNOWN', `AuthorizationPolicy ${qualified(by.ref)} rule ${by.ruleIndex ?? 0} delegates to an external authorizer; the CLI cannot evaluate it`, {reasons, evidence})
+    const policy = f.objects.find((o) => o.kind === by.ref.kind && o.metadata.name === by.ref.name && o.metadata.namespace === by.ref.namespace)
+    const provider = policy?.spec?.provider?.name ? ` ${policy.spec.provider.name}` : ''
+    return layerResult(
+      'l7',
+      'UNKNOWN',
+      `AuthorizationPolicy ${qualified(by.ref)} rule ${by.ruleIndex ?? 0} (CUSTOM) sends the request to external authorizer${provider}; its answer is unknown to the CLI, so L7 cannot pass`,
+      {reasons, evidence},
+    )
   }
   const attrs = d.authz?.unknownAttributes ?? []
   if (by.kind === 'policy' && attrs.length > 0 && attrs.every((x) => REQUEST_ATTRIBUTES.has(x))) {

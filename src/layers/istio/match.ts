@@ -5,9 +5,8 @@
 // Three-valued: a field whose input the CLI does not know (a JWT, the source IP, a method
 // when none was given) is `unknown`, never silently true or false ("unknown is not allowed").
 //
-// ztunnel cannot see HTTP. Following istiod's conversion of policies for ztunnel: in an ALLOW
-// policy a rule that uses any HTTP attribute matches nothing; in a DENY policy the rule is
-// enforced without its HTTP-only parts (more restrictive than written).
+// This is the waypoint's (Envoy RBAC's) view, as pilot/pkg/security/authz builds it. What
+// ztunnel enforces is different (istiod converts the policy first): see ztunnel.ts.
 
 import {parseIdentity, principalMatches, expandTrustDomains} from './principals.js'
 import {ipMatch, istioPathMatch, istioStringMatch} from './strings.js'
@@ -21,6 +20,7 @@ export interface AuthzRequest {
   /** Peer identity (`spiffe://td/ns/x/sa/y` or principal form); undefined = plaintext. */
   sourceIdentity?: string
   sourceIp?: string
+  destinationIp?: string
   /** Target port at ztunnel, Service port at the waypoint. */
   port: number
   method?: string
@@ -43,10 +43,6 @@ export interface RuleMatch {
   httpAttributes: string[]
 }
 
-const L4_WHEN_KEYS = new Set(['source.ip', 'source.namespace', 'source.principal', 'destination.ip', 'destination.port'])
-const HTTP_OPERATION_FIELDS = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths']
-const HTTP_SOURCE_FIELDS = ['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks']
-
 export function and(values: Tri[]): Tri {
   if (values.includes('no')) return 'no'
   return values.includes('unknown') ? 'unknown' : 'yes'
@@ -61,19 +57,8 @@ function not(v: Tri): Tri {
   return v === 'yes' ? 'no' : v === 'no' ? 'yes' : 'unknown'
 }
 
-/** HTTP-only attributes a rule uses (what ztunnel cannot enforce). */
-export function httpAttributesOf(rule: any): string[] {
-  const found = new Set<string>()
-  for (const to of arr(rule?.to)) for (const f of HTTP_OPERATION_FIELDS) if (arr(to?.operation?.[f]).length > 0) found.add(f)
-  for (const from of arr(rule?.from)) for (const f of HTTP_SOURCE_FIELDS) if (arr(from?.source?.[f]).length > 0) found.add(f)
-  for (const w of arr(rule?.when)) if (typeof w?.key === 'string' && !L4_WHEN_KEYS.has(w.key)) found.add(w.key)
-  return [...found]
-}
-
-export function matchRule(rule: any, action: string, req: AuthzRequest, ctx: MatchContext): RuleMatch {
-  const httpAttributes = req.at === 'ztunnel' ? httpAttributesOf(rule) : []
-  // istiod drops ALLOW rules with HTTP attributes for ztunnel: they can never match there.
-  if (httpAttributes.length > 0 && action === 'ALLOW') return {match: 'no', unknown: [], httpAttributes}
+export function matchRule(rule: any, _action: string, req: AuthzRequest, ctx: MatchContext): RuleMatch {
+  const httpAttributes: string[] = []
   const unknown = new Set<string>()
   const ev = new Evaluator(req, ctx, unknown)
   const from = arr(rule?.from)
@@ -103,14 +88,10 @@ class Evaluator {
     return s.startsWith('spiffe://') ? s.slice('spiffe://'.length) : s
   }
 
-  private isHttpOnly(field: string): boolean {
-    return this.req.at === 'ztunnel' && (HTTP_OPERATION_FIELDS.includes(field) || HTTP_SOURCE_FIELDS.includes(field))
-  }
-
   /** Positive field: any value matches. Negative field: no value matches. Absent: yes. */
   private field(obj: any, name: string, test: (v: string) => Tri): Tri {
     const values = arr(obj?.[name]).map(String)
-    if (values.length === 0 || this.isHttpOnly(name)) return 'yes'
+    if (values.length === 0) return 'yes'
     const any = or(values.map(test))
     if (any === 'unknown') this.unknown.add(name)
     return name.startsWith('not') ? not(any) : any
@@ -124,13 +105,16 @@ class Evaluator {
       const patterns = this.req.at === 'waypoint' ? expandTrustDomains(p, this.ctx.trustDomain, this.ctx.trustDomainAliases) : [p]
       return patterns.some((x) => principalMatches(x, principal)) ? 'yes' : 'no'
     }
-    const nsTest = (n: string): Tri => (id && istioStringMatch(n, id.namespace) ? 'yes' : 'no')
+    const nsTest = (n: string): Tri => (principal && envoyNamespaceMatch(n, principal) ? 'yes' : 'no')
     const saTest = (v: string): Tri => {
       if (!id) return 'no'
       const [ns, sa] = v.includes('/') ? v.split('/', 2) : [this.ctx.policyNamespace, v]
       return id.namespace === ns && id.serviceAccount === sa ? 'yes' : 'no'
     }
-    const tdTest = (t: string): Tri => (id && istioStringMatch(t, id.trustDomain) ? 'yes' : 'no')
+    // trustDomains naming the mesh's trust domain or an alias accept all of them (ExpandTrustDomainAliases).
+    const bundle = [this.ctx.trustDomain, ...this.ctx.trustDomainAliases]
+    const tdTest = (t: string): Tri =>
+      id && (bundle.includes(t) ? bundle : [t]).some((x) => envoyTrustDomainMatch(x, id.trustDomain)) ? 'yes' : 'no'
     const ipTest = (b: string): Tri => (this.req.sourceIp === undefined ? 'unknown' : ipMatch(b, this.req.sourceIp) ? 'yes' : 'no')
     // The CLI never knows the request's JWT: request principals are a property of the request.
     const jwtTest = (): Tri => 'unknown'
@@ -177,13 +161,12 @@ class Evaluator {
 
   condition(w: any): Tri {
     const key = String(w?.key ?? '')
-    // ztunnel enforces a DENY rule without its HTTP-only conditions (they match everything).
-    if (this.req.at === 'ztunnel' && !L4_WHEN_KEYS.has(key)) return 'yes'
     const value = this.attribute(key)
     const test = (v: string): Tri => {
       if (value === null) return 'unknown'
       if (value === undefined) return 'no'
-      if (key === 'source.ip' || key === 'remote.ip') return ipMatch(v, value) ? 'yes' : 'no'
+      if (key === 'source.ip' || key === 'remote.ip' || key === 'destination.ip') return ipMatch(v, value) ? 'yes' : 'no'
+      if (key === 'source.namespace') return this.principal && envoyNamespaceMatch(v, this.principal) ? 'yes' : 'no'
       return istioStringMatch(v, value) ? 'yes' : 'no'
     }
     const values = arr(w?.values).map(String)
@@ -206,6 +189,8 @@ class Evaluator {
       case 'source.ip':
       case 'remote.ip':
         return this.req.sourceIp ?? null
+      case 'destination.ip':
+        return this.req.destinationIp ?? null
       case 'destination.port':
         return String(this.req.port)
       case 'request.headers[:method]':
@@ -214,6 +199,27 @@ class Evaluator {
         return null
     }
   }
+}
+
+/**
+ * Envoy's namespace match (srcNamespaceGenerator): the regex `.*\/ns/<value>/.*` over the
+ * principal, every `*` in the value standing for `.*`.
+ */
+export function envoyNamespaceMatch(value: string, principal: string): boolean {
+  const ns = value.split('*').map(escapeRegex).join('.*')
+  return new RegExp(`^.*/ns/${ns}/.*$`).test(principal)
+}
+
+/** srcTrustDomainGenerator: `*` any; exact; one `*` standing for `[^/]*`. */
+export function envoyTrustDomainMatch(value: string, trustDomain: string): boolean {
+  if (value === '*') return true
+  if (!value.includes('*')) return value === trustDomain
+  const i = value.indexOf('*')
+  return new RegExp(`^${escapeRegex(value.slice(0, i))}[^/]*${escapeRegex(value.slice(i + 1))}$`).test(trustDomain)
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
 export function arr(v: unknown): any[] {

@@ -1,12 +1,19 @@
-// Effective PeerAuthentication mode for one workload port, as ztunnel applies it:
-// mesh (root namespace, no selector) < namespace (no selector) < workload (selector, not in
-// the root namespace) < the workload policy's portLevelMtls entry for the target port.
-// UNSET (or absent) inherits. With several candidates at one level the oldest wins (by
-// creationTimestamp, then name). No policy at all = PERMISSIVE (Istio's default).
-// In ambient, DISABLE cannot turn HBONE off; istiod treats it like PERMISSIVE for plaintext.
+// Does ztunnel accept plaintext on one workload port? Follows istiod's ambient handling of
+// PeerAuthentication (istio/istio pilot/pkg/serviceregistry/ambient/authorization.go:
+// convertedSelectorPeerAuthentications + convertPeerAuthentication; workloads.go:
+// fetchPeerAuthentications):
+// - levels: mesh (root namespace, no selector) < namespace (no or empty selector) < workload
+//   (non-empty selector matching the pod, not in the root namespace); the oldest policy wins
+//   at each level; UNSET inherits; no policy at all = PERMISSIVE.
+// - the effective mode either references the static STRICT policy (plaintext denied on every
+//   port), or the workload policy converted into a DENY whose port-level exceptions ztunnel
+//   evaluates (rbac.rs) — including istiod's quirks (e.g. a port DISABLE under an UNSET
+//   workload mode does not exempt the port from an inherited STRICT).
+// In ambient, DISABLE cannot turn HBONE off; for plaintext it behaves like PERMISSIVE.
 
 import type {KubeObject, ObjectRef} from '../../core/kube.js'
 import {refOf} from '../../core/kube.js'
+import {emptyMatch, ztunnelMatches, type ZGroup, type ZMatch} from './ztunnel.js'
 
 export type MtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE'
 
@@ -24,6 +31,16 @@ export function isPeerAuthentication(o: KubeObject): boolean {
   return o.kind === 'PeerAuthentication' && String(o.apiVersion ?? '').startsWith('security.istio.io/')
 }
 
+type Mode = MtlsMode | 'UNSET'
+
+function modeOf(mtls: any): Mode {
+  const m = mtls?.mode
+  return m === 'STRICT' || m === 'PERMISSIVE' || m === 'DISABLE' ? m : 'UNSET'
+}
+
+const hasSelector = (o: KubeObject) => o.spec?.selector != null
+const selectorLabels = (o: KubeObject): Record<string, string> => o.spec?.selector?.matchLabels ?? {}
+
 export function effectiveMtls(
   objects: KubeObject[],
   workload: {namespace: string; podLabels: Record<string, string>},
@@ -31,44 +48,119 @@ export function effectiveMtls(
   rootNamespace: string,
 ): MtlsDecision {
   const pas = objects.filter(isPeerAuthentication)
-  const hasSelector = (o: KubeObject) => Object.keys(o.spec?.selector?.matchLabels ?? {}).length > 0
-  const mesh = oldest(pas.filter((o) => o.metadata.namespace === rootNamespace && !hasSelector(o)))
-  const namespace =
-    workload.namespace === rootNamespace
-      ? undefined
-      : oldest(pas.filter((o) => o.metadata.namespace === workload.namespace && !hasSelector(o)))
-  const wl = oldest(
-    pas.filter(
-      (o) =>
-        o.metadata.namespace === workload.namespace &&
-        o.metadata.namespace !== rootNamespace &&
-        hasSelector(o) &&
-        Object.entries(o.spec.selector.matchLabels as Record<string, string>).every(([k, v]) => workload.podLabels[k] === v),
-    ),
+  // fetchPeerAuthentications: own namespace (no selector, or a selector that matches), plus
+  // selector-less root-namespace policies.
+  const selects = (o: KubeObject) => Object.entries(selectorLabels(o)).every(([k, v]) => workload.podLabels[k] === v)
+  const fetched = pas.filter(
+    (o) =>
+      (o.metadata.namespace === workload.namespace && (!hasSelector(o) || selects(o))) ||
+      (workload.namespace !== rootNamespace && o.metadata.namespace === rootNamespace && !hasSelector(o)),
   )
-  let result: MtlsDecision = {mode: 'PERMISSIVE', acceptsPlaintext: true, portLevel: false}
-  for (const pa of [mesh, namespace, wl]) {
-    const mode = modeOf(pa?.spec?.mtls)
-    if (pa && mode) result = decision(mode, pa, false)
+  const nsLevel = (o: KubeObject) => Object.keys(selectorLabels(o)).length === 0
+  const mesh = oldest(fetched.filter((o) => nsLevel(o) && o.metadata.namespace === rootNamespace))
+  const namespace = oldest(fetched.filter((o) => nsLevel(o) && o.metadata.namespace !== rootNamespace))
+  const wl = oldest(fetched.filter((o) => !nsLevel(o) && o.metadata.namespace !== rootNamespace))
+
+  let strict = modeOf(mesh?.spec?.mtls) === 'STRICT'
+  let decidedBy = mesh && modeOf(mesh.spec?.mtls) !== 'UNSET' ? mesh : undefined
+  if (namespace && modeOf(namespace.spec?.mtls) !== 'UNSET') {
+    strict = modeOf(namespace.spec.mtls) === 'STRICT'
+    decidedBy = namespace
   }
-  const portMode = wl ? modeOf(wl.spec?.portLevelMtls?.[String(targetPort)]) : undefined
-  if (wl && portMode) result = decision(portMode, wl, true)
-  return result
+  let referencesWorkload = false
+  if (wl) {
+    const mode = modeOf(wl.spec?.mtls)
+    if (mode !== 'UNSET') [strict, decidedBy] = [mode === 'STRICT', wl]
+    const portModes = Object.values(wl.spec?.portLevelMtls ?? {}).map(modeOf)
+    if (wl.spec?.portLevelMtls != null) {
+      if (mode === 'STRICT') {
+        if (portModes.some((m) => m === 'PERMISSIVE' || m === 'DISABLE')) [referencesWorkload, strict] = [true, false]
+      } else if (mode === 'PERMISSIVE' || mode === 'DISABLE') {
+        if (portModes.includes('STRICT')) referencesWorkload = true
+      } else if (strict) {
+        // Only PERMISSIVE (not DISABLE) counts here in istiod.
+        if (portModes.includes('PERMISSIVE')) [referencesWorkload, strict] = [true, false]
+      } else {
+        strict = false
+        if (portModes.includes('STRICT')) referencesWorkload = true
+      }
+    }
+  }
+  const portEntry = wl ? modeOf(wl.spec?.portLevelMtls?.[String(targetPort)]) : 'UNSET'
+  const portLevel = portEntry !== 'UNSET'
+  if (strict) return {mode: 'STRICT', acceptsPlaintext: false, ref: decidedBy && refOf(decidedBy), portLevel: false}
+
+  if (referencesWorkload && wl) {
+    // Parent policies as policies.go picks them for the conversion: selector-less only.
+    const nsParent = oldest(pas.filter((o) => o.metadata.namespace === wl.metadata.namespace && !hasSelector(o)))
+    const rootParent = oldest(pas.filter((o) => o.metadata.namespace === rootNamespace && !hasSelector(o)))
+    const groups = convertWorkloadPeerAuthentication(wl, nsParent, rootParent, rootNamespace)
+    if (groups && ztunnelMatches({groups}, {destinationPort: targetPort}).match === 'yes') {
+      return {mode: 'STRICT', acceptsPlaintext: false, ref: refOf(wl), portLevel}
+    }
+    if (portLevel) return {mode: portEntry === 'DISABLE' ? 'DISABLE' : 'PERMISSIVE', acceptsPlaintext: true, ref: refOf(wl), portLevel}
+  }
+  const mode: MtlsMode = decidedBy && modeOf(decidedBy.spec?.mtls) === 'DISABLE' ? 'DISABLE' : 'PERMISSIVE'
+  return {mode, acceptsPlaintext: true, ref: decidedBy && refOf(decidedBy), portLevel: false}
 }
 
-function decision(mode: MtlsMode, pa: KubeObject, portLevel: boolean): MtlsDecision {
-  return {mode, acceptsPlaintext: mode !== 'STRICT', ref: refOf(pa), portLevel}
+const plaintext = (extra: Partial<ZMatch> = {}): ZMatch => ({...emptyMatch(), notPrincipals: [{presence: true}], ...extra})
+
+/** istiod's convertPeerAuthentication: the workload policy as a ztunnel DENY (groups), or undefined. */
+export function convertWorkloadPeerAuthentication(
+  wl: KubeObject,
+  ns: KubeObject | undefined,
+  root: KubeObject | undefined,
+  rootNamespace: string,
+): ZGroup[] | undefined {
+  const levels = wl.spec?.portLevelMtls ?? {}
+  if (wl.metadata.namespace === rootNamespace || !hasSelector(wl) || Object.keys(levels).length === 0) return undefined
+  const mode = modeOf(wl.spec?.mtls)
+  const nsMode = ns ? modeOf(ns.spec?.mtls) : undefined
+  const rootMode = root ? modeOf(root.spec?.mtls) : undefined
+  const clauses: ZGroup = []
+  const groups: ZGroup[] = []
+  if (mode === 'STRICT') clauses.push([plaintext()])
+  let foundNonStrict = false
+  const ports = Object.keys(levels)
+    .filter((p) => /^\d+$/.test(p))
+    .sort((a, b) => Number(a) - Number(b))
+  for (const port of ports) {
+    const portMode = modeOf(levels[port])
+    if (portMode === 'STRICT') {
+      // Go precedence: #1 || (#2) || #3, where #3 does not look at the workload mode.
+      const parentStrict =
+        mode === 'STRICT' ||
+        (mode === 'UNSET' && nsMode === 'STRICT') ||
+        ((nsMode === undefined || nsMode === 'UNSET') && rootMode === 'STRICT')
+      if (parentStrict) continue
+      groups.push([[plaintext({destinationPorts: [Number(port)]})]])
+    } else if (portMode === 'PERMISSIVE' || portMode === 'DISABLE') {
+      if (mode === 'PERMISSIVE' || mode === 'DISABLE') continue
+      if (
+        mode === 'UNSET' &&
+        ((nsMode !== undefined && nsMode !== 'STRICT') || (nsMode === undefined && rootMode !== undefined && rootMode !== 'STRICT') || (nsMode === undefined && rootMode === undefined))
+      ) {
+        continue
+      }
+      foundNonStrict = true
+      clauses.push([{...emptyMatch(), notDestinationPorts: [Number(port)]}])
+    }
+  }
+  if (mode === 'STRICT' && !foundNonStrict) return undefined
+  if (clauses.length === 0 && groups.length === 0) return undefined
+  const mergeStrict =
+    (rootMode === 'STRICT' && (nsMode === undefined || nsMode === 'UNSET' || nsMode === 'STRICT')) || nsMode === 'STRICT'
+  if (mergeStrict && foundNonStrict) clauses.push([plaintext()])
+  if (clauses.length > 0) groups.push(clauses)
+  return groups
 }
 
-function modeOf(mtls: any): MtlsMode | undefined {
-  const m = mtls?.mode
-  return m === 'STRICT' || m === 'PERMISSIVE' || m === 'DISABLE' ? m : undefined
-}
-
+/** Oldest by creationTimestamp; ties keep the first listed (istiod's strict Before). */
 function oldest(list: KubeObject[]): KubeObject | undefined {
-  return [...list].sort((a, b) => {
-    const ta = String(a.metadata.creationTimestamp ?? '')
-    const tb = String(b.metadata.creationTimestamp ?? '')
-    return ta !== tb ? (ta < tb ? -1 : 1) : a.metadata.name.localeCompare(b.metadata.name)
-  })[0]
+  let best: KubeObject | undefined
+  for (const o of list) {
+    if (!best || String(o.metadata.creationTimestamp ?? '') < String(best.metadata.creationTimestamp ?? '')) best = o
+  }
+  return best
 }
