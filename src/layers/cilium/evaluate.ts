@@ -1,15 +1,16 @@
 // Cilium L4 policy evaluation on plain objects, compiled or live (LATTICE-SPEC §5.1). The
 // same code judges expected and live state, so drift shows up as different verdicts.
 
-import {refOf, type KubeObject, type ObjectRef} from '../../core/kube.js'
+import {describeRef, refOf, type KubeObject, type ObjectRef} from '../../core/kube.js'
 import {CCNP_KIND, CNP_KIND} from './keys.js'
-import {dnsNameMatches, peerMatches, type PeerContext} from './peer-match.js'
+import {dnsNameMatches, type PeerContext, type Requirement} from './peer-match.js'
 import {labelsOfPeer, type L4Peer, type PodPeer} from './peer.js'
-import {toPortsMatch, type L4Flow} from './ports.js'
+import type {L4Flow} from './ports.js'
+import {inertReason, ruleMatches} from './rule-match.js'
 import {selectorMatches, type LabelSelector} from './selector.js'
 
 export type {L4Peer, PodPeer, WorldPeer, ReservedKind} from './peer.js'
-export type {L4Flow} from './ports.js'
+export type {L4Flow, ContainerPort} from './ports.js'
 
 export type EnforcementMode = 'default' | 'always' | 'never'
 export type Direction = 'ingress' | 'egress'
@@ -57,6 +58,13 @@ export interface DirectionVerdict {
   deniedBy?: DenyMatch
   /** Caveats: unresolved named ports, FQDN rules without DNS, unmodelled fields. */
   notes: string[]
+  /**
+   * Non-empty when the verdict depends on a rule that cannot be evaluated here (an
+   * unresolved named port, toServices ...): then `allowed` is false and the layer UNKNOWN.
+   */
+  undetermined: string[]
+  /** Rules of applying policies that can never match (`ingress: [{}]`, `fromEntities: []`). */
+  inert: Array<{ref: ObjectRef; reason: string}>
 }
 
 export interface L4Verdict {
@@ -84,7 +92,7 @@ export function evaluateL4(policies: KubeObject[], source: L4Peer, destination: 
 
 /** `subject`'s policies in `direction` for a flow with `peer` (the other end). */
 export function evaluateDirection(policies: KubeObject[], direction: Direction, subject: L4Peer, peer: L4Peer, flow: L4Flow, opts: EvaluateOptions = {}): DirectionVerdict {
-  const verdict: DirectionVerdict = {direction, evaluated: false, inDefaultDeny: false, defaultDenyBy: [], defaultDenyExplicit: [], allowed: true, allows: [], notes: []}
+  const verdict: DirectionVerdict = {direction, evaluated: false, inDefaultDeny: false, defaultDenyBy: [], defaultDenyExplicit: [], allowed: true, allows: [], notes: [], undetermined: [], inert: []}
   if (subject.kind !== 'pod') return verdict
   verdict.evaluated = true
   const mode = opts.enforcementMode ?? 'default'
@@ -107,25 +115,49 @@ export function evaluateDirection(policies: KubeObject[], direction: Direction, 
   const dnsAllows = direction === 'egress' ? (fqdn: string) => dnsLookupAllowed(applying, fqdn) : undefined
   const dir = direction === 'ingress' ? 'from' : 'to'
   const denySection: DenyMatch['section'] = direction === 'ingress' ? 'ingressDeny' : 'egressDeny'
+  // Requires of every applying rule narrow every endpoint selector of the same section
+  // (pkg/policy/repository.go collects them across rules before resolving).
+  const requirements = (section: string): Requirement[] =>
+    applying.flatMap((r) => rulesIn(r.spec[section]).flatMap((rule) => rulesIn(rule[`${dir}Requires`]).map((selector) => ({selector, namespace: r.namespace}))))
+  const allowReqs = requirements(direction)
+  const denyReqs = requirements(denySection)
+  const denyUndecided: string[] = []
+  const allowUndecided: string[] = []
   for (const r of applying) {
     rulesIn(r.spec[denySection]).forEach((rule, i) => {
-      if (verdict.deniedBy) return
-      const ctx = context(r, `${denySection} rule #${i} of ${r.ref.name}`, verdict.notes, opts.clusterName)
-      if (peerMatches(rule, dir, peer, ctx).matched && toPortsMatch(rule.toPorts, flow, verdict.notes)) {
-        verdict.deniedBy = withSpecIndex({ref: r.ref, ruleIndex: i, section: denySection}, r.specIndex)
-      }
+      const where = `${denySection} rule #${i} of ${describeRef(r.ref)}`
+      const notes: string[] = []
+      const m = ruleMatches(rule, dir, peer, flow, {...context(r, where, notes, opts.clusterName), requirements: denyReqs})
+      verdict.notes.push(...notes)
+      if (m.matched === 'yes' && !verdict.deniedBy) verdict.deniedBy = withSpecIndex({ref: r.ref, ruleIndex: i, section: denySection}, r.specIndex)
+      if (m.matched === 'unknown') denyUndecided.push(...notes.filter((n) => n.startsWith(where)))
+      const inert = inertReason(rule, dir, denySection)
+      if (inert) verdict.inert.push({ref: r.ref, reason: inert})
     })
     rulesIn(r.spec[direction]).forEach((rule, i) => {
-      const ctx = {...context(r, `${direction} rule #${i} of ${r.ref.name}`, verdict.notes, opts.clusterName), dnsAllows}
-      if (isIcmpOnly(rule)) return
-      const m = peerMatches(rule, dir, peer, ctx)
-      if (m.matched && toPortsMatch(rule.toPorts, flow, verdict.notes)) {
-        verdict.allows.push(withSpecIndex({ref: r.ref, ruleIndex: i, section: direction, broad: m.broad}, r.specIndex))
-      }
+      const where = `${direction} rule #${i} of ${describeRef(r.ref)}`
+      const notes: string[] = []
+      const m = ruleMatches(rule, dir, peer, flow, {...context(r, where, notes, opts.clusterName), dnsAllows, requirements: allowReqs})
+      verdict.notes.push(...notes)
+      if (m.matched === 'yes') verdict.allows.push(withSpecIndex({ref: r.ref, ruleIndex: i, section: direction, broad: m.broad}, r.specIndex))
+      if (m.matched === 'unknown') allowUndecided.push(...notes.filter((n) => n.startsWith(where)))
+      const inert = inertReason(rule, dir, direction)
+      if (inert) verdict.inert.push({ref: r.ref, reason: inert})
     })
   }
   verdict.allowedBy = verdict.allows.find((m) => !m.broad) ?? verdict.allows[0]
-  verdict.allowed = !verdict.deniedBy && (!verdict.inDefaultDeny || verdict.allows.length > 0)
+  const allowedByRules = !verdict.inDefaultDeny || verdict.allows.length > 0
+  if (verdict.deniedBy) verdict.allowed = false
+  else if (allowedByRules) {
+    // An undecidable deny rule is decisive only when the flow would otherwise pass.
+    verdict.undetermined = denyUndecided
+    verdict.allowed = denyUndecided.length === 0
+  } else {
+    // In default-deny with no allow: an undecidable allow rule could still admit it.
+    verdict.undetermined = allowUndecided
+    verdict.allowed = false
+  }
+  verdict.undetermined = [...new Set(verdict.undetermined)]
   verdict.notes = [...new Set(verdict.notes)]
   return verdict
 }
@@ -171,11 +203,6 @@ function dnsLookupAllowed(applying: PolicyRule[], fqdn: string): boolean {
       rulesIn(rule.toPorts).some((tp) => rulesIn(tp.rules?.dns).some((d) => dnsNameMatches(d, fqdn))),
     ),
   )
-}
-
-/** A rule with ICMP fields and no toPorts allows ICMP only, never a TCP/UDP flow. */
-function isIcmpOnly(rule: Record<string, any>): boolean {
-  return Array.isArray(rule.icmps) && rule.icmps.length > 0 && !Array.isArray(rule.toPorts)
 }
 
 function context(r: PolicyRule, where: string, notes: string[], clusterName?: string): PeerContext {
