@@ -3,6 +3,7 @@
 
 import {describeRef, refOf, type KubeObject, type ObjectRef} from '../../core/kube.js'
 import {CCNP_KIND, CNP_KIND} from './keys.js'
+import {isNetworkPolicy, networkPolicySpec, NETWORK_POLICY_KIND} from './networkpolicy.js'
 import {dnsNameMatches, type PeerContext, type Requirement} from './peer-match.js'
 import {labelsOfPeer, type L4Peer, type PodPeer} from './peer.js'
 import type {L4Flow} from './ports.js'
@@ -141,7 +142,7 @@ export function evaluateDirection(policies: KubeObject[], direction: Direction, 
       verdict.notes.push(...notes)
       if (m.matched === 'yes') verdict.allows.push(withSpecIndex({ref: r.ref, ruleIndex: i, section: direction, broad: m.broad}, r.specIndex))
       if (m.matched === 'unknown') allowUndecided.push(...notes.filter((n) => n.startsWith(where)))
-      const inert = inertReason(rule, dir, direction)
+      const inert = r.ref.kind === NETWORK_POLICY_KIND ? npInertReason(rule, direction) : inertReason(rule, dir, direction)
       if (inert) verdict.inert.push({ref: r.ref, reason: inert})
     })
   }
@@ -167,8 +168,9 @@ function applyingRules(policies: KubeObject[], pod: PodPeer, clusterName?: strin
   const labels = labelsOfPeer(pod, clusterName)
   const out: PolicyRule[] = []
   for (const obj of policies) {
-    if (obj.kind !== CNP_KIND && obj.kind !== CCNP_KIND) continue
-    const namespace = obj.kind === CNP_KIND ? obj.metadata.namespace ?? 'default' : undefined
+    const np = isNetworkPolicy(obj)
+    if (obj.kind !== CNP_KIND && obj.kind !== CCNP_KIND && !np) continue
+    const namespace = obj.kind !== CCNP_KIND ? obj.metadata.namespace ?? 'default' : undefined
     for (const r of specsOf(obj)) {
       // Host policies (nodeSelector) never apply to pods.
       const sel = r.spec.endpointSelector as LabelSelector | undefined
@@ -182,6 +184,8 @@ function applyingRules(policies: KubeObject[], pod: PodPeer, clusterName?: strin
 
 function specsOf(obj: KubeObject): Array<{ref: ObjectRef; spec: Record<string, any>; specIndex?: number}> {
   const ref = refOf(obj)
+  // Kubernetes NetworkPolicies are judged as the Cilium rules Cilium derives from them.
+  if (isNetworkPolicy(obj)) return [{ref, spec: networkPolicySpec(obj)}]
   const out: Array<{ref: ObjectRef; spec: Record<string, any>; specIndex?: number}> = []
   if (obj.spec && typeof obj.spec === 'object') out.push({ref, spec: obj.spec})
   const specs = (obj as {specs?: unknown}).specs
@@ -194,6 +198,12 @@ export function putsInDefaultDeny(spec: Record<string, any>, direction: Directio
   const explicit = spec.enableDefaultDeny?.[direction]
   if (typeof explicit === 'boolean') return explicit
   return rulesIn(spec[direction]).length > 0 || rulesIn(spec[`${direction}Deny`]).length > 0
+}
+
+/** The deny-all rule a NetworkPolicy direction without rules becomes, in Kubernetes terms. */
+function npInertReason(rule: Record<string, any>, direction: Direction): string | undefined {
+  if (Object.keys(rule).length > 0) return undefined
+  return `policyTypes ${direction === 'ingress' ? 'Ingress' : 'Egress'} with no ${direction} rule allows nothing`
 }
 
 /** Some applying egress rule's `toPorts[].rules.dns` lets the endpoint resolve the name. */
