@@ -116,3 +116,20 @@ describe('NetworkPolicy semantics (pkg/k8s/network_policy.go ParseNetworkPolicy)
     expect(evaluateDirection([fake], 'ingress', A, C, tcp()).inDefaultDeny).toBe(false)
   })
 })
+
+describe('NetworkPolicies on the L4 line and in --policies dumps', () => {
+  it('a --policies dump routes NetworkPolicies to L4 (they are never drift-compared)', async () => {
+    const {dumpView} = await import('../../src/diagnose/offline.js')
+    const np = knp({podSelector: {}, policyTypes: ['Ingress']})
+    expect(dumpView([np]).l4).toEqual([np])
+  })
+
+  it('the L4 line names the NetworkPolicy that put ingress into default-deny', async () => {
+    const {l4Layer} = await import('../../src/layers/cilium/index.js')
+    const port = {name: 'http', servicePort: 8080, targetPort: 8080, protocol: 'TCP'}
+    const w = (name: string) => ({namespace: 'default', name, kind: 'LatticeService' as const, serviceAccount: name, podLabels: {app: name}, ambient: false, ports: [port]})
+    const r = l4Layer({source: w('client'), target: w('echo'), port, trustDomain: 'cluster.local'}, [knp({podSelector: {}, policyTypes: ['Ingress']}, 'deny-all-ingress')])
+    expect(r.status).toBe('DENY')
+    expect(r.summary).toBe('no ingress rule on echo from client for echo:8080; ingress default-deny from NetworkPolicy default/deny-all-ingress (policyTypes Ingress with no ingress rule allows nothing)')
+  })
+})
