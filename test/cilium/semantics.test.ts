@@ -265,3 +265,11 @@ describe('named ports (§10.11; l4.go toMapState, cilium-cli client-ingress-to-e
     expect(ingress(both, client)).toMatchObject({allowed: false, undetermined: [], deniedBy: {ruleIndex: 1}})
   })
 })
+
+describe('the subject selector of a CNP (pkg/k8s/apis/cilium.io/utils/utils.go ParseToCiliumRule)', () => {
+  it('a `k8s:io.kubernetes.pod.namespace` match naming another namespace is overwritten: the CNP still applies in its own namespace', () => {
+    const p = [cnp('cilium-test', 'p', {endpointSelector: {matchLabels: {'k8s:io.kubernetes.pod.namespace': 'elsewhere', 'k8s:app': 'echo'}}, ingress: [{}]})]
+    expect(ingress(p, client)).toMatchObject({inDefaultDeny: true, allowed: false})
+    expect(ingress(p, client, pod('elsewhere', 'echo')).inDefaultDeny).toBe(false)
+  })
+})

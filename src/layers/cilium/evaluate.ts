@@ -2,7 +2,7 @@
 // same code judges expected and live state, so drift shows up as different verdicts.
 
 import {describeRef, refOf, type KubeObject, type ObjectRef} from '../../core/kube.js'
-import {CCNP_KIND, CNP_KIND} from './keys.js'
+import {CCNP_KIND, CNP_KIND, NS_LABEL} from './keys.js'
 import {isNetworkPolicy, networkPolicySpec, NETWORK_POLICY_KIND} from './networkpolicy.js'
 import {dnsNameMatches, type PeerContext, type Requirement} from './peer-match.js'
 import {labelsOfPeer, type L4Peer, type PodPeer} from './peer.js'
@@ -176,10 +176,21 @@ function applyingRules(policies: KubeObject[], pod: PodPeer, clusterName?: strin
       const sel = r.spec.endpointSelector as LabelSelector | undefined
       if (!sel) continue
       if (namespace !== undefined && pod.namespace !== namespace) continue
-      if (selectorMatches(sel, labels, namespace, true)) out.push({...r, namespace})
+      if (selectorMatches(namespace !== undefined ? withoutNamespaceMatch(sel) : sel, labels, namespace, true)) out.push({...r, namespace})
     }
   }
   return out
+}
+
+/**
+ * A CNP's endpointSelector always applies in the policy's namespace: Cilium overwrites a
+ * `k8s:io.kubernetes.pod.namespace` matchLabels entry naming another namespace ("removing
+ * illegal namespace match", ParseToCiliumRule in pkg/k8s/apis/cilium.io/utils/utils.go).
+ */
+function withoutNamespaceMatch(sel: LabelSelector): LabelSelector {
+  if (!sel.matchLabels || !(NS_LABEL in sel.matchLabels)) return sel
+  const {[NS_LABEL]: _dropped, ...matchLabels} = sel.matchLabels
+  return {...sel, matchLabels}
 }
 
 function specsOf(obj: KubeObject): Array<{ref: ObjectRef; spec: Record<string, any>; specIndex?: number}> {
