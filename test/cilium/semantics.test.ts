@@ -132,24 +132,30 @@ describe('toPorts and icmps: absent vs empty vs present (rule.go mergeIngress, l
   })
 })
 
-describe('requires and services (pkg/policy/api ingress.go/egress.go AllowsWildcarding)', () => {
-  it('fromRequires narrows every fromEndpoints selector of the subject, across policies, and grants nothing itself', () => {
-    const team = (t: string) => pod('cilium-test', 'client', {labels: {app: 'client', team: t}})
-    const p = [
-      cnp('cilium-test', 'allow', {endpointSelector: app('echo'), ingress: [{fromEndpoints: [app('client')]}]}),
-      cnp('cilium-test', 'require', {endpointSelector: app('echo'), ingress: [{fromRequires: [{matchLabels: {'k8s:team': 'a'}}]}]}),
-    ]
-    expect(ingress(p, team('a')).allowed).toBe(true)
-    expect(ingress(p, team('b')).allowed).toBe(false)
-    expect(ingress([p[1]], team('a'))).toMatchObject({inDefaultDeny: true, allowed: false})
-    // Requires fold into endpoint selectors only; entities are untouched.
-    const entities = [p[1], cnp('cilium-test', 'ent', {endpointSelector: app('echo'), ingress: [{fromEntities: ['cluster']}]})]
-    expect(ingress(entities, team('b')).allowed).toBe(true)
+describe('requires and services (pkg/policy/api ingress.go/egress.go AllowsWildcarding; removed in 1.19, cilium/cilium#42615)', () => {
+  const team = (t: string) => pod('cilium-test', 'client', {labels: {app: 'client', team: t}})
+  const allow = cnp('cilium-test', 'allow', {endpointSelector: app('echo'), ingress: [{fromEndpoints: [app('client')]}]})
+  const require = cnp('cilium-test', 'require', {endpointSelector: app('echo'), ingress: [{fromRequires: [{matchLabels: {'k8s:team': 'a'}}]}]})
+
+  it('fromRequires narrows fromEndpoints across policies up to 1.18 and is gone in 1.19: decided only where both agree', () => {
+    expect(ingress([allow, require], team('a'))).toMatchObject({allowed: true, undetermined: []})
+    // ≤1.18 drops team b, ≥1.19 allows it: the verdict depends on the agent version.
+    const v = ingress([allow, require], team('b'))
+    expect(v.allowed).toBe(false)
+    expect(v.undetermined).toEqual([expect.stringMatching(/fromRequires decides this flow, and Cilium 1\.19 removed fromRequires/)])
   })
 
-  it('a toRequires-only rule with toPorts is no wildcard', () => {
+  it('a requires-only rule grants nothing in either version; requires never narrow entities', () => {
+    expect(ingress([require], team('a'))).toMatchObject({inDefaultDeny: true, allowed: false, undetermined: []})
+    const entities = [require, cnp('cilium-test', 'ent', {endpointSelector: app('echo'), ingress: [{fromEntities: ['cluster']}]})]
+    expect(ingress(entities, team('b'))).toMatchObject({allowed: true, undetermined: []})
+  })
+
+  it('a toRequires-only rule with toPorts is no wildcard up to 1.18 (a wildcard once the field is gone): undetermined', () => {
     const p = [cnp('cilium-test', 'p', {endpointSelector: app('client'), egress: [{toRequires: [app('echo')], toPorts: ports(8080)}]})]
-    expect(egress(p, echo).allowed).toBe(false)
+    const v = egress(p, echo)
+    expect(v.allowed).toBe(false)
+    expect(v.undetermined.join()).toMatch(/toRequires/)
   })
 
   it('toServices is not evaluated: decisive → undetermined, never allowed', () => {

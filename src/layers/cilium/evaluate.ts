@@ -113,13 +113,35 @@ export function evaluateDirection(policies: KubeObject[], direction: Direction, 
   verdict.defaultDenyBy = [...verdict.defaultDenyExplicit, ...implicit]
   verdict.inDefaultDeny = verdict.defaultDenyBy.length > 0
 
+  const copy = (): DirectionVerdict => ({...verdict, allows: [], notes: [...verdict.notes], undetermined: [], inert: []})
+  const honored = matchRules(copy(), applying, direction, peer, flow, opts, true)
+  if (!usesRequires(applying, direction)) return honored
+  // fromRequires/toRequires were removed in Cilium 1.19 (cilium/cilium#42615): older agents
+  // narrow endpoint selectors with them, newer ones ignore them. Decide only when both agree.
+  const ignored = matchRules(copy(), applying, direction, peer, flow, opts, false)
+  if (outcome(honored) === outcome(ignored)) return honored
+  const field = direction === 'ingress' ? 'fromRequires' : 'toRequires'
+  return {...honored, allowed: false, undetermined: [...honored.undetermined, `${field} decides this flow, and Cilium 1.19 removed ${field} (up to 1.18 it narrows every ${direction === 'ingress' ? 'fromEndpoints' : 'toEndpoints'} selector); the verdict depends on the agent version`]}
+}
+
+function outcome(v: DirectionVerdict): string {
+  return v.allowed ? 'allow' : v.undetermined.length > 0 ? 'unknown' : 'deny'
+}
+
+function usesRequires(applying: PolicyRule[], direction: Direction): boolean {
+  const field = direction === 'ingress' ? 'fromRequires' : 'toRequires'
+  return applying.some((r) => [direction, `${direction}Deny`].some((section) => rulesIn(r.spec[section]).some((rule) => rulesIn(rule[field]).length > 0)))
+}
+
+/** Matches the flow against every rule of the applying policies in one direction. */
+function matchRules(verdict: DirectionVerdict, applying: PolicyRule[], direction: Direction, peer: L4Peer, flow: L4Flow, opts: EvaluateOptions, honorRequires: boolean): DirectionVerdict {
   const dnsAllows = direction === 'egress' ? (fqdn: string) => dnsLookupAllowed(applying, fqdn) : undefined
   const dir = direction === 'ingress' ? 'from' : 'to'
   const denySection: DenyMatch['section'] = direction === 'ingress' ? 'ingressDeny' : 'egressDeny'
   // Requires of every applying rule narrow every endpoint selector of the same section
   // (pkg/policy/repository.go collects them across rules before resolving).
   const requirements = (section: string): Requirement[] =>
-    applying.flatMap((r) => rulesIn(r.spec[section]).flatMap((rule) => rulesIn(rule[`${dir}Requires`]).map((selector) => ({selector, namespace: r.namespace}))))
+    !honorRequires ? [] : applying.flatMap((r) => rulesIn(r.spec[section]).flatMap((rule) => rulesIn(rule[`${dir}Requires`]).map((selector) => ({selector, namespace: r.namespace}))))
   const allowReqs = requirements(direction)
   const denyReqs = requirements(denySection)
   const denyUndecided: string[] = []
@@ -128,7 +150,7 @@ export function evaluateDirection(policies: KubeObject[], direction: Direction, 
     rulesIn(r.spec[denySection]).forEach((rule, i) => {
       const where = `${denySection} rule #${i} of ${describeRef(r.ref)}`
       const notes: string[] = []
-      const m = ruleMatches(rule, dir, peer, flow, {...context(r, where, notes, opts.clusterName), requirements: denyReqs})
+      const m = ruleMatches(honorRequires ? rule : withoutRequires(rule, dir), dir, peer, flow, {...context(r, where, notes, opts.clusterName), requirements: denyReqs})
       verdict.notes.push(...notes)
       if (m.matched === 'yes' && !verdict.deniedBy) verdict.deniedBy = withSpecIndex({ref: r.ref, ruleIndex: i, section: denySection}, r.specIndex)
       if (m.matched === 'unknown') denyUndecided.push(...notes.filter((n) => n.startsWith(where)))
@@ -138,7 +160,7 @@ export function evaluateDirection(policies: KubeObject[], direction: Direction, 
     rulesIn(r.spec[direction]).forEach((rule, i) => {
       const where = `${direction} rule #${i} of ${describeRef(r.ref)}`
       const notes: string[] = []
-      const m = ruleMatches(rule, dir, peer, flow, {...context(r, where, notes, opts.clusterName), dnsAllows, requirements: allowReqs})
+      const m = ruleMatches(honorRequires ? rule : withoutRequires(rule, dir), dir, peer, flow, {...context(r, where, notes, opts.clusterName), dnsAllows, requirements: allowReqs})
       verdict.notes.push(...notes)
       if (m.matched === 'yes') verdict.allows.push(withSpecIndex({ref: r.ref, ruleIndex: i, section: direction, broad: m.broad}, r.specIndex))
       if (m.matched === 'unknown') allowUndecided.push(...notes.filter((n) => n.startsWith(where)))
@@ -161,6 +183,12 @@ export function evaluateDirection(policies: KubeObject[], direction: Direction, 
   verdict.undetermined = [...new Set(verdict.undetermined)]
   verdict.notes = [...new Set(verdict.notes)]
   return verdict
+}
+
+/** The rule as a Cilium 1.19+ agent sees it (the CRD no longer has the requires field). */
+function withoutRequires(rule: Record<string, any>, dir: 'from' | 'to'): Record<string, any> {
+  const {[`${dir}Requires`]: _removed, ...rest} = rule
+  return rest
 }
 
 /** The rules whose endpointSelector selects the pod (a CNP only in its own namespace). */
