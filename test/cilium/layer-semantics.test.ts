@@ -97,3 +97,11 @@ describe('L4 line: named ports (§10.11)', () => {
     expect(['PASS', 'WARN']).toContain(known.status)
   })
 })
+
+describe('L4 line: the deny-all note only when the policy says nothing else', () => {
+  it('a `{}` next to real rules is not called out; the real rules decide', () => {
+    const r = l4Layer(query(), [cnp('mixed', {endpointSelector: {}, ingress: [{}, {fromEndpoints: [{matchLabels: {'k8s:app': 'other'}}]}]})])
+    expect(r.status).toBe('DENY')
+    expect(r.summary).toBe('no ingress rule on echo from client for echo:8080; ingress default-deny from CiliumNetworkPolicy shop/mixed')
+  })
+})

@@ -154,8 +154,6 @@ function matchRules(verdict: DirectionVerdict, applying: PolicyRule[], direction
       verdict.notes.push(...notes)
       if (m.matched === 'yes' && !verdict.deniedBy) verdict.deniedBy = withSpecIndex({ref: r.ref, ruleIndex: i, section: denySection}, r.specIndex)
       if (m.matched === 'unknown') denyUndecided.push(...notes.filter((n) => n.startsWith(where)))
-      const inert = inertReason(rule, dir, denySection)
-      if (inert) verdict.inert.push({ref: r.ref, reason: inert})
     })
     rulesIn(r.spec[direction]).forEach((rule, i) => {
       const where = `${direction} rule #${i} of ${describeRef(r.ref)}`
@@ -164,9 +162,9 @@ function matchRules(verdict: DirectionVerdict, applying: PolicyRule[], direction
       verdict.notes.push(...notes)
       if (m.matched === 'yes') verdict.allows.push(withSpecIndex({ref: r.ref, ruleIndex: i, section: direction, broad: m.broad}, r.specIndex))
       if (m.matched === 'unknown') allowUndecided.push(...notes.filter((n) => n.startsWith(where)))
-      const inert = r.ref.kind === NETWORK_POLICY_KIND ? npInertReason(rule, direction) : inertReason(rule, dir, direction)
-      if (inert) verdict.inert.push({ref: r.ref, reason: inert})
     })
+    const inert = inertOnly(r, direction)
+    if (inert) verdict.inert.push({ref: r.ref, reason: inert})
   }
   verdict.allowedBy = verdict.allows.find((m) => !m.broad) ?? verdict.allows[0]
   const allowedByRules = !verdict.inDefaultDeny || verdict.allows.length > 0
@@ -237,6 +235,19 @@ export function putsInDefaultDeny(spec: Record<string, any>, direction: Directio
   const explicit = spec.enableDefaultDeny?.[direction]
   if (typeof explicit === 'boolean') return explicit
   return rulesIn(spec[direction]).length > 0 || rulesIn(spec[`${direction}Deny`]).length > 0
+}
+
+/** Why a policy's part in a direction can never match anything, when every rule of it is inert. */
+function inertOnly(r: PolicyRule, direction: Direction): string | undefined {
+  const dir = direction === 'ingress' ? 'from' : 'to'
+  const allow = rulesIn(r.spec[direction])
+  const deny = rulesIn(r.spec[`${direction}Deny`])
+  const reasons = [
+    ...allow.map((rule) => (r.ref.kind === NETWORK_POLICY_KIND ? npInertReason(rule, direction) : inertReason(rule, dir, direction))),
+    ...deny.map((rule) => inertReason(rule, dir, `${direction}Deny`)),
+  ]
+  if (reasons.length === 0 || reasons.some((x) => x === undefined)) return undefined
+  return reasons[0]
 }
 
 /** The deny-all rule a NetworkPolicy direction without rules becomes, in Kubernetes terms. */
