@@ -24,11 +24,6 @@ export function requirementsOf(sel: LabelSelector | undefined): Requirement[] {
   return out
 }
 
-/** True when the selector names the pod-namespace label (then no implicit scoping). */
-export function mentionsNamespace(sel: LabelSelector | undefined): boolean {
-  return requirementsOf(sel).some((r) => r.key === POD_NAMESPACE_KEY && (r.source === 'k8s' || r.source === 'any'))
-}
-
 /**
  * Cilium's getEndpointSelector (pkg/k8s/apis/cilium.io/utils/utils.go) scopes a CNP peer
  * selector to the policy's namespace unless it names the pod-namespace label or a

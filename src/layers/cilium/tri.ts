@@ -9,9 +9,3 @@ export function both(a: Tri, b: Tri): Tri {
   if (a === 'no' || b === 'no') return 'no'
   return a === 'yes' && b === 'yes' ? 'yes' : 'unknown'
 }
-
-/** At least one holds. */
-export function either(a: Tri, b: Tri): Tri {
-  if (a === 'yes' || b === 'yes') return 'yes'
-  return a === 'unknown' || b === 'unknown' ? 'unknown' : 'no'
-}
