@@ -25,6 +25,18 @@ export interface Workload {
   ambient: boolean
   /** Declared ports (empty when the workload exposes none). */
   ports: PortRef[]
+  /**
+   * Named container ports of the workload's pods, for Cilium rules that name a port
+   * (§10.11). Offline: the spec's port names; live: `spec.containers[].ports[]`.
+   * Undefined = not known.
+   */
+  containerPorts?: ContainerPort[]
+}
+
+export interface ContainerPort {
+  name: string
+  port: number
+  protocol: string
 }
 
 export interface Waypoint {
@@ -35,6 +47,8 @@ export interface Waypoint {
   serviceAccount: string
   /** true/false when known (live); undefined offline (assumed present when expected). */
   ready?: boolean
+  /** Named container ports of the waypoint pods (live); undefined = not known. */
+  containerPorts?: ContainerPort[]
 }
 
 export interface ConnectivityQuery {

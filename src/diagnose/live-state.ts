@@ -154,7 +154,19 @@ export function waypointOf(name: string, namespace: string, pods: ReadResult<Kub
   const ready = pods.ok ? pods.items.some(isReadyPod) : undefined
   const labels = pods.ok && pods.items[0] ? {...(pods.items[0].metadata.labels ?? {})} : {[GATEWAY_NAME_LABEL]: name}
   const sa = pods.ok ? pods.items[0]?.spec?.serviceAccountName : undefined
-  return {namespace, name, podLabels: labels, serviceAccount: typeof sa === 'string' ? sa : name, ...(ready !== undefined ? {ready} : {})}
+  const containerPorts = pods.ok && pods.items[0] ? namedContainerPorts(pods.items[0]) : undefined
+  return {namespace, name, podLabels: labels, serviceAccount: typeof sa === 'string' ? sa : name, ...(ready !== undefined ? {ready} : {}), ...(containerPorts ? {containerPorts} : {})}
+}
+
+/** The pod's named container ports (`spec.containers[].ports[]` with a name), for Cilium named ports (§10.11). */
+export function namedContainerPorts(pod: KubeObject): NonNullable<Workload['containerPorts']> {
+  const out: NonNullable<Workload['containerPorts']> = []
+  for (const c of Array.isArray(pod.spec?.containers) ? pod.spec.containers : []) {
+    for (const p of Array.isArray(c?.ports) ? c.ports : []) {
+      if (typeof p?.name === 'string' && p.name && typeof p.containerPort === 'number') out.push({name: p.name, port: p.containerPort, protocol: String(p.protocol ?? 'TCP').toUpperCase()})
+    }
+  }
+  return out
 }
 
 /** Refines a spec-derived workload with what its live pods say (labels, service account, ambient). */
@@ -167,6 +179,7 @@ export function withLivePods(w: Workload, pods: ReadResult<KubeObject>, namespac
   return {
     ...w,
     podLabels: {...(pod.metadata.labels ?? {})},
+    containerPorts: namedContainerPorts(pod),
     ...(typeof sa === 'string' && sa ? {serviceAccount: sa} : {}),
     ...(nsLabels ? {namespaceLabels: nsLabels, ambient: nsLabels['istio.io/dataplane-mode'] === 'none' ? false : ambient || w.ambient} : {}),
   }

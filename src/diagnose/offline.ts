@@ -143,6 +143,8 @@ export function dumpView(objects: KubeObject[]): PolicyView {
     if (layer) view[layer].push(o)
     // Gateways and Services help L7 find waypoints; they are not drift-compared.
     else if (o.kind === 'Gateway' || o.kind === 'Service') view.l7.push(o)
+    // Cilium enforces Kubernetes NetworkPolicies next to CNPs (not drift-compared: Lattice emits none).
+    else if (o.kind === 'NetworkPolicy') view.l4.push(o)
   }
   return view
 }

@@ -3,7 +3,7 @@
 
 import {InputError} from '../core/errors.js'
 import {GATEWAY_NAME_LABEL, WAYPOINT_FOR_LABEL} from '../core/constants.js'
-import type {PortRef, Waypoint, Workload} from '../core/query.js'
+import type {ContainerPort, PortRef, Waypoint, Workload} from '../core/query.js'
 import type {GraphNode, ServiceGraph} from '../graph/model.js'
 import {deriveMeshMember} from '../graph/index.js'
 import {isWaypointEnforced} from '../graph/waypoints.js'
@@ -46,6 +46,11 @@ export function resolvePair(source: string, target: string, specs: SpecSet, defa
   }
 }
 
+/** The spec's port names as the pods' named container ports (§10.11, offline). */
+export function containerPortsOf(ports: MeshMemberPort[]): ContainerPort[] {
+  return ports.map((p) => ({name: p.name, port: p.port, protocol: (p.protocol ?? 'TCP').toUpperCase()}))
+}
+
 export function portRefs(ports: MeshMemberPort[]): PortRef[] {
   return ports.map((p) => ({name: p.name, servicePort: p.servicePort ?? p.port, targetPort: p.port, protocol: p.protocol ?? 'TCP'}))
 }
@@ -58,13 +63,13 @@ export function workloadOf(graph: ServiceGraph, specs: SpecSet, key: string): Wo
   const svc = specs.services.find((s) => keyOf(s) === key)
   if (svc) {
     const m = deriveMeshMember(svc)
-    return {namespace, name, kind: 'LatticeService', serviceAccount: name, podLabels: podLabelsOf(svc), ambient: true, namespaceLabels: ambientNs(), ports: portRefs(m.spec.ports)}
+    return {namespace, name, kind: 'LatticeService', serviceAccount: name, podLabels: podLabelsOf(svc), ambient: true, namespaceLabels: ambientNs(), ports: portRefs(m.spec.ports), containerPorts: containerPortsOf(m.spec.ports)}
   }
   const mm = specs.meshMembers.find((m) => keyOf(m) === key)
   if (mm) {
     return {
       namespace, name, kind: 'LatticeMeshMember', serviceAccount: mm.spec.serviceAccount ?? name,
-      podLabels: {...(mm.spec.target.selector ?? {})}, ambient: mm.spec.ambient, ports: portRefs(mm.spec.ports),
+      podLabels: {...(mm.spec.target.selector ?? {})}, ambient: mm.spec.ambient, ports: portRefs(mm.spec.ports), containerPorts: containerPortsOf(mm.spec.ports),
       ...(mm.spec.ambient ? {namespaceLabels: ambientNs()} : {}),
     }
   }
@@ -83,6 +88,7 @@ function fromNode(node: GraphNode): Workload {
     ambient: node.ambient,
     ...(node.ambient ? {namespaceLabels: ambientNs()} : {}),
     ports: portRefs(node.ports),
+    containerPorts: containerPortsOf(node.ports),
   }
 }
 

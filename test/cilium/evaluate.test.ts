@@ -134,7 +134,8 @@ describe('peers: absent vs empty, entities, CIDRs, FQDNs', () => {
     expect(ingressTo(ingressRule({toPorts: [{ports: [{port: '80', protocol: 'TCP'}]}]}), {kind: 'world', ip: '8.8.8.8'})).toMatchObject({allowed: true, allowedBy: {broad: true}})
     expect(ingressTo(ingressRule({fromEndpoints: []}), a).allowed).toBe(false)
     expect(ingressTo(ingressRule({fromEntities: []}), {kind: 'world'}).allowed).toBe(false)
-    expect(ingressTo(ingressRule({fromEndpoints: [], fromEntities: ['world']}), {kind: 'world'}).allowed).toBe(true)
+    // pkg/policy/utils mergeEndpointSelectors: any empty non-nil peer list makes the whole rule select nothing.
+    expect(ingressTo(ingressRule({fromEndpoints: [], fromEntities: ['world']}), {kind: 'world'}).allowed).toBe(false)
   })
 
   it.each([
@@ -224,10 +225,10 @@ describe('toPorts', () => {
     expect(ok([], tcp(1234))).toBe(true)
   })
 
-  it('named ports are not resolved, and the note says so', () => {
+  it('a named port with unknown container ports is undetermined, and the note says so', () => {
     const v = ingressTo(withPorts([{ports: [{port: 'http', protocol: 'TCP'}]}]), a, b, tcp(8080))
     expect(v.allowed).toBe(false)
-    expect(v.notes.join('\n')).toMatch(/named port "http" is not resolved/)
+    expect(v.undetermined.join('\n')).toMatch(/named port "http" cannot be resolved/)
   })
 
   it('an ICMP-only rule does not allow TCP', () => {

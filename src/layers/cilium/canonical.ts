@@ -4,7 +4,7 @@
 
 import type {KubeObject} from '../../core/kube.js'
 import {CCNP_KIND, CNP_KIND, POD_NAMESPACE_KEY} from './keys.js'
-import {mentionsNamespace, requirementsOf, type LabelSelector} from './selector.js'
+import {liftsNamespaceScope, requirementsOf, type LabelSelector} from './selector.js'
 
 export const CILIUM_KINDS = [CNP_KIND, CCNP_KIND] as const
 export type CiliumKind = (typeof CILIUM_KINDS)[number]
@@ -73,7 +73,7 @@ function selector(sel: LabelSelector, namespace: string | undefined, peer = fals
     values: [...new Set(r.values)].sort(),
   }))
   // In a CNP, selectors without a namespace requirement are scoped to the policy's namespace.
-  if (namespace !== undefined && (!peer || !mentionsNamespace(sel))) {
+  if (namespace !== undefined && (!peer || !liftsNamespaceScope(sel))) {
     reqs.push({key: `k8s:${POD_NAMESPACE_KEY}`, operator: 'In', values: [namespace]})
   }
   return [...new Set(reqs.map(stable))].sort()

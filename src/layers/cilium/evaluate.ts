@@ -1,15 +1,17 @@
 // Cilium L4 policy evaluation on plain objects, compiled or live (LATTICE-SPEC §5.1). The
 // same code judges expected and live state, so drift shows up as different verdicts.
 
-import {refOf, type KubeObject, type ObjectRef} from '../../core/kube.js'
-import {CCNP_KIND, CNP_KIND} from './keys.js'
-import {dnsNameMatches, peerMatches, type PeerContext} from './peer-match.js'
+import {describeRef, refOf, type KubeObject, type ObjectRef} from '../../core/kube.js'
+import {CCNP_KIND, CNP_KIND, NS_LABEL} from './keys.js'
+import {isNetworkPolicy, networkPolicySpec, NETWORK_POLICY_KIND} from './networkpolicy.js'
+import {dnsNameMatches, type PeerContext, type Requirement} from './peer-match.js'
 import {labelsOfPeer, type L4Peer, type PodPeer} from './peer.js'
-import {toPortsMatch, type L4Flow} from './ports.js'
+import type {L4Flow} from './ports.js'
+import {inertReason, ruleMatches} from './rule-match.js'
 import {selectorMatches, type LabelSelector} from './selector.js'
 
 export type {L4Peer, PodPeer, WorldPeer, ReservedKind} from './peer.js'
-export type {L4Flow} from './ports.js'
+export type {L4Flow, ContainerPort} from './ports.js'
 
 export type EnforcementMode = 'default' | 'always' | 'never'
 export type Direction = 'ingress' | 'egress'
@@ -57,6 +59,13 @@ export interface DirectionVerdict {
   deniedBy?: DenyMatch
   /** Caveats: unresolved named ports, FQDN rules without DNS, unmodelled fields. */
   notes: string[]
+  /**
+   * Non-empty when the verdict depends on a rule that cannot be evaluated here (an
+   * unresolved named port, toServices ...): then `allowed` is false and the layer UNKNOWN.
+   */
+  undetermined: string[]
+  /** Rules of applying policies that can never match (`ingress: [{}]`, `fromEntities: []`). */
+  inert: Array<{ref: ObjectRef; reason: string}>
 }
 
 export interface L4Verdict {
@@ -84,7 +93,7 @@ export function evaluateL4(policies: KubeObject[], source: L4Peer, destination: 
 
 /** `subject`'s policies in `direction` for a flow with `peer` (the other end). */
 export function evaluateDirection(policies: KubeObject[], direction: Direction, subject: L4Peer, peer: L4Peer, flow: L4Flow, opts: EvaluateOptions = {}): DirectionVerdict {
-  const verdict: DirectionVerdict = {direction, evaluated: false, inDefaultDeny: false, defaultDenyBy: [], defaultDenyExplicit: [], allowed: true, allows: [], notes: []}
+  const verdict: DirectionVerdict = {direction, evaluated: false, inDefaultDeny: false, defaultDenyBy: [], defaultDenyExplicit: [], allowed: true, allows: [], notes: [], undetermined: [], inert: []}
   if (subject.kind !== 'pod') return verdict
   verdict.evaluated = true
   const mode = opts.enforcementMode ?? 'default'
@@ -104,30 +113,80 @@ export function evaluateDirection(policies: KubeObject[], direction: Direction, 
   verdict.defaultDenyBy = [...verdict.defaultDenyExplicit, ...implicit]
   verdict.inDefaultDeny = verdict.defaultDenyBy.length > 0
 
+  const copy = (): DirectionVerdict => ({...verdict, allows: [], notes: [...verdict.notes], undetermined: [], inert: []})
+  const honored = matchRules(copy(), applying, direction, peer, flow, opts, true)
+  if (!usesRequires(applying, direction)) return honored
+  // fromRequires/toRequires were removed in Cilium 1.19 (cilium/cilium#42615): older agents
+  // narrow endpoint selectors with them, newer ones ignore them. Decide only when both agree.
+  const ignored = matchRules(copy(), applying, direction, peer, flow, opts, false)
+  if (outcome(honored) === outcome(ignored)) return honored
+  const field = direction === 'ingress' ? 'fromRequires' : 'toRequires'
+  return {...honored, allowed: false, undetermined: [...honored.undetermined, `${field} decides this flow, and Cilium 1.19 removed ${field} (up to 1.18 it narrows every ${direction === 'ingress' ? 'fromEndpoints' : 'toEndpoints'} selector); the verdict depends on the agent version`]}
+}
+
+function outcome(v: DirectionVerdict): string {
+  return v.allowed ? 'allow' : v.undetermined.length > 0 ? 'unknown' : 'deny'
+}
+
+function usesRequires(applying: PolicyRule[], direction: Direction): boolean {
+  const field = direction === 'ingress' ? 'fromRequires' : 'toRequires'
+  return applying.some((r) => [direction, `${direction}Deny`].some((section) => rulesIn(r.spec[section]).some((rule) => rulesIn(rule[field]).length > 0)))
+}
+
+/** Matches the flow against every rule of the applying policies in one direction. */
+function matchRules(verdict: DirectionVerdict, applying: PolicyRule[], direction: Direction, peer: L4Peer, flow: L4Flow, opts: EvaluateOptions, honorRequires: boolean): DirectionVerdict {
   const dnsAllows = direction === 'egress' ? (fqdn: string) => dnsLookupAllowed(applying, fqdn) : undefined
   const dir = direction === 'ingress' ? 'from' : 'to'
   const denySection: DenyMatch['section'] = direction === 'ingress' ? 'ingressDeny' : 'egressDeny'
+  // Requires of every applying rule narrow every endpoint selector of the same section
+  // (pkg/policy/repository.go collects them across rules before resolving).
+  const requirements = (section: string): Requirement[] =>
+    !honorRequires ? [] : applying.flatMap((r) => rulesIn(r.spec[section]).flatMap((rule) => rulesIn(rule[`${dir}Requires`]).map((selector) => ({selector, namespace: r.namespace}))))
+  const allowReqs = requirements(direction)
+  const denyReqs = requirements(denySection)
+  const denyUndecided: string[] = []
+  const allowUndecided: string[] = []
   for (const r of applying) {
     rulesIn(r.spec[denySection]).forEach((rule, i) => {
-      if (verdict.deniedBy) return
-      const ctx = context(r, `${denySection} rule #${i} of ${r.ref.name}`, verdict.notes, opts.clusterName)
-      if (peerMatches(rule, dir, peer, ctx).matched && toPortsMatch(rule.toPorts, flow, verdict.notes)) {
-        verdict.deniedBy = withSpecIndex({ref: r.ref, ruleIndex: i, section: denySection}, r.specIndex)
-      }
+      const where = `${denySection} rule #${i} of ${describeRef(r.ref)}`
+      const notes: string[] = []
+      const m = ruleMatches(honorRequires ? rule : withoutRequires(rule, dir), dir, peer, flow, {...context(r, where, notes, opts.clusterName), requirements: denyReqs})
+      verdict.notes.push(...notes)
+      if (m.matched === 'yes' && !verdict.deniedBy) verdict.deniedBy = withSpecIndex({ref: r.ref, ruleIndex: i, section: denySection}, r.specIndex)
+      if (m.matched === 'unknown') denyUndecided.push(...notes.filter((n) => n.startsWith(where)))
     })
     rulesIn(r.spec[direction]).forEach((rule, i) => {
-      const ctx = {...context(r, `${direction} rule #${i} of ${r.ref.name}`, verdict.notes, opts.clusterName), dnsAllows}
-      if (isIcmpOnly(rule)) return
-      const m = peerMatches(rule, dir, peer, ctx)
-      if (m.matched && toPortsMatch(rule.toPorts, flow, verdict.notes)) {
-        verdict.allows.push(withSpecIndex({ref: r.ref, ruleIndex: i, section: direction, broad: m.broad}, r.specIndex))
-      }
+      const where = `${direction} rule #${i} of ${describeRef(r.ref)}`
+      const notes: string[] = []
+      const m = ruleMatches(honorRequires ? rule : withoutRequires(rule, dir), dir, peer, flow, {...context(r, where, notes, opts.clusterName), dnsAllows, requirements: allowReqs})
+      verdict.notes.push(...notes)
+      if (m.matched === 'yes') verdict.allows.push(withSpecIndex({ref: r.ref, ruleIndex: i, section: direction, broad: m.broad}, r.specIndex))
+      if (m.matched === 'unknown') allowUndecided.push(...notes.filter((n) => n.startsWith(where)))
     })
+    const inert = inertOnly(r, direction)
+    if (inert) verdict.inert.push({ref: r.ref, reason: inert})
   }
   verdict.allowedBy = verdict.allows.find((m) => !m.broad) ?? verdict.allows[0]
-  verdict.allowed = !verdict.deniedBy && (!verdict.inDefaultDeny || verdict.allows.length > 0)
+  const allowedByRules = !verdict.inDefaultDeny || verdict.allows.length > 0
+  if (verdict.deniedBy) verdict.allowed = false
+  else if (allowedByRules) {
+    // An undecidable deny rule is decisive only when the flow would otherwise pass.
+    verdict.undetermined = denyUndecided
+    verdict.allowed = denyUndecided.length === 0
+  } else {
+    // In default-deny with no allow: an undecidable allow rule could still admit it.
+    verdict.undetermined = allowUndecided
+    verdict.allowed = false
+  }
+  verdict.undetermined = [...new Set(verdict.undetermined)]
   verdict.notes = [...new Set(verdict.notes)]
   return verdict
+}
+
+/** The rule as a Cilium 1.19+ agent sees it (the CRD no longer has the requires field). */
+function withoutRequires(rule: Record<string, any>, dir: 'from' | 'to'): Record<string, any> {
+  const {[`${dir}Requires`]: _removed, ...rest} = rule
+  return rest
 }
 
 /** The rules whose endpointSelector selects the pod (a CNP only in its own namespace). */
@@ -135,21 +194,35 @@ function applyingRules(policies: KubeObject[], pod: PodPeer, clusterName?: strin
   const labels = labelsOfPeer(pod, clusterName)
   const out: PolicyRule[] = []
   for (const obj of policies) {
-    if (obj.kind !== CNP_KIND && obj.kind !== CCNP_KIND) continue
-    const namespace = obj.kind === CNP_KIND ? obj.metadata.namespace ?? 'default' : undefined
+    const np = isNetworkPolicy(obj)
+    if (obj.kind !== CNP_KIND && obj.kind !== CCNP_KIND && !np) continue
+    const namespace = obj.kind !== CCNP_KIND ? obj.metadata.namespace ?? 'default' : undefined
     for (const r of specsOf(obj)) {
       // Host policies (nodeSelector) never apply to pods.
       const sel = r.spec.endpointSelector as LabelSelector | undefined
       if (!sel) continue
       if (namespace !== undefined && pod.namespace !== namespace) continue
-      if (selectorMatches(sel, labels, namespace, true)) out.push({...r, namespace})
+      if (selectorMatches(namespace !== undefined ? withoutNamespaceMatch(sel) : sel, labels, namespace, true)) out.push({...r, namespace})
     }
   }
   return out
 }
 
+/**
+ * A CNP's endpointSelector always applies in the policy's namespace: Cilium overwrites a
+ * `k8s:io.kubernetes.pod.namespace` matchLabels entry naming another namespace ("removing
+ * illegal namespace match", ParseToCiliumRule in pkg/k8s/apis/cilium.io/utils/utils.go).
+ */
+function withoutNamespaceMatch(sel: LabelSelector): LabelSelector {
+  if (!sel.matchLabels || !(NS_LABEL in sel.matchLabels)) return sel
+  const {[NS_LABEL]: _dropped, ...matchLabels} = sel.matchLabels
+  return {...sel, matchLabels}
+}
+
 function specsOf(obj: KubeObject): Array<{ref: ObjectRef; spec: Record<string, any>; specIndex?: number}> {
   const ref = refOf(obj)
+  // Kubernetes NetworkPolicies are judged as the Cilium rules Cilium derives from them.
+  if (isNetworkPolicy(obj)) return [{ref, spec: networkPolicySpec(obj)}]
   const out: Array<{ref: ObjectRef; spec: Record<string, any>; specIndex?: number}> = []
   if (obj.spec && typeof obj.spec === 'object') out.push({ref, spec: obj.spec})
   const specs = (obj as {specs?: unknown}).specs
@@ -164,6 +237,25 @@ export function putsInDefaultDeny(spec: Record<string, any>, direction: Directio
   return rulesIn(spec[direction]).length > 0 || rulesIn(spec[`${direction}Deny`]).length > 0
 }
 
+/** Why a policy's part in a direction can never match anything, when every rule of it is inert. */
+function inertOnly(r: PolicyRule, direction: Direction): string | undefined {
+  const dir = direction === 'ingress' ? 'from' : 'to'
+  const allow = rulesIn(r.spec[direction])
+  const deny = rulesIn(r.spec[`${direction}Deny`])
+  const reasons = [
+    ...allow.map((rule) => (r.ref.kind === NETWORK_POLICY_KIND ? npInertReason(rule, direction) : inertReason(rule, dir, direction))),
+    ...deny.map((rule) => inertReason(rule, dir, `${direction}Deny`)),
+  ]
+  if (reasons.length === 0 || reasons.some((x) => x === undefined)) return undefined
+  return reasons[0]
+}
+
+/** The deny-all rule a NetworkPolicy direction without rules becomes, in Kubernetes terms. */
+function npInertReason(rule: Record<string, any>, direction: Direction): string | undefined {
+  if (Object.keys(rule).length > 0) return undefined
+  return `policyTypes ${direction === 'ingress' ? 'Ingress' : 'Egress'} with no ${direction} rule allows nothing`
+}
+
 /** Some applying egress rule's `toPorts[].rules.dns` lets the endpoint resolve the name. */
 function dnsLookupAllowed(applying: PolicyRule[], fqdn: string): boolean {
   return applying.some((r) =>
@@ -171,11 +263,6 @@ function dnsLookupAllowed(applying: PolicyRule[], fqdn: string): boolean {
       rulesIn(rule.toPorts).some((tp) => rulesIn(tp.rules?.dns).some((d) => dnsNameMatches(d, fqdn))),
     ),
   )
-}
-
-/** A rule with ICMP fields and no toPorts allows ICMP only, never a TCP/UDP flow. */
-function isIcmpOnly(rule: Record<string, any>): boolean {
-  return Array.isArray(rule.icmps) && rule.icmps.length > 0 && !Array.isArray(rule.toPorts)
 }
 
 function context(r: PolicyRule, where: string, notes: string[], clusterName?: string): PeerContext {

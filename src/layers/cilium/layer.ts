@@ -26,6 +26,8 @@ interface Hop {
   toName: string
   /** What the caller is trying to reach, e.g. `payments:8080 (wire: HBONE 15008)`. */
   target: string
+  /** Named container ports of the hop's destination pod (undefined = not known, §10.11). */
+  namedPorts?: Workload['containerPorts']
 }
 
 interface HopResult extends Hop {
@@ -61,25 +63,33 @@ export function l4Layer(query: ConnectivityQuery, policies: KubeObject[], ctx: L
   const wp = hbone ? query.waypoint : undefined
   const hops: Hop[] = wp
     ? [
-        {from: src, to: waypointPod(wp, ctx.targetNamespaceLabels), fromName: aName, toName: wp.name, target: `${wp.name}:${HBONE_PORT} (HBONE)`},
-        {from: waypointPod(wp, ctx.targetNamespaceLabels), to: dst, fromName: wp.name, toName: bName, target: logical},
+        {from: src, to: waypointPod(wp, ctx.targetNamespaceLabels), fromName: aName, toName: wp.name, target: `${wp.name}:${HBONE_PORT} (HBONE)`, namedPorts: wp.containerPorts},
+        {from: waypointPod(wp, ctx.targetNamespaceLabels), to: dst, fromName: wp.name, toName: bName, target: logical, namedPorts: b.containerPorts},
       ]
-    : [{from: src, to: dst, fromName: aName, toName: bName, target: logical}]
-  const results: HopResult[] = hops.map((h) => ({...h, ...evaluateL4(policies, h.from, h.to, wire, opts)}))
+    : [{from: src, to: dst, fromName: aName, toName: bName, target: logical, namedPorts: b.containerPorts}]
+  const results: HopResult[] = hops.map((h) => ({...h, ...evaluateL4(policies, h.from, h.to, hopFlow(wire, h), opts)}))
 
   const evidence = results.flatMap(evidenceOf)
   const reasons = [...new Set(results.flatMap((r) => [...r.egress.notes, ...r.ingress.notes]))]
   const prefix = (r: HopResult) => (results.length > 1 ? `${r.fromName} → ${r.toName}: ` : '')
 
   const failures: string[] = []
+  const undecided: string[] = []
   for (const r of results) {
     for (const v of [r.egress, r.ingress]) {
       if (v.allowed) continue
+      if (v.undetermined.length > 0) {
+        const who = v.direction === 'egress' ? `egress of ${r.fromName}` : `ingress of ${r.toName}`
+        undecided.push(`${prefix(r)}cannot decide ${who} for ${r.target}: ${v.undetermined[0]}`)
+        continue
+      }
       const broken = hbone ? appPortOnly(policies, r, v, app, opts) : undefined
       failures.push(prefix(r) + (broken ?? failureText(r, v)))
     }
   }
-  if (failures.length > 0) return layerResult('l4', 'DENY', failures[0], {reasons: [...failures.slice(1), ...reasons], evidence})
+  if (failures.length > 0) return layerResult('l4', 'DENY', failures[0], {reasons: [...failures.slice(1), ...undecided, ...reasons], evidence})
+  // Never PASS on a guess: a rule the verdict depends on could not be evaluated (§10.11).
+  if (undecided.length > 0) return layerResult('l4', 'UNKNOWN', undecided[0], {reasons: [...undecided.slice(1), ...reasons], evidence})
 
   const warnings: string[] = []
   const last = results[results.length - 1]
@@ -97,9 +107,28 @@ function failureText(r: HopResult, v: DirectionVerdict): string {
     const d = v.deniedBy
     return `${d.section} rule #${d.ruleIndex}${specSuffix(d.specIndex)} of ${describeRef(d.ref)} drops ${r.fromName} → ${r.target}`
   }
-  const causes = (v.defaultDenyExplicit.length > 0 ? v.defaultDenyExplicit : v.defaultDenyBy).map((d) => (d === ENFORCEMENT_ALWAYS ? d : describeRef(d)))
+  const causes = (v.defaultDenyExplicit.length > 0 ? v.defaultDenyExplicit : v.defaultDenyBy).map((d) => (d === ENFORCEMENT_ALWAYS ? d : describeRef(d) + inertNote(v, d)))
   const head = v.direction === 'egress' ? `no egress rule on ${r.fromName} for ${r.target}` : `no ingress rule on ${r.toName} from ${r.fromName} for ${r.target}`
   return `${head}; ${v.direction} default-deny from ${causes.join(', ')}`
+}
+
+/**
+ * ` (ingress: [{}] allows nothing)` when the policy put the direction into default-deny by
+ * the mere presence of a rule that can never match (an explicit enableDefaultDeny needs no
+ * such explanation).
+ */
+function inertNote(v: DirectionVerdict, ref: ObjectRef): string {
+  if (v.defaultDenyExplicit.some((d) => d !== ENFORCEMENT_ALWAYS && sameRef(d, ref))) return ''
+  const hit = v.inert.find((i) => sameRef(i.ref, ref))
+  return hit ? ` (${hit.reason})` : ''
+}
+
+function sameRef(a: ObjectRef, b: ObjectRef): boolean {
+  return a.kind === b.kind && a.name === b.name && a.namespace === b.namespace
+}
+
+function hopFlow(flow: L4Flow, hop: Hop): L4Flow {
+  return {...flow, destination: hop.toName, ...(hop.namedPorts ? {namedPorts: hop.namedPorts} : {})}
 }
 
 /**
@@ -108,7 +137,8 @@ function failureText(r: HopResult, v: DirectionVerdict): string {
  */
 function appPortOnly(policies: KubeObject[], r: HopResult, v: DirectionVerdict, app: L4Flow, opts: {enforcementMode?: EnforcementMode; clusterName?: string}): string | undefined {
   if (v.deniedBy) return undefined
-  const again = v.direction === 'egress' ? evaluateDirection(policies, 'egress', r.from, r.to, app, opts) : evaluateDirection(policies, 'ingress', r.to, r.from, app, opts)
+  const flow = hopFlow(app, r)
+  const again = v.direction === 'egress' ? evaluateDirection(policies, 'egress', r.from, r.to, flow, opts) : evaluateDirection(policies, 'ingress', r.to, r.from, flow, opts)
   const m = again.allowed ? again.allowedBy : undefined
   if (!m) return undefined
   const who = v.direction === 'egress' ? `egress of ${r.fromName}` : `ingress of ${r.toName}`

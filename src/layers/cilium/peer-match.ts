@@ -1,10 +1,23 @@
-// Which peer a rule's L3 fields select (LATTICE-SPEC §5.1-4): endpoints, entities, CIDRs and
-// FQDNs. A rule's peer fields are alternatives (union); an absent field adds nothing, and a
-// rule with no peer field at all selects every peer. A present-but-empty list selects none.
+// Which peer a rule's L3 fields select (LATTICE-SPEC §5.1-4, §10.10), as Cilium defines it:
+// - pkg/policy/utils (mergeEndpointSelectors): a present-but-empty `*Endpoints`, `*Nodes`,
+//   `*Entities`, `*CIDR` or `*CIDRSet` list makes the whole rule select nothing;
+// - pkg/policy/rule.go (mergeIngress/mergeEgress): a rule with no peer field is a wildcard
+//   only for the ports it lists; with no toPorts it allows nothing (`ingress: [{}]` is the
+//   deny-all pattern) — see rule-match.ts;
+// - pkg/policy/api ingress.go/egress.go (AllowsWildcarding): `fromRequires`/`toRequires`
+//   and `toServices` never make a rule a wildcard; requires only narrow `*Endpoints`.
+// A rule's peer fields are alternatives (union); Cilium rejects rules mixing them.
 
 import {BlockList, isIP} from 'node:net'
 import {labelsOfPeer, type L4Peer} from './peer.js'
 import {isAllPodsSelector, mentionsReserved, selectorMatches, type LabelSelector} from './selector.js'
+import type {Tri} from './tri.js'
+
+/** A `fromRequires`/`toRequires` selector and the namespace of the policy that wrote it. */
+export interface Requirement {
+  selector: LabelSelector
+  namespace?: string
+}
 
 export interface PeerContext {
   /** Namespace of a CiliumNetworkPolicy (implicit scoping of endpoint selectors); undefined for CCNPs. */
@@ -12,60 +25,91 @@ export interface PeerContext {
   clusterName?: string
   /** For toFQDNs: does some DNS rule of the subject allow looking this name up? */
   dnsAllows?: (fqdn: string) => boolean
+  /** Requires of every rule of the same section that applies to the subject. */
+  requirements?: Requirement[]
   where: string
   notes: string[]
 }
 
 export interface PeerMatch {
-  matched: boolean
+  matched: Tri
   /** Matched without checking the peer's identity (entities cluster/world/all, all-pods selector, no peer field). */
   broad: boolean
 }
 
+/** How a rule selects peers: never (an empty peer list), any (no peer field), or by its listed fields. */
+export type PeerSelection = {kind: 'none'; field: string} | {kind: 'wildcard'} | {kind: 'listed'; fields: string[]}
+
 const CLUSTER_KINDS = new Set(['pod', 'host', 'remote-node', 'kube-apiserver', 'health', 'init', 'ingress', 'unmanaged'])
 const BROAD_ENTITIES = new Set(['all', 'cluster', 'world', 'world-ipv4', 'world-ipv6'])
-const PEER_FIELDS = {from: ['Endpoints', 'Entities', 'CIDR', 'CIDRSet', 'Groups', 'Nodes'], to: ['Endpoints', 'Entities', 'CIDR', 'CIDRSet', 'FQDNs', 'Groups', 'Nodes', 'Services']}
-const UNMODELLED = new Set(['Groups', 'Nodes', 'Services'])
+const EMPTY_SELECTS_NONE = ['Endpoints', 'Nodes', 'Entities', 'CIDR', 'CIDRSet']
+const PEER_FIELDS = {
+  from: ['Endpoints', 'Nodes', 'Entities', 'CIDR', 'CIDRSet', 'Groups', 'Requires'],
+  to: ['Endpoints', 'Nodes', 'Entities', 'CIDR', 'CIDRSet', 'FQDNs', 'Groups', 'Services', 'Requires'],
+}
+/** Fields that select peers themselves (Cilium allows only one of them per rule). */
+const SELECTING = ['Endpoints', 'Nodes', 'Entities', 'CIDR', 'CIDRSet', 'Groups', 'Services']
 
-export function peerMatches(rule: Record<string, unknown>, dir: 'from' | 'to', peer: L4Peer, ctx: PeerContext): PeerMatch {
+export function peerSelection(rule: Record<string, unknown>, dir: 'from' | 'to'): PeerSelection {
+  for (const n of EMPTY_SELECTS_NONE) {
+    const v = rule[`${dir}${n}`]
+    if (Array.isArray(v) && v.length === 0) return {kind: 'none', field: `${dir}${n}`}
+  }
+  const fields = PEER_FIELDS[dir].filter((n) => asList(rule[`${dir}${n}`]).length > 0)
+  return fields.length === 0 ? {kind: 'wildcard'} : {kind: 'listed', fields}
+}
+
+/** Matches the peer against a rule whose selection is `listed`. */
+export function peerMatches(rule: Record<string, unknown>, dir: 'from' | 'to', peer: L4Peer, ctx: PeerContext, fields: string[]): PeerMatch {
   const field = (name: string) => rule[`${dir}${name}`]
-  const present = PEER_FIELDS[dir].filter((n) => field(n) !== undefined && field(n) !== null)
-  if (present.length === 0) return {matched: true, broad: true}
-  let matched = false
+  let matched: Tri = 'no'
   let broad = false
   const hit = (isBroad: boolean) => {
-    matched = true
+    matched = 'yes'
     broad ||= isBroad
   }
-  for (const sel of asList<LabelSelector>(field('Endpoints'))) {
-    if (endpointMatches(sel, peer, ctx)) hit(isAllPodsSelector(sel) && !mentionsReserved(sel))
+  const undecided = (why: string) => {
+    if (matched === 'no') matched = 'unknown'
+    ctx.notes.push(`${ctx.where}: ${why}`)
   }
+  const selecting = fields.filter((f) => SELECTING.includes(f))
+  if (selecting.length > 1) {
+    ctx.notes.push(`${ctx.where}: combines ${selecting.map((f) => dir + f).join(' and ')}, which Cilium rejects (only one peer field per rule); evaluated as alternatives`)
+  }
+  for (const sel of asList<LabelSelector>(field('Endpoints'))) {
+    if (endpointMatches(sel, peer, ctx)) hit(isAllPodsSelector(sel) && !mentionsReserved(sel) && (ctx.requirements ?? []).length === 0)
+  }
+  if (asList(field('Nodes')).length > 0 && (peer.kind === 'host' || peer.kind === 'remote-node')) undecided(`${dir}Nodes selects nodes by their labels, which are not known here`)
   for (const e of asList<string>(field('Entities'))) {
     if (entityMatches(String(e), peer)) hit(BROAD_ENTITIES.has(String(e)))
   }
   for (const c of asList<string>(field('CIDR'))) {
     if (cidrMatches(String(c), [], peer)) hit(prefixLength(String(c)) === 0)
   }
-  for (const s of asList<{cidr?: string; except?: string[]; cidrGroupRef?: string}>(field('CIDRSet'))) {
-    if (s.cidr && cidrMatches(s.cidr, s.except ?? [], peer)) hit(prefixLength(s.cidr) === 0)
-    else if (!s.cidr) ctx.notes.push(`${ctx.where}: ${dir}CIDRSet entry without a literal cidr (cidrGroupRef/selector) is not evaluated`)
+  for (const s of asList<{cidr?: string; except?: string[]}>(field('CIDRSet'))) {
+    if (s?.cidr) {
+      if (cidrMatches(s.cidr, s.except ?? [], peer)) hit(prefixLength(s.cidr) === 0)
+    } else if (peer.kind === 'world') undecided(`${dir}CIDRSet entry without a literal cidr (cidrGroupRef/cidrGroupSelector) is not evaluated`)
   }
   if (dir === 'to') {
     for (const f of asList<{matchName?: string; matchPattern?: string}>(field('FQDNs'))) {
       if (fqdnRuleMatches(f, peer, ctx)) hit(f.matchPattern === '*')
     }
+    if (asList(field('Services')).length > 0 && (peer.kind === 'pod' || peer.kind === 'world')) undecided('toServices selects the backends of a Service, which are not evaluated here')
   }
-  for (const n of present) {
-    if (UNMODELLED.has(n)) ctx.notes.push(`${ctx.where}: ${dir}${n} is not evaluated offline (treated as selecting nothing)`)
-  }
+  if (asList(field('Groups')).length > 0 && peer.kind === 'world') undecided(`${dir}Groups selects cloud-provider addresses, which are not evaluated here`)
   return {matched, broad}
 }
 
 function endpointMatches(sel: LabelSelector, peer: L4Peer, ctx: PeerContext): boolean {
-  // Endpoint selectors reach reserved identities only when they name them explicitly.
+  // Endpoint selectors reach reserved identities only when they name them explicitly
+  // (a CCNP adds `k8s:io.kubernetes.pod.namespace Exists`, a CNP the namespace itself).
   if (peer.kind !== 'pod' && !mentionsReserved(sel)) return false
   const labels = labelsOfPeer(peer, ctx.clusterName)
-  return selectorMatches(sel, labels, peer.kind === 'pod' ? ctx.namespace : undefined)
+  const scoped = peer.kind === 'pod' && !mentionsReserved(sel)
+  if (!selectorMatches(sel, labels, scoped ? ctx.namespace : undefined)) return false
+  // fromRequires/toRequires are folded into every endpoint selector of the section.
+  return (ctx.requirements ?? []).every((r) => peer.kind === 'pod' && selectorMatches(r.selector, labels, r.namespace))
 }
 
 /** Cilium entities; `cluster` is every in-cluster identity (pods, nodes, API server, health, init, ingress, unmanaged). */

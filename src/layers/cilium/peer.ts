@@ -4,6 +4,8 @@
 
 import {CLUSTER_KEY, K8S_SOURCE, NAMESPACE_LABELS_PREFIX, POD_NAMESPACE_KEY, SERVICE_ACCOUNT_KEY} from './keys.js'
 
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name'
+
 export interface PodPeer {
   kind: 'pod'
   namespace: string
@@ -44,7 +46,9 @@ export function labelsOfPeer(peer: L4Peer, clusterName = 'default'): Label[] {
     out.push({source, key, value})
   }
   out.push({source: K8S_SOURCE, key: POD_NAMESPACE_KEY, value: peer.namespace})
-  for (const [k, value] of Object.entries(peer.namespaceLabels ?? {})) out.push({source: K8S_SOURCE, key: NAMESPACE_LABELS_PREFIX + k, value})
+  // The API server labels every namespace with its name (kubernetes.io/metadata.name).
+  const nsLabels = {[NAMESPACE_NAME_LABEL]: peer.namespace, ...(peer.namespaceLabels ?? {})}
+  for (const [k, value] of Object.entries(nsLabels)) out.push({source: K8S_SOURCE, key: NAMESPACE_LABELS_PREFIX + k, value})
   if (peer.serviceAccount) out.push({source: K8S_SOURCE, key: SERVICE_ACCOUNT_KEY, value: peer.serviceAccount})
   out.push({source: K8S_SOURCE, key: CLUSTER_KEY, value: clusterName})
   return out

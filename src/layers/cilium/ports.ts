@@ -1,10 +1,28 @@
-// toPorts matching (LATTICE-SPEC §5.1-5): absent or empty = all ports; protocol ANY/empty =
-// TCP, UDP and SCTP; `endPort` gives a range; port 0 = any port. Named ports are not
-// resolved (that needs the pods' container specs), so they never match here.
+// toPorts matching (LATTICE-SPEC §5.1-5, §10.11), as Cilium's pkg/policy/rule.go
+// (mergeIngress/mergeEgress) and l4.go (createL4Filter, toMapState) define it:
+// - a PortRule contributes exactly the entries of its `ports` list, so `ports: []` (or no
+//   `ports`) contributes nothing; whether an absent/empty `toPorts` means "all ports" is the
+//   rule's business (see rule-match.ts);
+// - protocol ANY/absent = TCP, UDP and SCTP; `endPort` gives a range; port 0 = any port;
+// - a port *name* is resolved against the destination pod's container ports with the same
+//   name and protocol; an undefined name matches nothing (toMapState skips it). When the
+//   destination's container ports are not known the match is undetermined.
+
+import type {Tri} from './tri.js'
+
+export interface ContainerPort {
+  name: string
+  port: number
+  protocol: string
+}
 
 export interface L4Flow {
   port: number
   protocol: string
+  /** The destination pod's named container ports; undefined = not known. */
+  namedPorts?: ContainerPort[]
+  /** Who the destination is, for messages about named ports (e.g. `payments`). */
+  destination?: string
 }
 
 const ANY_PROTOCOLS = ['TCP', 'UDP', 'SCTP']
@@ -15,27 +33,50 @@ interface PortEntry {
   protocol?: string
 }
 
-export function toPortsMatch(toPorts: unknown, flow: L4Flow, notes: string[]): boolean {
-  if (!Array.isArray(toPorts) || toPorts.length === 0) return true
-  return toPorts.some((entry) => {
-    const ports = (entry as {ports?: PortEntry[]})?.ports
-    if (!Array.isArray(ports) || ports.length === 0) return true
-    return ports.some((p) => portMatches(p, flow, notes))
-  })
+/** True when the rule carries at least one PortRule (an absent or `[]` toPorts does not). */
+export function hasToPorts(toPorts: unknown): toPorts is unknown[] {
+  return Array.isArray(toPorts) && toPorts.length > 0
 }
 
-function portMatches(p: PortEntry, flow: L4Flow, notes: string[]): boolean {
+/** Does a non-empty toPorts list match the flow? `notes` collects unresolved names. */
+export function toPortsMatch(toPorts: unknown[], flow: L4Flow, notes: string[], where = 'rule'): Tri {
+  let result: Tri = 'no'
+  for (const entry of toPorts) {
+    const ports = (entry as {ports?: PortEntry[]} | null)?.ports
+    if (!Array.isArray(ports)) continue
+    for (const p of ports) {
+      const m = portMatches(p ?? {}, flow, notes, where)
+      if (m === 'yes') return 'yes'
+      if (m === 'unknown') result = 'unknown'
+    }
+  }
+  return result
+}
+
+function portMatches(p: PortEntry, flow: L4Flow, notes: string[], where: string): Tri {
   const proto = (p.protocol ?? '').toUpperCase()
   const want = flow.protocol.toUpperCase()
   const protoOk = proto === '' || proto === 'ANY' ? ANY_PROTOCOLS.includes(want) : proto === want
-  if (!protoOk) return false
+  if (!protoOk) return 'no'
   const text = String(p.port ?? '0').trim()
-  if (!/^\d+$/.test(text)) {
-    notes.push(`named port "${text}" is not resolved to a number offline; the rule is treated as not matching port ${flow.port}`)
-    return false
-  }
+  if (!/^\d+$/.test(text)) return namedPortMatches(text.toLowerCase(), flow, notes, where)
   const start = Number(text)
-  if (start === 0) return true
+  if (start === 0) return 'yes'
   const end = typeof p.endPort === 'number' && p.endPort > start ? p.endPort : start
-  return flow.port >= start && flow.port <= end
+  return flow.port >= start && flow.port <= end ? 'yes' : 'no'
+}
+
+function namedPortMatches(name: string, flow: L4Flow, notes: string[], where: string): Tri {
+  const dest = flow.destination ?? 'the destination'
+  if (!flow.namedPorts) {
+    notes.push(`${where}: named port "${name}" cannot be resolved: the container ports of ${dest} are not known`)
+    return 'unknown'
+  }
+  const want = flow.protocol.toUpperCase()
+  const hit = flow.namedPorts.find((c) => c.name.toLowerCase() === name && (c.protocol || 'TCP').toUpperCase() === want)
+  if (!hit) {
+    notes.push(`${where}: named port "${name}" is not a ${want} container port of ${dest}, so the rule matches no port there`)
+    return 'no'
+  }
+  return hit.port === flow.port ? 'yes' : 'no'
 }

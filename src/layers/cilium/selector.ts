@@ -24,9 +24,13 @@ export function requirementsOf(sel: LabelSelector | undefined): Requirement[] {
   return out
 }
 
-/** True when the selector names the pod-namespace label (then no implicit scoping). */
-export function mentionsNamespace(sel: LabelSelector | undefined): boolean {
-  return requirementsOf(sel).some((r) => r.key === POD_NAMESPACE_KEY && (r.source === 'k8s' || r.source === 'any'))
+/**
+ * Cilium's getEndpointSelector (pkg/k8s/apis/cilium.io/utils/utils.go) scopes a CNP peer
+ * selector to the policy's namespace unless it names the pod-namespace label or a
+ * namespace-labels key (`k8s:io.cilium.k8s.namespace.labels.*`).
+ */
+export function liftsNamespaceScope(sel: LabelSelector | undefined): boolean {
+  return requirementsOf(sel).some((r) => (r.source === 'k8s' || r.source === 'any') && (r.key === POD_NAMESPACE_KEY || r.key.startsWith(NAMESPACE_LABELS_PREFIX)))
 }
 
 /** Names a reserved identity (`reserved:host` ...): the only way a selector matches a non-pod. */
@@ -36,12 +40,12 @@ export function mentionsReserved(sel: LabelSelector | undefined): boolean {
 
 /**
  * Matches `labels`. `scopeNamespace` adds the implicit `k8s:io.kubernetes.pod.namespace`
- * requirement (namespaced policies); `force` adds it even when the selector names a
+ * requirement (namespaced policies) unless the selector lifts it; `force` adds it even when the selector names a
  * namespace (a CNP's own endpointSelector can never reach outside its namespace).
  */
 export function selectorMatches(sel: LabelSelector | undefined, labels: Label[], scopeNamespace?: string, force = false): boolean {
   const reqs = requirementsOf(sel)
-  if (scopeNamespace !== undefined && (force || !mentionsNamespace(sel))) {
+  if (scopeNamespace !== undefined && (force || !liftsNamespaceScope(sel))) {
     reqs.push({source: 'k8s', key: POD_NAMESPACE_KEY, operator: 'In', values: [scopeNamespace]})
   }
   return reqs.every((r) => requirementMatches(r, labels))
