@@ -127,7 +127,9 @@ describe.skipIf(!hasShared)('Hubble evidence over gRPC (upstream observer.proto)
     expect(l4.status).toBe('PASS')
     expect(l4.summary).toMatch(/^CiliumNetworkPolicy cnp-mesh-e79249a6 allows egress .*; Hubble unavailable: hubble: GetFlows at 127\.0\.0\.1:\d+ is unavailable \(UNAVAILABLE: peer prod\/worker-b is unreachable\)$/)
     expect(d.result.status).toBe('ALLOWED')
-    expect(d.warnings).toEqual([])
+    // Asked for and not read: also a warning (§10.14), and its state says why.
+    expect(d.warnings).toEqual([expect.stringMatching(/^hubble evidence unavailable: hubble: GetFlows at 127\.0\.0\.1:\d+ is unavailable \(UNAVAILABLE: peer prod\/worker-b is unreachable\)$/)])
+    expect(d.evidenceSources?.find((s) => s.source === 'hubble')).toMatchObject({state: 'unavailable', reason: expect.stringMatching(/UNAVAILABLE/)})
   })
 
   it('POLICY_DENIED drops for a pair the policies allow: L4 DENY, "the datapath is the truth"', async () => {
