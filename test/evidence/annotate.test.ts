@@ -59,7 +59,8 @@ describe('L4: the path and the wire port', () => {
   })
 })
 
-const z = (o: Partial<MeshAccessRecord> & Pick<MeshAccessRecord, 'outcome' | 'time'>): MeshAccessRecord & {dstHboneAddr?: string} => ({source: 'ztunnel', ...o})
+type ZtunnelLike = Partial<MeshAccessRecord> & Pick<MeshAccessRecord, 'outcome' | 'time'> & {dstHboneAddr?: string}
+const z = (o: ZtunnelLike): MeshAccessRecord => ({source: 'ztunnel', ...o})
 const meshBundle = (ztunnel: MeshAccessRecord[], waypoint: MeshAccessRecord[], viaWaypoint: boolean): EvidenceBundle => ({
   sources: [{source: 'ztunnel', state: 'read', recordsRead: 0, recordsMatched: 0}, {source: 'waypoint', state: viaWaypoint ? 'read' : 'not-asked', ...(viaWaypoint ? {} : {reason: 'no waypoint on the path'})}],
   mesh: {ztunnel, waypoint, viaWaypoint},

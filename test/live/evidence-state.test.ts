@@ -3,7 +3,7 @@
 // and a source asked for but not read is a warning while the verdict stands on the policies.
 import net from 'node:net'
 import nock from 'nock'
-import Ajv from 'ajv'
+import {Ajv} from 'ajv'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
