@@ -2,11 +2,12 @@
 // hops of the path and the wire port count; a denial is overturned only by forwards on
 // every hop; one ztunnel connection logged three times counts once; through a waypoint,
 // A's completed connection to the waypoint is not an L7 allow.
+import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import type {MeshAccessRecord} from '../../src/core/evidence.js'
+import type {FlowRecord, MeshAccessRecord} from '../../src/core/evidence.js'
 import {layerResult, type LayerResult} from '../../src/core/result.js'
 import {annotateWithEvidence, pairFlowFilter, type EvidenceBundle} from '../../src/diagnose/live-evidence.js'
-import type {MatchedFlow} from '../../src/layers/cilium/hubble/index.js'
+import {flowHop, type MatchedFlow} from '../../src/layers/cilium/hubble/index.js'
 import type {KubeObject} from '../../src/core/kube.js'
 
 const since = new Date(Date.now() - 900_000)
@@ -103,5 +104,37 @@ describe('pairFlowFilter', () => {
     expect(pairFlowFilter(who).hops.map((h) => `${h.from.pods} → ${h.to.pods}`)).toEqual(['shop/a-1 → shop/b-1'])
     const via = pairFlowFilter({...who, waypoint: {namespace: 'shop', name: 'shop-waypoint', pods: [pod('wp-1', '10.0.2.2')]}})
     expect(via.hops.map((h) => `${h.from.pods} → ${h.to.pods}`)).toEqual(['shop/a-1 → shop/b-1', 'shop/a-1 → shop/wp-1', 'shop/wp-1 → shop/b-1'])
+  })
+})
+
+describe('property: B → A traffic and replies never change the L4 verdict (§10.14)', () => {
+  const A = {pods: ['shop/a-1'], ips: ['10.0.0.1']}
+  const B = {pods: ['shop/b-1'], ips: ['10.0.1.1']}
+  const ep = (side: typeof A) => ({namespace: 'shop', pod: side.pods[0].slice(5), ip: side.ips[0]})
+  const arbFlow = (fwd: boolean) => fc.record({
+    verdict: fc.constantFrom('FORWARDED', 'DROPPED'),
+    secondsAgo: fc.integer({min: 1, max: 800}),
+    reply: fc.constantFrom(true, false, undefined),
+    dport: fc.constantFrom(15008, 8080, 41000),
+  }).map(({verdict, secondsAgo, reply, dport}) => ({
+    time: ago(secondsAgo), verdict, eventType: verdict === 'DROPPED' ? 1 : 4, protocol: 'TCP',
+    source: ep(fwd ? A : B), destination: ep(fwd ? B : A), sourcePort: 40000 + secondsAgo, destinationPort: dport,
+    ...(verdict === 'DROPPED' ? {dropReason: 'POLICY_DENIED'} : {}), ...(reply === undefined ? {} : {isReply: reply}),
+  }) as FlowRecord)
+
+  it('adding B → A flows and A → B replies to any stream leaves the verdict and the matched count as they were', () => {
+    fc.assert(fc.property(fc.array(arbFlow(true), {maxLength: 8}), fc.array(arbFlow(false), {maxLength: 8}), fc.array(arbFlow(true), {maxLength: 8}),
+      fc.constantFrom<'PASS' | 'DENY'>('PASS', 'DENY'), (base, reverse, replies, status) => {
+        const filter = {hops: [{from: A, to: B}]}
+        const matched = (flows: FlowRecord[]) => flows.map((f) => ({...f, hop: flowHop(f, filter)})).filter((f) => f.hop >= 0)
+        const noise = [...reverse, ...replies.map((f) => ({...f, isReply: true}))]
+        const run = (flows: FlowRecord[]) => {
+          const b = bundle(matched(flows), false)
+          const r = annotateWithEvidence(b, [])(l4(status), wire)
+          return {status: r.status, matched: b.sources[0].recordsMatched}
+        }
+        expect(run([...base, ...noise])).toEqual(run(base))
+        expect(run([...noise, ...base])).toEqual(run(base))
+      }), {numRuns: 300})
   })
 })
