@@ -136,6 +136,7 @@ export class EvidenceTally {
   lostEvents = 0
   private asked = 0
   private answered = 0
+  private cut = 0
   private failures: string[] = []
   private from: number
   private to: number | undefined
@@ -154,8 +155,10 @@ export class EvidenceTally {
     this.answered++
   }
 
-  agentFailed(reason: string): void {
+  /** The agent could not be read; `afterRecords`: it failed midway, what it sent is kept (partial). */
+  agentFailed(reason: string, afterRecords = false): void {
     if (!this.failures.includes(reason)) this.failures.push(reason)
+    if (afterRecords) this.cut++
   }
 
   /** The source holds nothing older than `time` (buffer start, log start): coverage begins there. */
@@ -166,7 +169,7 @@ export class EvidenceTally {
 
   state(): EvidenceSourceState {
     const base: EvidenceSourceState = {source: this.source, state: 'read'}
-    if (this.asked > 0 && this.answered === 0) {
+    if (this.asked > 0 && this.answered === 0 && this.cut === 0) {
       return {...base, state: 'unavailable', reason: this.failures.join('; ') || 'no agent answered', agents: {read: 0, asked: this.asked}}
     }
     const to = this.to ?? Date.now()

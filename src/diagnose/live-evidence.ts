@@ -186,8 +186,10 @@ async function hubbleEvidence(cluster: Cluster, who: PairIdentity, opts: Evidenc
     } finally {
       clearTimeout(timer)
     }
-    const state = read.state()
+    let state = read.state()
     if (state.state === 'unavailable') return {states: [state]}
+    // Relay still streaming at the read deadline: what came is used, and said to be partial.
+    if (ac.signal.aborted) state = {...state, state: 'partial', reason: `hubble: stopped at the read deadline (${Math.round((opts.timeoutMs * 2) / 1000)}s); later flows not read`}
     const coverage = await read.coverage
     return {states: [state], flows: {flows, since, ...(coverage ? {coverage} : {}), viaWaypoint: filter.hops.length > 1}}
   } finally {
@@ -235,7 +237,8 @@ async function meshEvidence(cluster: Cluster, who: PairIdentity, opts: EvidenceO
   const read = (s: EvidenceSourceState) => s.state === 'read' || s.state === 'partial'
   return {
     states: [z.state, w.state],
-    ...(read(z.state) || read(w.state) ? {records: {ztunnel: z.records, waypoint: w.records, viaWaypoint: Boolean(who.waypoint)}} : {}),
+    // Records of a source that is unavailable are not used: its state says it was not read.
+    ...(read(z.state) || read(w.state) ? {records: {ztunnel: read(z.state) ? z.records : [], waypoint: read(w.state) ? w.records : [], viaWaypoint: Boolean(who.waypoint)}} : {}),
   }
 }
 
@@ -295,7 +298,7 @@ export function evidenceWarnings(bundle: EvidenceBundle): string[] {
   const out: string[] = []
   for (const s of bundle.sources) {
     if (s.state === 'unavailable') out.push(`${s.source} evidence unavailable: ${s.reason ?? 'no answer'}`)
-    else if (s.state === 'partial') out.push(`${s.source} evidence incomplete (${s.agents ? `${s.agents.read} of ${s.agents.asked} agents read` : 'partly read'}): ${s.reason ?? ''}`)
+    else if (s.state === 'partial') out.push(`${s.source} evidence incomplete: ${s.reason ?? 'partly read'}`)
   }
   return out
 }
@@ -335,7 +338,8 @@ function annotateL4(r: LayerResult, bundle: EvidenceBundle, ctx: EvidenceContext
   const deniedBy = s.deniedBy.map((p) => `${p.kind ?? 'policy'} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`)
   const evidence: Evidence[] = [...r.evidence, {kind: 'HubbleFlows', source: 'hubble', detail: text, count: s.drops}, ...deniedBy.map((d) => ({kind: 'PolicyDeny', source: 'hubble', detail: `denied by ${d}`}))]
   const forwarded = flows.filter((f) => f.verdict === 'FORWARDED')
-  const out = {...r, summary: s.drops + forwarded.length > 0 ? `${r.summary}; ${text}` : r.summary, evidence}
+  const incomplete = state?.state === 'partial' ? [`Hubble evidence incomplete: ${state.reason}`] : []
+  const out = {...r, summary: s.drops + forwarded.length > 0 ? `${r.summary}; ${text}` : r.summary, evidence, reasons: [...r.reasons, ...incomplete]}
   // Per hop: are its latest flows drops or forwards?
   const hops = path.map((hop) => {
     const mine = flows.filter((f) => f.hop === hop)
@@ -351,8 +355,9 @@ function annotateL4(r: LayerResult, bundle: EvidenceBundle, ctx: EvidenceContext
     warnings.push(w)
     return {...out, status: 'DENY', summary: `datapath drops the traffic; ${out.summary}`, warnings: [...out.warnings, w]}
   }
-  // Overturning a denial needs forwards of A→B on every hop of the path, later than any drop.
-  if (r.status === 'DENY' && hops.every((x) => x.forwards)) {
+  // Overturning a denial needs forwards of A→B on every hop of the path, later than any
+  // drop, in a complete read: a read cut short may have missed the later drops.
+  if (r.status === 'DENY' && state?.state === 'read' && hops.every((x) => x.forwards)) {
     const w = `Hubble forwarded ${plural(forwarded.length, 'flow')} for this pair although the policies deny it: the datapath is the truth (the agent may still run older policies)`
     warnings.push(w)
     return {...out, status: 'WARN', summary: `datapath forwards the traffic; ${out.summary}`, warnings: [...out.warnings, w]}
@@ -390,7 +395,8 @@ function annotateL7(r: LayerResult, bundle: EvidenceBundle, ctx: EvidenceContext
   const z = stateOf(bundle, 'ztunnel')
   const w = stateOf(bundle, 'waypoint')
   const down = [z, w].filter((s): s is EvidenceSourceState => s?.state === 'unavailable')
-  const reasons = down.map((s) => `${s.source} evidence unavailable: ${s.reason}`)
+  const reasons = [...down.map((s) => `${s.source} evidence unavailable: ${s.reason}`),
+    ...[z, w].filter((s) => s?.state === 'partial').map((s) => `${s!.source} evidence incomplete: ${s!.reason}`)]
   const m = bundle.mesh
   if (!m) return reasons.length ? {...r, reasons: [...r.reasons, ...reasons]} : r
   const ports = ctx.appPorts
@@ -414,7 +420,9 @@ function annotateL7(r: LayerResult, bundle: EvidenceBundle, ctx: EvidenceContext
     warnings.push(msg)
     return {...out, status: 'DENY', summary: `mesh denies the traffic; ${out.summary}`, warnings: [...out.warnings, msg]}
   }
-  if (r.status === 'DENY' && lastAllowed && (!lastDenied || lastAllowed > lastDenied)) {
+  // As at L4, a denial is overturned only on complete reads of the sources that decide.
+  const complete = z?.state !== 'partial' && z?.state !== 'unavailable' && (!m.viaWaypoint || w?.state === 'read')
+  if (r.status === 'DENY' && complete && lastAllowed && (!lastDenied || lastAllowed > lastDenied)) {
     const msg = `${m.viaWaypoint ? 'waypoint' : 'ztunnel'} logs show ${plural(t.allowed.length, m.viaWaypoint ? 'allowed request' : 'completed connection')} for this pair although the policies deny it: the datapath is the truth`
     warnings.push(msg)
     return {...out, status: 'WARN', summary: `mesh allows the traffic; ${out.summary}`, warnings: [...out.warnings, msg]}

@@ -93,8 +93,8 @@ function sourceText(s: EvidenceSourceState): string {
   const parts = [`${s.recordsMatched ?? 0} of ${s.recordsRead ?? 0} ${NOUN[s.source]}`]
   if (s.window) parts.push(`${clock(s.window.from)}-${clock(s.window.to)}`)
   if (s.lostEvents) parts.push(`${s.lostEvents} lost`)
-  // The reason is in the warnings; here only how much was read.
-  if (s.state === 'partial') parts.push(s.agents ? `${s.agents.read} of ${s.agents.asked} agents read` : 'partly read')
+  // The reason is in the warnings.
+  if (s.state === 'partial') parts.push('incomplete')
   return parts.join(', ')
 }
 

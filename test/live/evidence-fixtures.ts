@@ -86,7 +86,7 @@ export function hubbleDrops(secondsAgo = 30): Array<Record<string, unknown>> {
   })
 }
 
-export type HubbleBehaviour = {kind: 'drops'} | {kind: 'unavailable-mid-stream'} | {kind: 'flows'; flows: Array<Record<string, unknown>>}
+export type HubbleBehaviour = {kind: 'drops'} | {kind: 'unavailable-mid-stream'} | {kind: 'flows' | 'hang'; flows: Array<Record<string, unknown>>}
 
 type End = {pod: string; ip: string}
 export const ENDS = {a: {pod: POD_A, ip: IP_A}, b: {pod: POD_B, ip: IP_B}}
@@ -115,15 +115,17 @@ export function commerceFlow(o: {src: End; dst: End; sport: number; dport: numbe
 export async function startHubble(behaviour: HubbleBehaviour): Promise<RunningServer> {
   const {def, pkg} = await loadUpstream('hubble')
   const grpc = await grpcJs()
-  const drops = (behaviour.kind === 'flows' ? behaviour.flows : hubbleDrops()).map((j) => fromProtoJson(def, 'observer.GetFlowsResponse', j))
+  const drops = (behaviour.kind === 'flows' || behaviour.kind === 'hang' ? behaviour.flows : hubbleDrops()).map((j) => fromProtoJson(def, 'observer.GetFlowsResponse', j))
   return startServer(pkg.observer.Observer.service, {
     GetFlows(call: any) {
       if (behaviour.kind !== 'unavailable-mid-stream') {
         for (const r of drops) call.write(r)
-        call.end()
+        // 'hang': a Relay still streaming (never ends the call); the client's deadline ends it.
+        if (behaviour.kind !== 'hang') call.end()
         return
       }
-      call.write(drops[0])
+      // One flow of payments' own connection to checkout (not A → B evidence), then the error.
+      call.write(fromProtoJson(def, 'observer.GetFlowsResponse', commerceFlow({src: ENDS.b, dst: ENDS.a, sport: 41000, dport: 15008, verdict: 'FORWARDED', type: 5, reply: false, dir: 'EGRESS', secondsAgo: 5})))
       setTimeout(() => call.emit('error', {code: grpc.status.UNAVAILABLE, details: 'peer prod/worker-b is unreachable'}), 20)
     },
     ServerStatus(_call: any, cb: any) {

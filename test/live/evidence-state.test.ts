@@ -122,7 +122,49 @@ describe.skipIf(!hasShared)('evidence state in the diagnosis (§10.14)', () => {
     expect(d.result).toMatchObject({status: 'BLOCKED', blockedAt: 'l4'})
     // One ztunnel of two answered: partial, and a warning saying which.
     expect(d.evidenceSources?.find((s) => s.source === 'ztunnel')).toMatchObject({state: 'partial', agents: {read: 1, asked: 2}, reason: expect.stringMatching(/^istio-system\/ztunnel-worker-b: forbidden/)})
-    expect(d.warnings).toContainEqual(expect.stringMatching(/^ztunnel evidence incomplete \(1 of 2 agents read\): istio-system\/ztunnel-worker-b: forbidden/))
+    expect(d.warnings).toContainEqual(expect.stringMatching(/^ztunnel evidence incomplete: istio-system\/ztunnel-worker-b: forbidden/))
+  })
+
+  it('a Relay cut off by the deadline after some flows: partial, what came is used, a warning; it never overturns a denial', async () => {
+    const flows = [
+      commerceFlow({src: A, dst: B, sport: 38816, dport: HBONE, verdict: 'DROPPED', type: 1, dir: 'INGRESS', secondsAgo: 20}),
+    ]
+    const forwards = [commerceFlow({src: A, dst: B, sport: 39000, dport: HBONE, verdict: 'FORWARDED', type: 5, reply: false, dir: 'EGRESS', secondsAgo: 10})]
+    const hang = await startHubble({kind: 'hang', flows})
+    const hangForward = await startHubble({kind: 'hang', flows: forwards})
+    try {
+      serveWithNock(await FakeCluster.create({docs: seedDocs(), extra: evidencePods()}))
+      const d = await run({evidence: true, hubbleServer: hang.address, requestTimeoutMs: 250})
+      const reason = expect.stringMatching(/^hubble: GetFlows at 127\.0\.0\.1:\d+ timed out after 250ms \(DEADLINE_EXCEEDED\)$/)
+      expect(d.evidenceSources?.find((s) => s.source === 'hubble')).toMatchObject({state: 'partial', recordsRead: 1, recordsMatched: 1, reason})
+      expect(d.warnings).toContainEqual(expect.stringMatching(/^hubble evidence incomplete: hubble: GetFlows at .* timed out/))
+      // A policy drop of A → B on the wire port was seen: the datapath is the truth.
+      expect(layer(d, 'l4').status).toBe('DENY')
+      expect(renderDiagnosisText(d)).toMatch(/\n {2}hubble: 1 of 1 flows, \d\d:\d\d:\d\d-\d\d:\d\d:\d\d, incomplete\n/)
+
+      // Forwards in a read cut short cannot overturn a denial: later drops may be missing.
+      nock.cleanAll()
+      serveWithNock(await l4Blocked())
+      const blocked = await run({evidence: true, hubbleServer: hangForward.address, requestTimeoutMs: 250})
+      expect(blocked.evidenceSources?.find((s) => s.source === 'hubble')?.state).toBe('partial')
+      expect(layer(blocked, 'l4').status).toBe('DENY')
+      expect(blocked.result).toMatchObject({status: 'BLOCKED', blockedAt: 'l4'})
+    } finally {
+      await hang.stop()
+      await hangForward.stop()
+    }
+  })
+
+  it('the schema requires a reason for a source that was not read', () => {
+    const base = toReport({source: {namespace: 'a', name: 'a', kind: 'LatticeService'}, target: {namespace: 'b', name: 'b', kind: 'LatticeService'}, profile: 'seed', trustDomain: 'cluster.local',
+      policySource: 'cluster', layers: ['admission', 'cedar', 'declarations', 'l4', 'l7', 'runtime'].map((l) => ({layer: l, status: 'PASS', summary: '', reasons: [], evidence: [], warnings: []})) as never,
+      result: {status: 'ALLOWED', blockedAt: null, explanation: ''}, drift: [], warnings: [], fix: null, evidenceSources: []})
+    const withSources = (evidenceSources: unknown[]) => validate({...base, evidenceSources})
+    expect(withSources([{source: 'hubble', state: 'unavailable', reason: 'refused'}])).toBe(true)
+    expect(withSources([{source: 'hubble', state: 'unavailable'}])).toBe(false)
+    expect(withSources([{source: 'ztunnel', state: 'read'}])).toBe(false)
+    expect(withSources([{source: 'ztunnel', state: 'read', window: {from: 'x', to: 'y'}, recordsRead: 3, recordsMatched: 1}])).toBe(true)
+    expect(withSources([{source: 'kafka', state: 'read'}])).toBe(false)
   })
 
   it('--no-evidence: every source not asked, no warning about them, one text line', async () => {

@@ -25,6 +25,7 @@ export function readHubbleRecords(input: AsyncIterable<HubbleRecord>, opts: Hubb
   const since = opts.window.since.getTime()
   const until = opts.window.until?.getTime() ?? Infinity
   async function* records(): AsyncGenerator<MatchedFlow> {
+    let got = 0
     try {
       for await (const r of input) {
         if (isLostEvents(r)) {
@@ -32,6 +33,7 @@ export function readHubbleRecords(input: AsyncIterable<HubbleRecord>, opts: Hubb
           continue
         }
         tally.recordsRead++
+        got++
         const t = Date.parse(r.time)
         if (Number.isFinite(t) && (t < since || t > until)) continue
         const hop = flowHop(r, opts.filter)
@@ -44,7 +46,7 @@ export function readHubbleRecords(input: AsyncIterable<HubbleRecord>, opts: Hubb
       if (cov?.oldestFlowTime) tally.coveredFrom(cov.oldestFlowTime)
       tally.agentRead()
     } catch (err) {
-      tally.agentFailed(agent ? `${agent}: ${(err as Error).message}` : (err as Error).message)
+      tally.agentFailed(agent ? `${agent}: ${(err as Error).message}` : (err as Error).message, got > 0)
     }
   }
   return {records: records(), state: () => tally.state()}

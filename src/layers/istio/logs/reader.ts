@@ -31,9 +31,11 @@ export function readMeshLog(kind: 'ztunnel' | 'waypoint', streams: MeshLogStream
   const one = async function* (s: MeshLogStream): AsyncGenerator<MeshAccessRecord> {
     tally.agentAsked()
     const parsed = kind === 'ztunnel' ? parseZtunnelLog(s.input, opts.mustContain ? {mustContain: opts.mustContain} : {}) : parseWaypointLog(s.input)
+    let got = 0
     try {
       for await (const r of parsed) {
         tally.recordsRead++
+        got++
         const t = Date.parse(r.time)
         if (Number.isFinite(t) && t < since) continue
         if (!matchesPair(r, opts.filter)) continue
@@ -43,7 +45,7 @@ export function readMeshLog(kind: 'ztunnel' | 'waypoint', streams: MeshLogStream
       tally.agentRead()
       tally.coveredFrom(s.startedAt)
     } catch (err) {
-      tally.agentFailed(`${s.agent}: ${(err as Error).message}`)
+      tally.agentFailed(`${s.agent}: ${(err as Error).message}`, got > 0)
     }
   }
   return {records: mergeStreams(streams.map(one)), state: () => tally.state()}

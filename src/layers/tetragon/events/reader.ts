@@ -38,9 +38,11 @@ export function readTetragonLogs(streams: TetragonLogStream[], opts: TetragonRea
   const since = opts.window.since.getTime()
   const one = async function* (s: TetragonLogStream): AsyncGenerator<ProcessEventRecord> {
     tally.agentAsked()
+    let got = 0
     try {
       for await (const e of parseTetragonStream(s.input, {namespaces: opts.filter.namespaces, ...(opts.filter.types ? {types: opts.filter.types} : {})})) {
         tally.recordsRead++
+        got++
         const t = Date.parse(e.time)
         if ((Number.isFinite(t) && t < since) || !mine(e)) continue
         tally.recordsMatched++
@@ -49,7 +51,7 @@ export function readTetragonLogs(streams: TetragonLogStream[], opts: TetragonRea
       tally.agentRead()
       tally.coveredFrom(s.startedAt)
     } catch (err) {
-      tally.agentFailed(`${s.agent}: ${(err as Error).message}`)
+      tally.agentFailed(`${s.agent}: ${(err as Error).message}`, got > 0)
     }
   }
   return {records: mergeStreams(streams.map(one)), state: () => tally.state()}
@@ -66,16 +68,18 @@ export function readTetragonGrpc(client: TetragonClient, opts: TetragonReadOptio
   const podRegex = opts.filter.pods?.map((p) => `^${escapeRe(p.slice(p.indexOf('/') + 1))}$`)
   async function* records(): AsyncGenerator<ProcessEventRecord> {
     tally.agentAsked()
+    let got = 0
     try {
       for await (const e of client.events({namespaces: opts.filter.namespaces, ...(podRegex?.length ? {podRegex} : {}), ...(opts.filter.types ? {types: opts.filter.types} : {})}, signal)) {
         tally.recordsRead++
+        got++
         if (!mine(e)) continue
         tally.recordsMatched++
         yield e
       }
       tally.agentRead()
     } catch (err) {
-      tally.agentFailed((err as Error).message)
+      tally.agentFailed((err as Error).message, got > 0)
     }
   }
   return {records: records(), state: () => tally.state()}
