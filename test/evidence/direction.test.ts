@@ -270,3 +270,16 @@ describe.skipIf(!hasShared)('Tetragon: events belong to the pod that ran them (p
     })
   })
 })
+
+describe('Hubble: the deprecated `reply` (flow.proto field 16) when is_reply is absent', () => {
+  const base = {flow: {time: '2026-05-20T09:14:20Z', verdict: 'FORWARDED', IP: {source: '10.244.1.45', destination: '10.244.2.21'},
+    l4: {TCP: {source_port: 15008, destination_port: 41000}}, source: {namespace: 'shop', pod_name: 'checkout-84f6b7c9d-zp4mn'},
+    destination: {namespace: 'shop', pod_name: 'payments-7b4c9d6f8-qw2er'}, event_type: {type: 4}}}
+  it('reply=true is a reply; reply=false alone leaves it unknown (so a forward does not count)', () => {
+    const filter = {hops: [{from: CHECKOUT, to: PAYMENTS}]}
+    expect(flowFromJson({...base, flow: {...base.flow, reply: true}})?.isReply).toBe(true)
+    expect(flowFromJson({...base, flow: {...base.flow, reply: false}})?.isReply).toBeUndefined()
+    expect(flowHop(flowFromJson({...base, flow: {...base.flow, reply: false}})!, filter)).toBe(-1)
+    expect(flowHop(flowFromJson({...base, flow: {...base.flow, reply: false, is_reply: false}})!, filter)).toBe(0)
+  })
+})
