@@ -12,7 +12,7 @@ import {toReport} from '../../src/render/structured.js'
 import type {RunningServer} from '../evidence/upstreamGrpc.js'
 import {hasShared, PROJECT_ROOT} from '../helpers/shared.js'
 import {commerceFlow, ENDS, evidencePods, logKey, startHubble, ztunnelAllowed} from './evidence-fixtures.js'
-import {FakeCluster, NODE_A, NODE_B, seedDocs, serveWithNock} from './fake-cluster.js'
+import {FakeCluster, NODE_A, NODE_B, NS, pod, seedDocs, serveWithNock, waypointDocs} from './fake-cluster.js'
 import {layer, run, useNock} from './run.js'
 
 useNock()
@@ -174,5 +174,33 @@ describe.skipIf(!hasShared)('evidence state in the diagnosis (§10.14)', () => {
     expect(d.warnings.join('\n')).not.toMatch(/evidence/)
     expect(renderDiagnosisText(d)).toContain('\nEvidence: not read (--no-evidence)\n')
     expect(validate(JSON.parse(JSON.stringify(toReport(d)))), JSON.stringify(validate.errors)).toBe(true)
+  })
+})
+
+describe('waypoint access log through B\'s waypoint (Envoy EnvoyTextLogFormat, istio/istio telemetry_logging.go)', () => {
+  const WP = 'commerce-waypoint-5f7d8c9b6-h4k8s'
+  const waypointPod = () => pod(WP, 'commerce-waypoint', {ip: '10.244.2.50', node: NODE_B, sa: 'commerce-waypoint', labels: {'gateway.networking.k8s.io/gateway-name': 'commerce-waypoint'}})
+  /** A waypoint access-log line as in the sample: RBAC 403 (no upstream host) or a 200 through to the pod. */
+  const access = (o: {from: string; service: string; code: 200 | 403; secondsAgo: number; upstream?: string}) => {
+    const t = new Date(Date.now() - o.secondsAgo * 1000).toISOString()
+    const details = o.code === 403 ? 'rbac_access_denied_matched_policy[none]' : 'via_upstream'
+    return `[${t}] "POST /v1/charges HTTP/1.1" ${o.code} - ${details} - "-" 0 19 0 - "-" "curl/8.7.1" "req-${o.from}-${o.secondsAgo}" "${o.service}:8080" ` +
+      `"${o.upstream ? `envoy://connect_originate/${o.upstream}` : '-'}" inbound-vip|8080|http|${o.service}.svc.cluster.local - 10.96.0.20:8080 ${o.from} - default`
+  }
+
+  it('a 403 for checkout → payments is an L7 denial; payments\' own request to checkout through the same waypoint is not', async () => {
+    const log = [
+      access({from: `${B.ip}:47001`, service: `checkout.${NS}`, code: 403, secondsAgo: 20}),
+      access({from: `${A.ip}:53390`, service: `payments.${NS}`, code: 403, secondsAgo: 30}),
+      access({from: `${B.ip}:47002`, service: `checkout.${NS}`, code: 200, secondsAgo: 10, upstream: `${A.ip}:8080`}),
+    ].join('\n') + '\n'
+    serveWithNock(await FakeCluster.create({docs: waypointDocs(), useWaypoint: 'commerce-waypoint', extra: [...evidencePods(), waypointPod()],
+      logs: {[`${NS}/${WP}/istio-proxy`]: log}}))
+    const d = await run({evidence: true, method: 'POST', path: '/v1/charges'})
+    expect(d.evidenceSources?.find((s) => s.source === 'waypoint')).toMatchObject({state: 'read', recordsRead: 3, recordsMatched: 1, agents: {read: 1, asked: 1}})
+    expect(layer(d, 'l7').status).toBe('DENY')
+    expect(layer(d, 'l7').summary).toMatch(/^mesh denies the traffic; .*; mesh logs: 1 RBAC denial \(rbac_access_denied_matched_policy\[none\]\)$/)
+    expect(layer(d, 'l7').evidence).toContainEqual(expect.objectContaining({kind: 'WaypointAccessLog', source: 'waypoint'}))
+    expect(d.result).toMatchObject({status: 'BLOCKED', blockedAt: 'l7'})
   })
 })
