@@ -4,7 +4,12 @@
 // contradicts the evaluation, the datapath is the truth and the layer line says so.
 
 import type {Cluster, PairState, ReadResult} from '../cluster/index.js'
-import type {FlowRecord, MeshAccessRecord, ProcessEventRecord} from '../core/evidence.js'
+import {notAsked, notAskedSources, unavailable, type EvidenceRead, type EvidenceSourceName, type EvidenceSourceState, type FlowRecord, type MeshAccessRecord, type ProcessEventRecord} from '../core/evidence.js'
+import type {HubbleCoverage} from '../layers/cilium/hubble/client.js'
+import type {DirectedFlowFilter} from '../layers/cilium/hubble/direction.js'
+import type {MatchedFlow} from '../layers/cilium/hubble/reader.js'
+import {describeFlowSummary, summarizeFlows} from '../layers/cilium/hubble/summary.js'
+import {connectionKey, onPorts} from '../layers/istio/logs/match.js'
 import type {KubeObject} from '../core/kube.js'
 import type {Evidence, LayerResult} from '../core/result.js'
 import type {EventSink} from './model.js'
@@ -27,6 +32,8 @@ export interface PairIdentity {
   podsA: KubeObject[]
   podsB: KubeObject[]
   waypoint?: {namespace: string; name: string; pods: KubeObject[]}
+  /** B's service FQDN (`payments.commerce.svc.cluster.local`): A's ztunnel names it on the hop to a waypoint. */
+  targetService?: string
   /** Agent pod listings already in flight (listEvidenceAgents); listed here otherwise. */
   agents?: EvidenceAgents
 }
@@ -56,21 +63,37 @@ export function listEvidenceAgents(cluster: Cluster, opts: Pick<EvidenceOptions,
   }
 }
 
+/** Most records kept per source for the annotation (counts in the state stay exact). */
+const KEEP = 20_000
+
 export interface EvidenceBundle {
-  hubble?: {text: string; drops: number; policyDrops: number; forwarded: number; lastDrop?: string; lastForward?: string; deniedBy: string[]} | {error: string}
-  /**
-   * Samples (at most 200 per outcome, for display) plus the count and latest time over
-   * EVERY matching record: the contradiction check must not depend on which records the
-   * parallel log streams happened to deliver first.
-   */
-  mesh?: {denied: MeshAccessRecord[]; allowed: MeshAccessRecord[]; errors: MeshAccessRecord[]; count: Record<MeshAccessRecord['outcome'], number>; latest: Partial<Record<MeshAccessRecord['outcome'], string>>} | {error: string}
-  tetragon?: {events: ProcessEventRecord[]} | {error: string}
+  /** One state per source, in the order hubble, ztunnel, waypoint, tetragon. */
+  sources: EvidenceSourceState[]
+  /** Flows of the pair's hops: 0 = A→B, 1 = A→waypoint, 2 = waypoint→B. */
+  hubble?: {flows: MatchedFlow[]; since: Date; coverage?: HubbleCoverage; viaWaypoint: boolean}
+  mesh?: {ztunnel: MeshAccessRecord[]; waypoint: MeshAccessRecord[]; viaWaypoint: boolean}
+  tetragon?: {events: ProcessEventRecord[]}
+}
+
+/** What the evaluation knows once it picked B's port(s): the wire port(s) and the application ports. */
+export interface EvidenceContext {
+  /** HBONE 15008 for an ambient pair, else B's target port(s). */
+  wirePorts?: number[]
+  /** B's service and target ports (what ztunnel and waypoint records name). */
+  appPorts?: number[]
 }
 
 const principalOf = (id: string) => (id.startsWith('spiffe://') ? id.slice('spiffe://'.length) : id)
 const ip = (p: KubeObject) => (typeof p.status?.podIP === 'string' ? (p.status.podIP as string) : undefined)
 const podRef = (p: KubeObject) => `${p.metadata.namespace}/${p.metadata.name}`
 const nodesOf = (pods: KubeObject[]) => new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => typeof n === 'string'))
+const ipsOf = (pods: KubeObject[]) => pods.map(ip).filter((x): x is string => Boolean(x))
+
+/** When the agent's container started (its log holds nothing older). */
+function startedAt(pod: KubeObject, container: string): string | undefined {
+  const statuses = (pod.status?.containerStatuses ?? []) as Array<{name?: string; state?: {running?: {startedAt?: string}}}>
+  return statuses.find((c) => c.name === container)?.state?.running?.startedAt
+}
 
 export interface EvidenceGathering {
   bundle: Promise<EvidenceBundle>
@@ -97,7 +120,7 @@ export function startEvidence(cluster: Cluster, state: PairState, who: PairIdent
 }
 
 export async function gatherEvidence(cluster: Cluster, state: PairState, who: PairIdentity, opts: EvidenceOptions, emit?: EventSink, hubbleSent?: () => void): Promise<EvidenceBundle> {
-  const track = async <T>(source: string, fn: () => Promise<T>): Promise<T | {error: string}> => {
+  const track = async <T extends {states: EvidenceSourceState[]}>(source: string, names: EvidenceSourceName[], fn: () => Promise<T>): Promise<T | {states: EvidenceSourceState[]}> => {
     emit?.({type: 'source-started', source})
     const t0 = performance.now()
     try {
@@ -107,143 +130,153 @@ export async function gatherEvidence(cluster: Cluster, state: PairState, who: Pa
     } catch (err) {
       const reason = (err as Error).message
       emit?.({type: 'source-failed', source, ms: performance.now() - t0, reason})
-      return {error: reason}
+      return {states: names.map((n) => unavailable(n, reason))}
     }
   }
   const [hubble, mesh, tetragon] = await Promise.all([
-    track('hubble', () => hubbleEvidence(cluster, state, who, opts, hubbleSent).finally(hubbleSent)),
-    track('ztunnel/waypoint logs', () => meshEvidence(cluster, who, opts)),
-    track('tetragon', () => tetragonEvidence(cluster, state, who, opts)),
+    track('hubble', ['hubble'], () => hubbleEvidence(cluster, who, opts, hubbleSent).finally(hubbleSent)),
+    track('ztunnel/waypoint logs', ['ztunnel', 'waypoint'], () => meshEvidence(cluster, who, opts)),
+    track('tetragon', ['tetragon'], () => tetragonEvidence(cluster, state, who, opts)),
   ])
-  return {hubble, mesh, tetragon}
+  void state
+  return {
+    sources: [...hubble.states, ...mesh.states, ...tetragon.states],
+    ...('flows' in hubble ? {hubble: hubble.flows} : {}),
+    ...('records' in mesh ? {mesh: mesh.records} : {}),
+    ...('events' in tetragon && tetragon.events ? {tetragon: {events: tetragon.events}} : {}),
+  }
 }
 
-async function hubbleEvidence(cluster: Cluster, state: PairState, who: PairIdentity, opts: EvidenceOptions, sent?: () => void) {
-  const {createHubbleClient, summarizeFlows, describeFlowSummary} = await import('../layers/cilium/hubble/index.js')
+/** Hops of A→B as Hubble sees them: direct, or through B's waypoint (§10.2). */
+export function pairFlowFilter(who: PairIdentity): DirectedFlowFilter {
+  const a = {pods: who.podsA.map(podRef), ips: ipsOf(who.podsA)}
+  const b = {pods: who.podsB.map(podRef), ips: ipsOf(who.podsB)}
+  const hops: DirectedFlowFilter['hops'] = [{from: a, to: b, name: 'direct'}]
+  if (who.waypoint && who.waypoint.pods.length > 0) {
+    const w = {pods: who.waypoint.pods.map(podRef), ips: ipsOf(who.waypoint.pods)}
+    hops.push({from: a, to: w, name: 'to waypoint'}, {from: w, to: b, name: 'waypoint to target'})
+  }
+  return {hops}
+}
+
+async function hubbleEvidence(cluster: Cluster, who: PairIdentity, opts: EvidenceOptions, sent?: () => void) {
+  if (who.podsA.length === 0 || who.podsB.length === 0) {
+    return {states: [notAsked('hubble', `no pods of the ${who.podsA.length === 0 ? 'source' : 'target'}: no flows to look for`)]}
+  }
+  const {createHubbleClient, readHubbleRelay} = await import('../layers/cilium/hubble/index.js')
   let close = () => {}
   let address = opts.hubbleServer
   if (!address) {
     const fwd = await cluster.portForward({namespace: 'kube-system', service: 'hubble-relay', port: 80})
-    if (!fwd.ok) throw new Error(`port-forward to kube-system/hubble-relay: ${fwd.reason}`)
+    if (!fwd.ok) return {states: [unavailable('hubble', `port-forward to kube-system/hubble-relay: ${fwd.reason}`)]}
     address = `127.0.0.1:${fwd.forward.localPort}`
     close = () => fwd.forward.close()
   }
   const client = await createHubbleClient({address, timeoutMs: opts.timeoutMs, ...(opts.hubbleTls ? {tls: true} : {}), ...(opts.hubbleCa ? {caFile: opts.hubbleCa} : {}), ...(opts.hubbleServerName ? {serverName: opts.hubbleServerName} : {})})
   try {
     const since = new Date(Date.now() - opts.sinceSeconds * 1000)
-    // Asked alongside the flows, not before them (two more calls on the same channel).
-    const coverageAsked = client.coverage().catch(() => undefined)
     if (sent) void client.connected().then(sent)
-    const records: FlowRecord[] = []
     const ac = new AbortController()
     const timer = setTimeout(() => ac.abort(), opts.timeoutMs * 2)
+    const filter = pairFlowFilter(who)
+    const read = readHubbleRelay(client, {filter, window: {since}, signal: ac.signal})
+    const flows: MatchedFlow[] = []
     try {
-      for await (const r of client.flows({
-        since,
-        sourcePod: who.podsA.map(podRef),
-        destinationPod: who.podsB.map(podRef),
-        bothDirections: true,
-      }, ac.signal)) records.push(r as FlowRecord)
+      for await (const f of read.records) if (flows.length < KEEP) flows.push(f)
     } finally {
       clearTimeout(timer)
     }
-    const coverage = await coverageAsked
-    const s = summarizeFlows(records as never, {since}, coverage)
-    const policyDrops = Object.entries(s.dropsByReason).filter(([r]) => r.startsWith('POLICY_')).reduce((n, [, c]) => n + c, 0)
-    const flows = records.filter((r) => 'verdict' in r) as FlowRecord[]
-    const last = (pred: (f: FlowRecord) => boolean) => flows.filter(pred).map((f) => f.time).sort().at(-1)
-    return {
-      text: describeFlowSummary(s),
-      drops: s.drops,
-      policyDrops,
-      forwarded: s.forwarded,
-      deniedBy: s.deniedBy.map((p) => `${p.kind ?? 'policy'} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`),
-      ...(last((f) => f.verdict === 'DROPPED') ? {lastDrop: last((f) => f.verdict === 'DROPPED')} : {}),
-      ...(last((f) => f.verdict === 'FORWARDED' && !f.isReply) ? {lastForward: last((f) => f.verdict === 'FORWARDED' && !f.isReply)} : {}),
-    }
+    let state = read.state()
+    if (state.state === 'unavailable') return {states: [state]}
+    // Relay still streaming at the read deadline: what came is used, and said to be partial.
+    if (ac.signal.aborted) state = {...state, state: 'partial', reason: `hubble: stopped at the read deadline (${Math.round((opts.timeoutMs * 2) / 1000)}s); later flows not read`}
+    const coverage = await read.coverage
+    return {states: [state], flows: {flows, since, ...(coverage ? {coverage} : {}), viaWaypoint: filter.hops.length > 1}}
   } finally {
     client.close()
     close()
-    void state
   }
 }
 
 async function meshEvidence(cluster: Cluster, who: PairIdentity, opts: EvidenceOptions) {
-  const {parseZtunnelLog, parseWaypointLog, matchesPair} = await import('../layers/istio/logs/index.js')
+  const {readMeshLog} = await import('../layers/istio/logs/index.js')
   const nodes = new Set([...nodesOf(who.podsA), ...nodesOf(who.podsB)])
-  const ztunnels = await (who.agents?.ztunnels ?? cluster.pods('istio-system', {labelSelector: ZTUNNEL_SELECTOR}))
-  if (!ztunnels.ok) throw new Error(`ztunnel pods: ${ztunnels.reason}`)
+  const since = new Date(Date.now() - opts.sinceSeconds * 1000)
   const selector = {
     srcIdentity: who.srcIdentity, dstIdentity: who.dstIdentity,
-    srcIps: who.podsA.map(ip).filter((x): x is string => Boolean(x)), dstIps: who.podsB.map(ip).filter((x): x is string => Boolean(x)),
+    srcIps: ipsOf(who.podsA), dstIps: ipsOf(who.podsB),
     srcPods: who.podsA.map((p) => p.metadata.name), dstPods: who.podsB.map((p) => p.metadata.name),
+    ...(who.targetService ? {dstServices: [who.targetService]} : {}),
   }
-  // A record matchesPair only if its destination is B by identity, pod name or IP, and each
-  // of those appears verbatim in the line: lines naming none of them (most of a ztunnel log:
-  // other pairs, xds, dns) are skipped before parsing.
-  const mustContain = [principalOf(who.dstIdentity), ...selector.dstPods, ...selector.dstIps.flatMap((a) => [a, a.toUpperCase()])]
-  const out = {
-    denied: [] as MeshAccessRecord[], allowed: [] as MeshAccessRecord[], errors: [] as MeshAccessRecord[],
-    count: {denied: 0, allowed: 0, error: 0} as Record<MeshAccessRecord['outcome'], number>,
-    latest: {} as Partial<Record<MeshAccessRecord['outcome'], string>>,
+  const logOf = (ns: string, pod: KubeObject) => ({
+    agent: `${ns}/${pod.metadata.name}`,
+    input: cluster.podLogs(ns, pod.metadata.name, {container: 'istio-proxy', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs * 2}),
+    ...(startedAt(pod, 'istio-proxy') ? {startedAt: startedAt(pod, 'istio-proxy')} : {}),
+  })
+  const collect = async (read: EvidenceRead<MeshAccessRecord>) => {
+    const out: MeshAccessRecord[] = []
+    for await (const r of read.records) if (out.length < KEEP) out.push(r)
+    return {records: out, state: read.state()}
   }
-  // ztunnel logs one rejected connection up to three times (B's policy decision, B's inbound
-  // and A's outbound access log): count connections, keyed by A's address and port.
-  const seen = new Set<string>()
-  const keep = (r: MeshAccessRecord) => {
-    if (!matchesPair(r, selector)) return
-    if (r.source === 'ztunnel' && r.srcAddr && /:\d+$/.test(r.srcAddr)) {
-      const k = `${r.outcome}|${r.srcAddr}`
-      if (seen.has(k)) return
-      seen.add(k)
-    }
-    out.count[r.outcome]++
-    const prev = out.latest[r.outcome]
-    if (r.time && (!prev || r.time > prev)) out.latest[r.outcome] = r.time
-    const list = r.outcome === 'denied' ? out.denied : r.outcome === 'allowed' ? out.allowed : out.errors
-    if (list.length < 200) list.push(r)
+
+  const ztunnelRead = (async () => {
+    const ztunnels = await (who.agents?.ztunnels ?? cluster.pods('istio-system', {labelSelector: ZTUNNEL_SELECTOR}))
+    if (!ztunnels.ok) return {records: [], state: unavailable('ztunnel', `ztunnel pods (istio-system, ${ZTUNNEL_SELECTOR}): ${ztunnels.reason}`)}
+    const onNodes = ztunnels.items.filter((p) => nodes.size === 0 || nodes.has(p.spec?.nodeName))
+    if (onNodes.length === 0) return {records: [], state: notAsked('ztunnel', `no ztunnel pod (istio-system, ${ZTUNNEL_SELECTOR}) on the pair's nodes`)}
+    // A record matches only if its destination is B by identity, pod name, IP or service, and
+    // each of those appears verbatim in the line: lines naming none of them (most of a ztunnel
+    // log: other pairs, xds, dns) are skipped before parsing.
+    const mustContain = [principalOf(who.dstIdentity), ...selector.dstPods, ...selector.dstIps.flatMap((a) => [a, a.toUpperCase()]), ...(who.targetService ? [who.targetService] : [])]
+    return collect(readMeshLog('ztunnel', onNodes.map((p) => logOf('istio-system', p)), {filter: selector, window: {since}, mustContain}))
+  })()
+  const waypointRead = who.waypoint && who.waypoint.pods.length > 0
+    ? collect(readMeshLog('waypoint', who.waypoint.pods.map((p) => logOf(who.waypoint!.namespace, p)), {filter: selector, window: {since}}))
+    : Promise.resolve({records: [] as MeshAccessRecord[], state: notAsked('waypoint', who.waypoint ? `waypoint ${who.waypoint.namespace}/${who.waypoint.name} has no pod` : 'no waypoint on the path')})
+  const [z, w] = await Promise.all([ztunnelRead, waypointRead])
+  const read = (s: EvidenceSourceState) => s.state === 'read' || s.state === 'partial'
+  return {
+    states: [z.state, w.state],
+    // Records of a source that is unavailable are not used: its state says it was not read.
+    ...(read(z.state) || read(w.state) ? {records: {ztunnel: read(z.state) ? z.records : [], waypoint: read(w.state) ? w.records : [], viaWaypoint: Boolean(who.waypoint)}} : {}),
   }
-  const reads: Array<Promise<void>> = []
-  for (const pod of ztunnels.items.filter((p) => nodes.size === 0 || nodes.has(p.spec?.nodeName))) {
-    reads.push((async () => {
-      for await (const r of parseZtunnelLog(cluster.podLogs('istio-system', pod.metadata.name, {container: 'istio-proxy', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs * 2}), {mustContain})) keep(r)
-    })())
-  }
-  for (const pod of who.waypoint?.pods ?? []) {
-    reads.push((async () => {
-      for await (const r of parseWaypointLog(cluster.podLogs(who.waypoint!.namespace, pod.metadata.name, {container: 'istio-proxy', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs * 2}))) keep(r)
-    })())
-  }
-  await Promise.all(reads)
-  return out
 }
 
 async function tetragonEvidence(cluster: Cluster, state: PairState, who: PairIdentity, opts: EvidenceOptions) {
   const namespaces = state.pairNamespaces
+  const pods = [...who.podsA, ...who.podsB].map(podRef)
+  if (pods.length === 0) return {states: [notAsked('tetragon', 'no pods of the pair')]}
+  const filter = {namespaces, pods}
   const events: ProcessEventRecord[] = []
-  const podNames = new Set([...who.podsA, ...who.podsB].map((p) => p.metadata.name))
-  const mine = (e: ProcessEventRecord) => e.pod !== undefined && podNames.has(e.pod)
   if (opts.tetragonServer) {
-    const {createTetragonClient} = await import('../layers/tetragon/events/index.js')
+    const {createTetragonClient, readTetragonGrpc} = await import('../layers/tetragon/events/index.js')
     const client = await createTetragonClient({address: opts.tetragonServer, timeoutMs: opts.timeoutMs})
     const ac = new AbortController()
     const timer = setTimeout(() => ac.abort(), opts.tetragonListenMs ?? 2000)
     try {
-      for await (const e of client.events({namespaces, podRegex: [...podNames].map((n) => `^${n}$`)}, ac.signal)) if (mine(e)) events.push(e)
+      const read = readTetragonGrpc(client, {filter, window: {since: new Date()}}, ac.signal)
+      for await (const e of read.records) if (events.length < KEEP) events.push(e)
+      const s = read.state()
+      return s.state === 'unavailable' ? {states: [s]} : {states: [s], events}
     } finally {
       clearTimeout(timer)
       client.close()
     }
-    return {events}
   }
-  const {parseTetragonStream} = await import('../layers/tetragon/events/index.js')
+  const {readTetragonLogs} = await import('../layers/tetragon/events/index.js')
   const nodes = new Set([...nodesOf(who.podsA), ...nodesOf(who.podsB)])
   const agents = await (who.agents?.tetragon ?? cluster.pods('kube-system', {labelSelector: TETRAGON_SELECTOR}))
-  if (!agents.ok) throw new Error(`tetragon pods: ${agents.reason}`)
-  await Promise.all(agents.items.filter((p) => nodes.size === 0 || nodes.has(p.spec?.nodeName)).map(async (pod) => {
-    for await (const e of parseTetragonStream(cluster.podLogs('kube-system', pod.metadata.name, {container: 'export-stdout', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs * 2}), {namespaces})) if (mine(e) && events.length < 1000) events.push(e)
-  }))
-  return {events}
+  if (!agents.ok) return {states: [unavailable('tetragon', `tetragon pods (kube-system, ${TETRAGON_SELECTOR}): ${agents.reason}`)]}
+  const onNodes = agents.items.filter((p) => nodes.size === 0 || nodes.has(p.spec?.nodeName))
+  if (onNodes.length === 0) return {states: [notAsked('tetragon', `no tetragon pod (kube-system, ${TETRAGON_SELECTOR}) on the pair's nodes`)]}
+  const read = readTetragonLogs(onNodes.map((pod) => ({
+    agent: `kube-system/${pod.metadata.name}`,
+    input: cluster.podLogs('kube-system', pod.metadata.name, {container: 'export-stdout', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs * 2}),
+    ...(startedAt(pod, 'export-stdout') ? {startedAt: startedAt(pod, 'export-stdout')} : {}),
+  })), {filter, window: {since: new Date(Date.now() - opts.sinceSeconds * 1000)}})
+  for await (const e of read.records) if (events.length < KEEP) events.push(e)
+  const s = read.state()
+  return s.state === 'unavailable' ? {states: [s]} : {states: [s], events}
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
@@ -253,62 +286,152 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`
 
-const isError = (x: unknown): x is {error: string} => typeof x === 'object' && x !== null && 'error' in x
+const stateOf = (bundle: EvidenceBundle, source: EvidenceSourceName) => bundle.sources.find((s) => s.source === source)
+
+/** States for a run that read no evidence (`--no-evidence`, offline). */
+export function evidenceNotAsked(reason: string): EvidenceSourceState[] {
+  return notAskedSources(reason)
+}
+
+/** A source that was asked for and could not be read (wholly or in part) is a warning (§10.14). */
+export function evidenceWarnings(bundle: EvidenceBundle): string[] {
+  const out: string[] = []
+  for (const s of bundle.sources) {
+    if (s.state === 'unavailable') out.push(`${s.source} evidence unavailable: ${s.reason ?? 'no answer'}`)
+    else if (s.state === 'partial') out.push(`${s.source} evidence incomplete: ${s.reason ?? 'partly read'}`)
+  }
+  return out
+}
 
 /** Attaches evidence to its layer and applies "the datapath is the truth" on contradictions. */
-export function annotateWithEvidence(bundle: EvidenceBundle, warnings: string[]): (r: LayerResult) => LayerResult {
-  return (r) => {
-    if (r.layer === 'l4' && bundle.hubble) return annotateL4(r, bundle.hubble, warnings)
-    if (r.layer === 'l7' && bundle.mesh) return annotateL7(r, bundle.mesh, warnings)
-    if (r.layer === 'runtime' && bundle.tetragon && isError(bundle.tetragon)) return {...r, reasons: [...r.reasons, `Tetragon events unavailable: ${bundle.tetragon.error}`]}
+export function annotateWithEvidence(bundle: EvidenceBundle, warnings: string[]): (r: LayerResult, ctx?: EvidenceContext) => LayerResult {
+  return (r, ctx = {}) => {
+    if (r.layer === 'l4') return annotateL4(r, bundle, ctx, warnings)
+    if (r.layer === 'l7') return annotateL7(r, bundle, ctx, warnings)
+    const t = stateOf(bundle, 'tetragon')
+    if (r.layer === 'runtime' && t?.state === 'unavailable') return {...r, reasons: [...r.reasons, `Tetragon events unavailable: ${t.reason}`]}
     return r
   }
 }
 
-function annotateL4(r: LayerResult, h: NonNullable<EvidenceBundle['hubble']>, warnings: string[]): LayerResult {
+const onWire = (ports: number[] | undefined) => (f: MatchedFlow) => !ports || ports.length === 0 || (f.destinationPort !== undefined && ports.includes(f.destinationPort))
+const latest = (flows: MatchedFlow[], pred: (f: MatchedFlow) => boolean) => {
+  let t: string | undefined
+  for (const f of flows) if (pred(f) && (t === undefined || f.time > t)) t = f.time
+  return t
+}
+const isPolicyDrop = (f: FlowRecord) => f.verdict === 'DROPPED' && (f.dropReason ?? '').startsWith('POLICY_')
+
+function annotateL4(r: LayerResult, bundle: EvidenceBundle, ctx: EvidenceContext, warnings: string[]): LayerResult {
+  const state = stateOf(bundle, 'hubble')
   // Said on the L4 line itself: the verdict stands on the policies alone.
-  if (isError(h)) return {...r, summary: `${r.summary}; Hubble unavailable: ${h.error}`, reasons: [...r.reasons, `Hubble evidence unavailable: ${h.error}`]}
-  const evidence: Evidence[] = [...r.evidence, {kind: 'HubbleFlows', source: 'hubble', detail: h.text, count: h.drops}, ...h.deniedBy.map((d) => ({kind: 'PolicyDeny', source: 'hubble', detail: `denied by ${d}`}))]
-  const out = {...r, summary: h.drops + h.forwarded > 0 ? `${r.summary}; ${h.text}` : r.summary, evidence}
+  if (state?.state === 'unavailable') return {...r, summary: `${r.summary}; Hubble unavailable: ${state.reason}`, reasons: [...r.reasons, `Hubble evidence unavailable: ${state.reason}`]}
+  const h = bundle.hubble
+  if (!h) return r
+  // Through a waypoint the path is A→waypoint and waypoint→B (§10.2); a direct A→B flow is
+  // not on it. Only flows on the wire port count (§10.14).
+  const path = h.viaWaypoint ? [1, 2] : [0]
+  const flows = h.flows.filter((f) => path.includes(f.hop)).filter(onWire(ctx.wirePorts))
+  if (state) state.recordsMatched = flows.length
+  const s = summarizeFlows(flows, {since: h.since}, h.coverage)
+  const text = describeFlowSummary(s)
+  const deniedBy = s.deniedBy.map((p) => `${p.kind ?? 'policy'} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`)
+  const evidence: Evidence[] = [...r.evidence, {kind: 'HubbleFlows', source: 'hubble', detail: text, count: s.drops}, ...deniedBy.map((d) => ({kind: 'PolicyDeny', source: 'hubble', detail: `denied by ${d}`}))]
+  const forwarded = flows.filter((f) => f.verdict === 'FORWARDED')
+  const incomplete = state?.state === 'partial' ? [`Hubble evidence incomplete: ${state.reason}`] : []
+  const out = {...r, summary: s.drops + forwarded.length > 0 ? `${r.summary}; ${text}` : r.summary, evidence, reasons: [...r.reasons, ...incomplete]}
+  // Per hop: are its latest flows drops or forwards?
+  const hops = path.map((hop) => {
+    const mine = flows.filter((f) => f.hop === hop)
+    const lastDrop = latest(mine, isPolicyDrop)
+    const lastForward = latest(mine, (f) => f.verdict === 'FORWARDED')
+    return {dropsLatest: lastDrop !== undefined && (lastForward === undefined || lastDrop > lastForward), forwards: lastForward !== undefined && (lastDrop === undefined || lastForward > lastDrop)}
+  })
+  // Deduplicated like the line's count (a drop notification and its policy verdict are one packet).
+  const policyDrops = Object.entries(s.dropsByReason).filter(([reason]) => reason.startsWith('POLICY_')).reduce((n, [, c]) => n + c, 0)
   const allowedByEval = r.status === 'PASS' || r.status === 'WARN'
-  const dropsLatest = h.lastDrop !== undefined && (h.lastForward === undefined || h.lastDrop > h.lastForward)
-  if (allowedByEval && h.policyDrops > 0 && dropsLatest) {
-    const w = `Hubble shows ${plural(h.policyDrops, 'policy drop')} for this pair although the policies allow it: the datapath is the truth (agent not yet updated, identity not propagated, or a policy the CLI cannot see)`
+  if (allowedByEval && hops.some((x) => x.dropsLatest)) {
+    const w = `Hubble shows ${plural(policyDrops, 'policy drop')} for this pair although the policies allow it: the datapath is the truth (agent not yet updated, identity not propagated, or a policy the CLI cannot see)`
     warnings.push(w)
     return {...out, status: 'DENY', summary: `datapath drops the traffic; ${out.summary}`, warnings: [...out.warnings, w]}
   }
-  if (r.status === 'DENY' && h.forwarded > 0 && !dropsLatest && h.lastForward !== undefined) {
-    const w = `Hubble forwarded ${plural(h.forwarded, 'flow')} for this pair although the policies deny it: the datapath is the truth (the agent may still run older policies)`
+  // Overturning a denial needs forwards of A→B on every hop of the path, later than any
+  // drop, in a complete read: a read cut short may have missed the later drops.
+  if (r.status === 'DENY' && state?.state === 'read' && hops.every((x) => x.forwards)) {
+    const w = `Hubble forwarded ${plural(forwarded.length, 'flow')} for this pair although the policies deny it: the datapath is the truth (the agent may still run older policies)`
     warnings.push(w)
     return {...out, status: 'WARN', summary: `datapath forwards the traffic; ${out.summary}`, warnings: [...out.warnings, w]}
   }
   return out
 }
 
-function annotateL7(r: LayerResult, m: NonNullable<EvidenceBundle['mesh']>, warnings: string[]): LayerResult {
-  if (isError(m)) return {...r, reasons: [...r.reasons, `ztunnel/waypoint evidence unavailable: ${m.error}`]}
-  const evidence: Evidence[] = [...r.evidence, ...m.denied.slice(0, 5).map((d) => ({kind: d.source === 'waypoint' ? 'WaypointAccessLog' : 'ZtunnelLog', source: d.source, time: d.time, detail: d.error ?? d.policy ?? d.message ?? 'denied'}))]
-  const parts: string[] = []
-  if (m.count.denied) parts.push(`${plural(m.count.denied, 'RBAC denial')} (${m.denied[0].error ?? m.denied[0].policy ?? 'denied'})`)
-  if (m.count.error) parts.push(`${plural(m.count.error, 'connection error')} (${m.errors[0].error ?? 'error'})`)
-  const out = {...r, evidence, summary: parts.length ? `${r.summary}; mesh logs: ${parts.join(', ')}` : r.summary}
-  const lastDenied = m.latest.denied
-  const lastAllowed = m.latest.allowed
-  if ((r.status === 'PASS' || r.status === 'WARN') && lastDenied && (!lastAllowed || lastDenied > lastAllowed)) {
-    const w = `ztunnel/waypoint logs show ${plural(m.count.denied, 'authorization denial')} for this pair although the policies allow it: the datapath is the truth`
-    warnings.push(w)
-    return {...out, status: 'DENY', summary: `mesh denies the traffic; ${out.summary}`, warnings: [...out.warnings, w]}
+const SEVERITY: Record<MeshAccessRecord['outcome'], number> = {allowed: 0, error: 1, denied: 2}
+
+/**
+ * One count per connection (ztunnel logs one on the client's node, on the server's node, and
+ * the policy decision) or per waypoint request; a connection takes its most severe outcome.
+ */
+function tallyMesh(records: MeshAccessRecord[]) {
+  const byKey = new Map<string, MeshAccessRecord>()
+  const loose: MeshAccessRecord[] = []
+  for (const r of records) {
+    const k = connectionKey(r as MeshAccessRecord & {requestId?: string})
+    if (k === undefined) {
+      loose.push(r)
+      continue
+    }
+    const prev = byKey.get(k)
+    if (!prev || SEVERITY[r.outcome] > SEVERITY[prev.outcome] || (SEVERITY[r.outcome] === SEVERITY[prev.outcome] && r.time > prev.time)) byKey.set(k, r)
   }
-  if (r.status === 'DENY' && lastAllowed && (!lastDenied || lastAllowed > lastDenied)) {
-    const w = `ztunnel logs show ${plural(m.count.allowed, 'completed connection')} for this pair although the policies deny it: the datapath is the truth`
-    warnings.push(w)
-    return {...out, status: 'WARN', summary: `mesh allows the traffic; ${out.summary}`, warnings: [...out.warnings, w]}
+  const all = [...byKey.values(), ...loose]
+  const of = (o: MeshAccessRecord['outcome']) => all.filter((r) => r.outcome === o).sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0))
+  const denied = of('denied')
+  const allowed = of('allowed')
+  const errors = of('error')
+  return {denied, allowed, errors, latest: {denied: denied[0]?.time, allowed: allowed[0]?.time}}
+}
+
+function annotateL7(r: LayerResult, bundle: EvidenceBundle, ctx: EvidenceContext, warnings: string[]): LayerResult {
+  const z = stateOf(bundle, 'ztunnel')
+  const w = stateOf(bundle, 'waypoint')
+  const down = [z, w].filter((s): s is EvidenceSourceState => s?.state === 'unavailable')
+  const reasons = [...down.map((s) => `${s.source} evidence unavailable: ${s.reason}`),
+    ...[z, w].filter((s) => s?.state === 'partial').map((s) => `${s!.source} evidence incomplete: ${s!.reason}`)]
+  const m = bundle.mesh
+  if (!m) return reasons.length ? {...r, reasons: [...r.reasons, ...reasons]} : r
+  const ports = ctx.appPorts
+  const ztunnel = m.ztunnel.filter((x) => onPorts(x, ports))
+  const waypoint = m.waypoint.filter((x) => onPorts(x, ports))
+  if (z && z.state !== 'unavailable' && z.state !== 'not-asked') z.recordsMatched = ztunnel.length
+  if (w && w.state !== 'unavailable' && w.state !== 'not-asked') w.recordsMatched = waypoint.length
+  // Through a waypoint the L7 decision is the waypoint's: A's completed connection to the
+  // waypoint says nothing about whether the waypoint let the request through to B.
+  const counted = [...(m.viaWaypoint ? ztunnel.filter((x) => x.outcome !== 'allowed') : ztunnel), ...waypoint]
+  const t = tallyMesh(counted)
+  const evidence: Evidence[] = [...r.evidence, ...t.denied.slice(0, 5).map((d) => ({kind: d.source === 'waypoint' ? 'WaypointAccessLog' : 'ZtunnelLog', source: d.source, time: d.time, detail: d.error ?? d.policy ?? d.message ?? 'denied'}))]
+  const parts: string[] = []
+  if (t.denied.length) parts.push(`${plural(t.denied.length, 'RBAC denial')} (${t.denied[0].error ?? t.denied[0].policy ?? 'denied'})`)
+  if (t.errors.length) parts.push(`${plural(t.errors.length, 'connection error')} (${t.errors[0].error ?? 'error'})`)
+  const out = {...r, evidence, reasons: [...r.reasons, ...reasons], summary: parts.length ? `${r.summary}; mesh logs: ${parts.join(', ')}` : r.summary}
+  const lastDenied = t.latest.denied
+  const lastAllowed = t.latest.allowed
+  if ((r.status === 'PASS' || r.status === 'WARN') && lastDenied && (!lastAllowed || lastDenied > lastAllowed)) {
+    const msg = `ztunnel/waypoint logs show ${plural(t.denied.length, 'authorization denial')} for this pair although the policies allow it: the datapath is the truth`
+    warnings.push(msg)
+    return {...out, status: 'DENY', summary: `mesh denies the traffic; ${out.summary}`, warnings: [...out.warnings, msg]}
+  }
+  // As at L4, a denial is overturned only on complete reads of the sources that decide.
+  const complete = z?.state !== 'partial' && z?.state !== 'unavailable' && (!m.viaWaypoint || w?.state === 'read')
+  if (r.status === 'DENY' && complete && lastAllowed && (!lastDenied || lastAllowed > lastDenied)) {
+    const msg = `${m.viaWaypoint ? 'waypoint' : 'ztunnel'} logs show ${plural(t.allowed.length, m.viaWaypoint ? 'allowed request' : 'completed connection')} for this pair although the policies deny it: the datapath is the truth`
+    warnings.push(msg)
+    return {...out, status: 'WARN', summary: `mesh allows the traffic; ${out.summary}`, warnings: [...out.warnings, msg]}
   }
   return out
 }
 
 export function tetragonEvents(bundle: EvidenceBundle): ProcessEventRecord[] | undefined {
-  return bundle.tetragon && !isError(bundle.tetragon) ? bundle.tetragon.events : undefined
+  return bundle.tetragon?.events
 }
 
 export type {ReadResult}

@@ -12,7 +12,7 @@ import {loadSpecs} from '../spec/load.js'
 import {compileFleet} from '../pipeline/fleet.js'
 import {computeDrift} from './drift.js'
 import {proposeFix} from './fix.js'
-import {annotateWithEvidence, listEvidenceAgents, startEvidence, tetragonEvents, type EvidenceBundle, type EvidenceOptions} from './live-evidence.js'
+import {annotateWithEvidence, evidenceNotAsked, evidenceWarnings, listEvidenceAgents, startEvidence, tetragonEvents, type EvidenceBundle, type EvidenceOptions} from './live-evidence.js'
 import {dnsCaptureWarning, enforcementMode, isReadyPod, liveExemptNamespaces, liveSpecs, liveViews, resolveTrustDomain, waypointNameOf, waypointOf, withLivePods} from './live-state.js'
 import type {Diagnosis, EventSink} from './model.js'
 import type {KubeObject} from '../core/kube.js'
@@ -99,13 +99,15 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
       srcIdentity: spiffeId(td.trustDomain, source.namespace, srcSa),
       dstIdentity: spiffeId(td.trustDomain, target.namespace, dstSa),
       podsA, podsB,
+      targetService: `${target.name}.${target.namespace}.svc.cluster.local`,
       ...(waypoint && wpPods?.ok ? {waypoint: {namespace: target.namespace, name: waypoint.name, pods: wpPods.items}} : {}),
       ...(agents ? {agents} : {}),
     }, {...req.evidence, timeoutMs: req.connect.requestTimeoutMs ?? 10_000}, req.emit)
     : undefined
   if (gathering) await untilSent(gathering.sent)
   const fleet = await compileFleet(specs, options, {only: pairScope(specs, [sKey, tKey])})
-  const evidence: EvidenceBundle = gathering ? await gathering.bundle : {}
+  const evidence: EvidenceBundle = gathering ? await gathering.bundle : {sources: evidenceNotAsked('--no-evidence')}
+  warnings.push(...evidenceWarnings(evidence))
 
   const events = tetragonEvents(evidence)
   const live: LiveFacts = {
@@ -135,7 +137,7 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
     const d = computeDrift([...c.l4, ...c.l7, ...c.runtime].filter((o) => wasRead(state, o)), a.policies).filter((x) => !unavailable[x.layer])
     return {diagnosis: evaluatePair(f, pair, {...dumpView(a.policies), source: 'cluster'}, d, {unavailable}), fleet: f}
   })
-  const diagnosis: Diagnosis = {...first, policySource: 'cluster', fix}
+  const diagnosis: Diagnosis = {...first, policySource: 'cluster', fix, evidenceSources: evidence.sources}
   req.emit?.({type: 'diagnosis', diagnosis})
   return diagnosis
 }

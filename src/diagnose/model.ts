@@ -3,6 +3,7 @@
 
 import type {Profile} from '../core/constants.js'
 import type {LayerId, LayerResult} from '../core/result.js'
+import type {EvidenceSourceState} from '../core/evidence.js'
 
 export type ResultStatus = 'ALLOWED' | 'BLOCKED' | 'UNKNOWN'
 
@@ -56,6 +57,8 @@ export interface Diagnosis {
   drift: DriftEntry[]
   warnings: string[]
   fix: Fix | null
+  /** State of each live evidence source (Hubble, ztunnel, waypoint, Tetragon), §10.14. */
+  evidenceSources?: EvidenceSourceState[]
 }
 
 export type DiagnosisEvent =

@@ -14,6 +14,7 @@ import {compileFleet, createFleetCache, type CompiledFleet, type FleetScope} fro
 import {computeDrift, layerOfKind} from './drift.js'
 import {proposeFix, type Attempt} from './fix.js'
 import type {Diagnosis, EventSink} from './model.js'
+import {notAskedSources} from '../core/evidence.js'
 import {compiledView, evaluatePair, type PairRequest, type PolicyView} from './pair.js'
 import {resolvePair} from './workload.js'
 
@@ -53,7 +54,7 @@ export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
   const run = (attempt: Attempt, emit?: EventSink) => runPair(attempt, pair, req.options, emit, {cache, ...(req.timings ? {timings: req.timings} : {})})
   const first = await run({specs, ...(policies ? {policies} : {})}, req.emit)
   const fix = await proposeFix(first, pair, {specs, ...(policies ? {policies} : {})}, (a) => run(a))
-  const diagnosis = {...first.diagnosis, fix}
+  const diagnosis = {...first.diagnosis, fix, evidenceSources: notAskedSources('offline')}
   req.emit?.({type: 'diagnosis', diagnosis})
   return diagnosis
 }

@@ -44,7 +44,7 @@ export interface LiveFacts {
   /** A layer that could not be evaluated (CRDs missing → SKIP, failed reads → UNKNOWN). */
   unavailable?: Partial<Record<'l4' | 'l7' | 'runtime', {status: 'SKIP' | 'UNKNOWN'; reason: string}>>
   /** Evidence lines to attach to a layer (Hubble, ztunnel/waypoint, Tetragon). */
-  annotate?: (layer: LayerResult) => LayerResult
+  annotate?: (layer: LayerResult, ctx?: {wirePorts?: number[]; appPorts?: number[]}) => LayerResult
   admissionMode?: 'file' | 'live'
   /** Live pods refine the spec-derived workloads (real labels, service account, ambient). */
   refineWorkload?: (w: Workload, role: 'source' | 'target') => Workload
@@ -63,8 +63,8 @@ export function compiledView(fleet: CompiledFleet): PolicyView {
 
 export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: PolicyView, drift: DriftEntry[] = [], live: LiveFacts = {}, emit?: EventSink): Diagnosis {
   const {graph, specs} = fleet
-  const decide = (r: LayerResult) => {
-    const annotated = live.annotate ? live.annotate(r) : r
+  const decide = (r: LayerResult, ctx?: {wirePorts?: number[]; appPorts?: number[]}) => {
+    const annotated = live.annotate ? live.annotate(r, ctx) : r
     emit?.({type: 'layer-decided', result: annotated})
     return annotated
   }
@@ -109,8 +109,10 @@ export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: Polic
     ...(req.path ? {path: req.path} : {}),
   }
   const perPort = (fn: (q: ConnectivityQuery) => LayerResult): LayerResult => pickPort(ports, (port) => fn(port ? {...base, port} : base))
-  const l4 = decide(gate('l4', live, () => missing?.l4 ?? perPort((q) => l4Layer(q, view.l4, live.enforcementMode ? {enforcementMode: live.enforcementMode} : {}))))
-  const l7 = decide(gate('l7', live, () => missing?.l7 ?? perPort((q) => l7Layer(q, view.l7))))
+  // Live evidence counts only on these ports (§10.14): the wire port, and what mesh logs name.
+  const onPorts = {wirePorts: ports.map((p) => (source.ambient && target.ambient ? HBONE_PORT : p.targetPort)), appPorts: ports.flatMap((p) => [p.servicePort, p.targetPort])}
+  const l4 = decide(gate('l4', live, () => missing?.l4 ?? perPort((q) => l4Layer(q, view.l4, live.enforcementMode ? {enforcementMode: live.enforcementMode} : {}))), onPorts)
+  const l7 = decide(gate('l7', live, () => missing?.l7 ?? perPort((q) => l7Layer(q, view.l7))), onPorts)
   const runtime = decide(gate('runtime', live, () => missing?.runtime ?? runtimeLayer(ports[0] ? {...base, port: ports[0]} : base, view.runtime, {
     ...(live.events ? {events: live.events} : {}),
     ...(live.targetReady !== undefined ? {targetReady: live.targetReady} : {}),

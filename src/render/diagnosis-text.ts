@@ -4,6 +4,7 @@
 import {LAYER_TITLES, type Evidence} from '../core/result.js'
 import type {Diagnosis, Fix} from '../diagnose/model.js'
 import {painter, statusStyle, type Paint} from './color.js'
+import type {EvidenceSourceState} from '../core/evidence.js'
 
 export const BLOCKED_AT_TITLE = {admission: 'Admission', cedar: 'Cedar', l4: 'L4', l7: 'L7', runtime: 'Runtime'} as const
 
@@ -22,6 +23,7 @@ export function renderDiagnosisText(d: Diagnosis, opts: {color?: boolean; verbos
     lines.push('Drift:')
     for (const x of d.drift) lines.push(`  ${x.layer}: ${x.change} ${x.kind} ${x.namespace ? `${x.namespace}/` : ''}${x.name}${x.detail ? ` (${x.detail})` : ''}`)
   }
+  lines.push(...evidenceLines(d))
   if (d.warnings.length > 0) {
     lines.push('Warnings:')
     for (const w of d.warnings) lines.push(`  - ${w}`)
@@ -71,4 +73,35 @@ export function evidenceText(e: Evidence): string {
   if (e.time) parts.push(`at ${e.time}`)
   if (e.source) parts.push(`[${e.source}]`)
   return parts.join(' · ')
+}
+
+/**
+ * One short line per evidence source (§10.14), at most 80 columns: "Evidence:" then e.g.
+ * "  hubble: 3 of 120 flows, 14:02:11-14:17:11" or "  ztunnel: unavailable (forbidden ...)".
+ * Nothing offline; one line when no source was asked.
+ */
+export function evidenceLines(d: Diagnosis): string[] {
+  const sources = d.evidenceSources ?? []
+  if (sources.length === 0 || sources.every((s) => s.state === 'not-asked' && s.reason === 'offline')) return []
+  if (sources.every((s) => s.state === 'not-asked' && s.reason === sources[0].reason)) return [fit(`Evidence: not read (${sources[0].reason})`)]
+  return ['Evidence:', ...sources.map((s) => fit(`  ${s.source}: ${sourceText(s)}`))]
+}
+
+const NOUN: Record<EvidenceSourceState['source'], string> = {hubble: 'flows', ztunnel: 'records', waypoint: 'requests', tetragon: 'events'}
+
+function sourceText(s: EvidenceSourceState): string {
+  if (s.state === 'not-asked') return `not asked (${s.reason ?? ''})`
+  if (s.state === 'unavailable') return `unavailable (${s.reason ?? 'no answer'})`
+  const parts = [`${s.recordsMatched ?? 0} of ${s.recordsRead ?? 0} ${NOUN[s.source]}`]
+  if (s.window) parts.push(`${clock(s.window.from)}-${clock(s.window.to)}`)
+  if (s.lostEvents) parts.push(`${s.lostEvents} lost`)
+  // The reason is in the warnings.
+  if (s.state === 'partial') parts.push('incomplete')
+  return parts.join(', ')
+}
+
+const clock = (iso: string) => iso.slice(11, 19)
+
+function fit(line: string): string {
+  return line.length <= 80 ? line : `${line.slice(0, 79)}…`
 }

@@ -15,6 +15,7 @@ export function toReport(d: Diagnosis): Record<string, unknown> {
     result: d.result,
     drift: d.drift,
     warnings: d.warnings,
+    ...(d.evidenceSources ? {evidenceSources: d.evidenceSources} : {}),
     fix: d.fix,
   }
 }

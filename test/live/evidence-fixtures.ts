@@ -86,21 +86,46 @@ export function hubbleDrops(secondsAgo = 30): Array<Record<string, unknown>> {
   })
 }
 
-export type HubbleBehaviour = {kind: 'drops'} | {kind: 'unavailable-mid-stream'}
+export type HubbleBehaviour = {kind: 'drops'} | {kind: 'unavailable-mid-stream'} | {kind: 'flows' | 'hang'; flows: Array<Record<string, unknown>>}
+
+type End = {pod: string; ip: string}
+export const ENDS = {a: {pod: POD_A, ip: IP_A}, b: {pod: POD_B, ip: IP_B}}
+
+/**
+ * A protojson GetFlowsResponse in the commerce pair's namespace, shaped like the sample's
+ * flows (cilium/cilium api/v1/flow/flow.proto): `reply` undefined leaves is_reply absent,
+ * as Hubble does for drops and traces with an unknown conntrack reason.
+ */
+export function commerceFlow(o: {src: End; dst: End; sport: number; dport: number; verdict: 'FORWARDED' | 'DROPPED'; type: 1 | 4 | 5
+  reply?: boolean; dir: 'INGRESS' | 'EGRESS'; secondsAgo: number}): Record<string, unknown> {
+  const t = new Date(Date.now() - o.secondsAgo * 1000).toISOString()
+  const flow: Record<string, unknown> = {
+    time: t, verdict: o.verdict,
+    IP: {source: o.src.ip, destination: o.dst.ip, ipVersion: 'IPv4'},
+    l4: {TCP: {source_port: o.sport, destination_port: o.dport}},
+    source: {namespace: NS, pod_name: o.src.pod}, destination: {namespace: NS, pod_name: o.dst.pod},
+    Type: 'L3_L4', node_name: `kind/${NODE_B}`, event_type: {type: o.type}, traffic_direction: o.dir,
+  }
+  if (o.verdict === 'DROPPED') flow.drop_reason_desc = 'POLICY_DENIED'
+  if (o.reply !== undefined) Object.assign(flow, {is_reply: o.reply, reply: o.reply})
+  return {flow, node_name: `kind/${NODE_B}`, time: t}
+}
 
 /** A Hubble Relay built from the upstream observer.proto. */
 export async function startHubble(behaviour: HubbleBehaviour): Promise<RunningServer> {
   const {def, pkg} = await loadUpstream('hubble')
   const grpc = await grpcJs()
-  const drops = hubbleDrops().map((j) => fromProtoJson(def, 'observer.GetFlowsResponse', j))
+  const drops = (behaviour.kind === 'flows' || behaviour.kind === 'hang' ? behaviour.flows : hubbleDrops()).map((j) => fromProtoJson(def, 'observer.GetFlowsResponse', j))
   return startServer(pkg.observer.Observer.service, {
     GetFlows(call: any) {
-      if (behaviour.kind === 'drops') {
+      if (behaviour.kind !== 'unavailable-mid-stream') {
         for (const r of drops) call.write(r)
-        call.end()
+        // 'hang': a Relay still streaming (never ends the call); the client's deadline ends it.
+        if (behaviour.kind !== 'hang') call.end()
         return
       }
-      call.write(drops[0])
+      // One flow of payments' own connection to checkout (not A → B evidence), then the error.
+      call.write(fromProtoJson(def, 'observer.GetFlowsResponse', commerceFlow({src: ENDS.b, dst: ENDS.a, sport: 41000, dport: 15008, verdict: 'FORWARDED', type: 5, reply: false, dir: 'EGRESS', secondsAgo: 5})))
       setTimeout(() => call.emit('error', {code: grpc.status.UNAVAILABLE, details: 'peer prod/worker-b is unreachable'}), 20)
     },
     ServerStatus(_call: any, cb: any) {

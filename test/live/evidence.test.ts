@@ -38,7 +38,9 @@ describe('live L7 evidence from ztunnel logs', () => {
     expect(layer(d, 'l7').status).toBe('PASS')
     expect(layer(d, 'l7').summary).toBe('AuthorizationPolicy allow-to-3d68c7ca allows spiffe://cluster.local/ns/commerce/sa/checkout on port 8080')
     expect(layer(d, 'l7').warnings).toEqual([])
-    expect(d.warnings).toEqual([])
+    // No Hubble Relay in this cluster: asked for, not read, so a warning (§10.14) — the only one.
+    expect(d.warnings).toEqual(['hubble evidence unavailable: port-forward to kube-system/hubble-relay: not found: get services hubble-relay in namespace kube-system'])
+    expect(d.evidenceSources?.map((s) => `${s.source}:${s.state}`)).toEqual(['hubble:unavailable', 'ztunnel:read', 'waypoint:not-asked', 'tetragon:read'])
     expect(d.result.status).toBe('ALLOWED')
   })
 

@@ -120,14 +120,18 @@ describe.skipIf(!hasShared)('Hubble evidence over gRPC (upstream observer.proto)
     await drops?.stop()
   })
 
-  it('UNAVAILABLE mid-stream: the L4 line notes Hubble unavailable, the verdict is unchanged', async () => {
+  it('UNAVAILABLE mid-stream: Hubble incomplete (state, warning, L4 reasons), the verdict is unchanged', async () => {
     serveWithNock(await FakeCluster.create({docs: seedDocs(), extra: evidencePods()}))
     const d = await run({evidence: true, hubbleServer: unavailable.address})
     const l4 = layer(d, 'l4')
     expect(l4.status).toBe('PASS')
-    expect(l4.summary).toMatch(/^CiliumNetworkPolicy cnp-mesh-e79249a6 allows egress .*; Hubble unavailable: hubble: GetFlows at 127\.0\.0\.1:\d+ is unavailable \(UNAVAILABLE: peer prod\/worker-b is unreachable\)$/)
+    const reason = /^hubble: GetFlows at 127\.0\.0\.1:\d+ is unavailable \(UNAVAILABLE: peer prod\/worker-b is unreachable\)$/
+    expect(l4.reasons).toContainEqual(expect.stringMatching(/^Hubble evidence incomplete: hubble: GetFlows at .* \(UNAVAILABLE: peer prod\/worker-b is unreachable\)$/))
     expect(d.result.status).toBe('ALLOWED')
-    expect(d.warnings).toEqual([])
+    // Asked for and not fully read: also a warning (§10.14), and its state says why. The one
+    // flow that came is payments' own connection to checkout: read, not matched.
+    expect(d.warnings).toEqual([expect.stringMatching(/^hubble evidence incomplete: hubble: GetFlows at 127\.0\.0\.1:\d+ is unavailable/)])
+    expect(d.evidenceSources?.find((s) => s.source === 'hubble')).toMatchObject({state: 'partial', recordsRead: 1, recordsMatched: 0, reason: expect.stringMatching(reason)})
   })
 
   it('POLICY_DENIED drops for a pair the policies allow: L4 DENY, "the datapath is the truth"', async () => {

@@ -25,10 +25,15 @@ export interface FlowQuery {
   verdicts?: string[]
   /** Also match B → A (replies and B-initiated traffic). */
   bothDirections?: boolean
+  /** Explicit server-side filters (e.g. hopWhitelist); replaces the fields above. */
+  whitelist?: FlowFilterMessage[]
 }
 
 /** FlowFilter as proto-loader expects it (camelCase field names, enum names as strings). */
 export interface FlowFilterMessage {
+  sourceIp?: string[]
+  destinationIp?: string[]
+  destinationPort?: string[]
   sourcePod?: string[]
   destinationPod?: string[]
   sourceLabel?: string[]
@@ -72,6 +77,7 @@ function filterFor(src: Side, dst: Side, verdicts: string[] | undefined): FlowFi
 
 /** The whitelist for a query: A→B, plus B→A when bothDirections. Empty filters are dropped. */
 export function buildFlowWhitelist(q: FlowQuery): FlowFilterMessage[] {
+  if (q.whitelist) return q.whitelist
   const a: Side = {pods: q.sourcePod, labels: q.sourceLabel, namespaces: q.sourceNamespaces ?? q.namespaces}
   const b: Side = {pods: q.destinationPod, labels: q.destinationLabel, namespaces: q.destinationNamespaces ?? q.namespaces}
   const verdicts = nonEmpty(q.verdicts?.map((v) => v.toUpperCase()))

@@ -162,6 +162,9 @@ function normalizeFlow(f: Obj, envelope: Obj | undefined): FlowRecord {
   }
   const isReply = boolValue(field(f, 'is_reply', 'isReply'))
   if (isReply !== undefined) rec.isReply = isReply
+  // Hubble before is_reply (and exports that drop it) has only the deprecated `reply`
+  // (flow.proto field 16): true is a reply; false may mean unknown, so it says nothing.
+  else if (f.reply === true) rec.isReply = true
   const egressAllowedBy = policies(field(f, 'egress_allowed_by', 'egressAllowedBy'))
   if (egressAllowedBy) rec.egressAllowedBy = egressAllowedBy
   const ingressAllowedBy = policies(field(f, 'ingress_allowed_by', 'ingressAllowedBy'))
