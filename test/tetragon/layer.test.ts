@@ -87,7 +87,7 @@ describe('runtimeLayer (§9.2 step 8, §10.6)', () => {
   })
 
   it('the entrypoint kill is the summary when it explains the crash loop', () => {
-    const events = [kill('payments-1-2', '/usr/local/bin/payments', 'allow-binaries-payments')]
+    const events = [kill('payments-7b4c9d6f8-qw2er', '/usr/local/bin/payments', 'allow-binaries-payments')]
     const r = runtimeLayer(query(), policies, {events, targetReady: false})
     expect(r.summary).toMatch(/^payments cannot serve: \/usr\/local\/bin\/payments killed 1×/)
     expect(r.reasons).toContain('payments has no ready pod (crash-looping pods have no endpoints)')
@@ -111,5 +111,24 @@ describe('runtimeLayer (§9.2 step 8, §10.6)', () => {
   it('uses sourceName in messages', () => {
     const r = runtimeLayer(query({clientBinary: '/usr/bin/wget'}), policies, {sourceName: 'commerce/checkout'})
     expect(r.summary).toContain('not allowed in commerce/checkout')
+  })
+})
+
+describe('Tetragon events belong to the exact workload (LATTICE-SPEC §10.14)', () => {
+  const ev = (pod: string, podLabels?: Record<string, string>) => ({time: '2026-05-20T09:14:24Z', type: 'kprobe' as const, namespace: 'shop', pod, binary: '/usr/bin/nc', action: 'KPROBE_ACTION_SIGKILL', ...(podLabels ? {podLabels} : {})})
+  const payments = {namespace: 'shop', name: 'payments', podLabels: {'app.kubernetes.io/name': 'payments'}}
+
+  it('labels decide when the event carries them', async () => {
+    const {eventInWorkload} = await import('../../src/layers/tetragon/index.js')
+    expect(eventInWorkload(ev('payments-7b4c9d6f8-qw2er', {'app.kubernetes.io/name': 'payments'}), payments)).toBe(true)
+    expect(eventInWorkload(ev('payments-7b4c9d6f8-qw2er', {'app.kubernetes.io/name': 'payments-api'}), payments)).toBe(false)
+  })
+
+  it('without labels, the pod name must be one of the workload\'s pods, not a longer name sharing its prefix', async () => {
+    const {eventInWorkload} = await import('../../src/layers/tetragon/index.js')
+    expect(eventInWorkload(ev('payments-7b4c9d6f8-qw2er'), payments)).toBe(true)
+    expect(eventInWorkload(ev('payments-0'), payments)).toBe(true)
+    expect(eventInWorkload(ev('payments-api-7b4c9d6f8-qw2er'), payments)).toBe(false)
+    expect(eventInWorkload(ev('payments-api-0'), payments)).toBe(false)
   })
 })

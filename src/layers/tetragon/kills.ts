@@ -18,14 +18,22 @@ export function isSigkill(e: ProcessEventRecord): boolean {
 }
 
 /**
- * Events belong to a workload when they are in its namespace and either carry its pod
- * labels or come from a pod named after it (Deployment pods are `<name>-<hash>-<id>`).
+ * Events belong to a workload when they are in its namespace and carry its pod labels. An
+ * event without labels falls back to the pod name, matched as the controllers name pods —
+ * Deployment `<name>-<hash>-<id>`, DaemonSet/Job `<name>-<id>`, StatefulSet `<name>-<n>` —
+ * so `payments-api-7b4c9d6f8-qw2er` is not a pod of `payments`.
  */
 export function eventInWorkload(e: ProcessEventRecord, w: Pick<Workload, 'namespace' | 'name' | 'podLabels'>): boolean {
   if (e.namespace !== w.namespace) return false
   const want = Object.entries(w.podLabels)
-  if (e.podLabels && want.length > 0 && want.every(([k, v]) => e.podLabels?.[k] === v)) return true
-  return Boolean(e.pod && e.pod.startsWith(`${w.name}-`))
+  if (e.podLabels && Object.keys(e.podLabels).length > 0 && want.length > 0) return want.every(([k, v]) => e.podLabels?.[k] === v)
+  return Boolean(e.pod && podOfWorkload(e.pod, w.name))
+}
+
+function podOfWorkload(pod: string, name: string): boolean {
+  if (!pod.startsWith(`${name}-`)) return false
+  const rest = pod.slice(name.length + 1)
+  return /^[a-z0-9]{6,10}-[a-z0-9]{5}$/.test(rest) || /^[a-z0-9]{5}$/.test(rest) || /^\d+$/.test(rest)
 }
 
 /** Sigkills in the workload's pods, grouped by binary and policy, most frequent first. */
