@@ -25,9 +25,17 @@ export function isSigkill(e: ProcessEventRecord): boolean {
  */
 export function eventInWorkload(e: ProcessEventRecord, w: Pick<Workload, 'namespace' | 'name' | 'podLabels'>): boolean {
   if (e.namespace !== w.namespace) return false
-  const want = Object.entries(w.podLabels)
+  const want = identifyingLabels(w.podLabels)
   if (e.podLabels && Object.keys(e.podLabels).length > 0 && want.length > 0) return want.every(([k, v]) => e.podLabels?.[k] === v)
   return Boolean(e.pod && podOfWorkload(e.pod, w.name))
+}
+
+/** The labels that say which workload a pod belongs to: the name label, else every label but the per-revision ones. */
+function identifyingLabels(labels: Record<string, string>): Array<[string, string]> {
+  const name = labels['app.kubernetes.io/name']
+  if (name !== undefined) return [['app.kubernetes.io/name', name]]
+  const volatile = new Set(['pod-template-hash', 'controller-revision-hash', 'statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index'])
+  return Object.entries(labels).filter(([k]) => !volatile.has(k))
 }
 
 function podOfWorkload(pod: string, name: string): boolean {
