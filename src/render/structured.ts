@@ -2,17 +2,27 @@
 // keys in the documented order; scripts and the TUI read the same thing.
 
 import {stringify} from 'yaml'
+import type {LayerResult} from '../core/result.js'
 import type {Diagnosis} from '../diagnose/model.js'
+
+/** Every document the diagnosis commands print names its version and kind (schema/). */
+export const REPORT_API_VERSION = 'platform.lattice.dev/v1alpha1'
+
+const layerView = (l: LayerResult) => ({layer: l.layer, status: l.status, summary: l.summary, reasons: l.reasons, evidence: l.evidence})
 
 export function toReport(d: Diagnosis): Record<string, unknown> {
   return {
+    apiVersion: REPORT_API_VERSION,
+    kind: 'ConnectivityDiagnosis',
     source: d.source,
     target: d.target,
     profile: d.profile,
     trustDomain: d.trustDomain,
     policySource: d.policySource,
-    layers: d.layers.map((l) => ({layer: l.layer, status: l.status, summary: l.summary, reasons: l.reasons, evidence: l.evidence})),
+    layers: d.layers.map(layerView),
     result: d.result,
+    // Per-port verdicts (§10.13); the top-level layers/result above summarize them.
+    ...(d.ports ? {ports: d.ports.map((p) => ({port: p.port, layers: p.layers.map(layerView), result: p.result}))} : {}),
     drift: d.drift,
     warnings: d.warnings,
     fix: d.fix,

@@ -1,0 +1,47 @@
+// Text reports fit the terminal: every line is word-wrapped to the width with a hanging
+// indent (continuation lines start deeper than the line they continue), and never broken
+// inside a word unless the word alone is wider than the line. wrap-ansi does the ANSI-aware
+// word wrapping; this module only decides the width and the indent.
+
+import wrapAnsi from 'wrap-ansi'
+
+export const DEFAULT_WIDTH = 80
+/** Below this a hanging indent leaves too little room; narrower requests are raised to it. */
+export const MIN_WIDTH = 40
+
+/**
+ * The report width: `--width`, else `COLUMNS`, else the terminal's columns when stdout is
+ * a TTY, else 80 (pipes, files, CI).
+ */
+export function terminalWidth(stream: {isTTY?: boolean; columns?: number} = process.stdout, env: NodeJS.ProcessEnv = process.env, flag?: number): number {
+  const fromEnv = env.COLUMNS && /^\d+$/.test(env.COLUMNS) ? Number(env.COLUMNS) : undefined
+  const width = flag ?? fromEnv ?? (stream.isTTY && stream.columns ? stream.columns : DEFAULT_WIDTH)
+  return Math.max(MIN_WIDTH, width)
+}
+
+/**
+ * One logical line as one or more physical lines of at most `width` columns. The hanging
+ * indent is the line's own indent plus two (past a `- ` bullet); a YAML comment keeps its
+ * `# ` on every continuation so the fix stays pasteable.
+ */
+export function wrapLine(line: string, width: number): string[] {
+  if (visibleLength(line) <= width) return [line]
+  const indent = /^ */.exec(line)![0].length
+  const body = line.slice(indent)
+  const bullet = /^(- |# )/.exec(body)?.[0] ?? ''
+  const hang = ' '.repeat(indent + 2 + (bullet === '- ' ? 2 : 0))
+  const cont = bullet === '# ' ? `${hang}# ` : hang
+  const first = wrapAnsi(body, width - indent, {hard: true, trim: true}).split('\n')
+  const head = ' '.repeat(indent) + first[0]
+  if (first.length === 1) return [head]
+  const rest = first.slice(1).join(' ')
+  return [head, ...wrapAnsi(rest, width - cont.length, {hard: true, trim: true}).split('\n').map((l) => cont + l)]
+}
+
+export function wrapLines(lines: string[], width: number): string[] {
+  return lines.flatMap((l) => wrapLine(l, width))
+}
+
+// ECMA-48 SGR sequences, the only escapes the painter writes.
+const SGR = /\u001b\[[0-9;]*m/g
+export const visibleLength = (s: string) => [...s.replace(SGR, '')].length
