@@ -18,25 +18,7 @@ export interface TextOptions {
 
 export function renderDiagnosisText(d: Diagnosis, opts: TextOptions = {}): string {
   const paint = painter(Boolean(opts.color))
-  const lines: string[] = []
-  const layerLines = (l: LayerResult, indent: string) => {
-    lines.push(`${indent}${LAYER_TITLES[l.layer]}: ${paint(statusStyle(l.status), l.status)} (${l.summary})`)
-    if (opts.verbose) {
-      for (const r of l.reasons) if (r !== l.summary) lines.push(`${indent}    ${r}`)
-      for (const e of l.evidence) lines.push(`${indent}    ${paint('dim', `evidence: ${evidenceText(e)}`)}`)
-    }
-  }
-  const ports = d.ports ?? []
-  if (ports.length <= 1) {
-    for (const l of d.layers) layerLines(l, '')
-  } else {
-    // §10.13: the port-independent layers once, then one block per port with its verdict.
-    for (const l of d.layers) if (!PER_PORT.has(l.layer)) layerLines(l, '')
-    for (const p of ports) {
-      lines.push(`Port ${portLabel(p.port)}: ${verdictText(p.result, paint)}`)
-      for (const l of p.layers) if (PER_PORT.has(l.layer)) layerLines(l, '  ')
-    }
-  }
+  const lines = layerLines(d, paint, Boolean(opts.verbose))
   lines.push(resultLine(d, paint))
   if (d.drift.length > 0) lines.push(...driftLines(d, Boolean(opts.verbose)))
   if (d.warnings.length > 0) {
@@ -45,6 +27,33 @@ export function renderDiagnosisText(d: Diagnosis, opts: TextOptions = {}): strin
   }
   if (d.fix) lines.push(...fixLines(d.fix, paint))
   return wrapLines(lines, opts.width ?? DEFAULT_WIDTH).join('\n') + '\n'
+}
+
+/**
+ * The layer lines of a verdict (unwrapped). With several ports (§10.13): the port-
+ * independent layers once, then one block per port with its verdict and its L4, L7 and
+ * Runtime lines, so every layer line of a block speaks of that port.
+ */
+export function layerLines(d: Diagnosis, paint: Paint, verbose: boolean): string[] {
+  const lines: string[] = []
+  const push = (l: LayerResult, indent: string) => {
+    lines.push(`${indent}${LAYER_TITLES[l.layer]}: ${paint(statusStyle(l.status), l.status)} (${l.summary})`)
+    if (verbose) {
+      for (const r of l.reasons) if (r !== l.summary) lines.push(`${indent}    ${r}`)
+      for (const e of l.evidence) lines.push(`${indent}    ${paint('dim', `evidence: ${evidenceText(e)}`)}`)
+    }
+  }
+  const ports = d.ports ?? []
+  if (ports.length <= 1) {
+    for (const l of d.layers) push(l, '')
+    return lines
+  }
+  for (const l of d.layers) if (!PER_PORT.has(l.layer)) push(l, '')
+  for (const p of ports) {
+    lines.push(`Port ${portLabel(p.port)}: ${verdictText(p.result, paint)}`)
+    for (const l of p.layers) if (PER_PORT.has(l.layer)) push(l, '  ')
+  }
+  return lines
 }
 
 const PER_PORT = new Set<LayerId>(['l4', 'l7', 'runtime'])

@@ -4,6 +4,7 @@
 import {stringify} from 'yaml'
 import type {LayerResult} from '../core/result.js'
 import type {Diagnosis} from '../diagnose/model.js'
+import {declaredOutbound, reachabilityExitCode, type ReachabilityQuery, type ReachabilityRow} from '../diagnose/reachability.js'
 
 /** Every document the diagnosis commands print names its version and kind (schema/). */
 export const REPORT_API_VERSION = 'platform.lattice.dev/v1alpha1'
@@ -31,4 +32,29 @@ export function toReport(d: Diagnosis): Record<string, unknown> {
 
 export function renderStructured(value: unknown, format: 'json' | 'yaml'): string {
   return format === 'json' ? JSON.stringify(value, null, 2) + '\n' : stringify(value, {lineWidth: 0})
+}
+
+/** `--from A --all` as a document (schema/reachability.schema.json). */
+export function toReachabilityReport(source: string, rows: ReachabilityRow[], query: ReachabilityQuery, policySource: Diagnosis['policySource']): Record<string, unknown> {
+  const mine = rows.filter(declaredOutbound)
+  const exitCode = reachabilityExitCode(rows)
+  return {
+    apiVersion: REPORT_API_VERSION,
+    kind: 'Reachability',
+    source,
+    query: {...(query.port !== undefined ? {port: query.port} : {}), ...(query.clientBinary ? {clientBinary: query.clientBinary} : {}), ...(query.method ? {method: query.method, path: query.path} : {})},
+    policySource,
+    peers: rows.map((r) => ({
+      target: r.target, declared: r.declared, status: r.status, blockedAt: r.blockedAt, explanation: r.explanation,
+      ports: r.ports,
+      layers: (r.diagnosis?.layers ?? []).map((l) => ({layer: l.layer, status: l.status, summary: l.summary})),
+    })),
+    result: {
+      status: exitCode === 1 ? 'BLOCKED' : exitCode === 3 ? 'UNKNOWN' : 'ALLOWED',
+      exitCode,
+      declaredOutbound: mine.length,
+      blocked: mine.filter((r) => r.status === 'BLOCKED').map((r) => r.target),
+      unknown: mine.filter((r) => r.status === 'UNKNOWN').map((r) => r.target),
+    },
+  }
 }

@@ -31,11 +31,20 @@ export function wrapLine(line: string, width: number): string[] {
   const bullet = /^(- |# )/.exec(body)?.[0] ?? ''
   const hang = ' '.repeat(indent + 2 + (bullet === '- ' ? 2 : 0))
   const cont = bullet === '# ' ? `${hang}# ` : hang
-  const first = wrapAnsi(body, width - indent, {hard: true, trim: true}).split('\n')
-  const head = ' '.repeat(indent) + first[0]
-  if (first.length === 1) return [head]
-  const rest = first.slice(1).join(' ')
-  return [head, ...wrapAnsi(rest, width - cont.length, {hard: true, trim: true}).split('\n').map((l) => cont + l)]
+  // Soft first: words stay whole, so the rest can be re-joined with spaces and re-wrapped
+  // at the continuation width. Only a word wider than a whole line is then cut (hard).
+  const room = width - indent
+  const soft = wrapAnsi(body, room, {hard: false, trim: true}).split('\n')
+  let head = soft[0]
+  let rest = soft.slice(1).join(' ')
+  if (visibleLength(head) > room) {
+    const pieces = wrapAnsi(head, room, {hard: true, trim: true}).split('\n')
+    head = pieces[0]
+    rest = [pieces.slice(1).join(''), rest].filter(Boolean).join(' ')
+  }
+  const out = [' '.repeat(indent) + head]
+  if (rest) out.push(...wrapAnsi(rest, width - cont.length, {hard: true, trim: true}).split('\n').map((l) => cont + l))
+  return out
 }
 
 export function wrapLines(lines: string[], width: number): string[] {
