@@ -111,8 +111,8 @@ export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: Polic
   const wire = (p: PortRef) => (source.ambient && target.ambient ? HBONE_PORT : p.targetPort)
   const verdicts = (ports.length > 0 ? ports : [undefined]).map((port) => {
     const q = port ? {...base, port} : base
-    const l4 = decide(gate('l4', live, () => l4Layer(q, view.l4, live.enforcementMode ? {enforcementMode: live.enforcementMode} : {})))
-    const l7 = decide(gate('l7', live, () => l7Layer(q, view.l7)))
+    const l4 = decide(gate('l4', live, () => namingPort(l4Layer(q, view.l4, live.enforcementMode ? {enforcementMode: live.enforcementMode} : {}), port)))
+    const l7 = decide(gate('l7', live, () => namingPort(l7Layer(q, view.l7), port)))
     const runtime = decide(gate('runtime', live, () => runtimeLayer(q, view.runtime, {
       ...(live.events ? {events: live.events} : {}),
       ...(live.targetReady !== undefined ? {targetReady: live.targetReady} : {}),
@@ -143,6 +143,16 @@ export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: Polic
     fix: null,
     ...(ports.length > 0 ? {ports: verdicts.map((v) => ({port: portOf(v.port!), layers: v.layers, result: v.result}))} : {}),
   }
+}
+
+/**
+ * A port-dependent line that does not say which port it decided (e.g. a DENY policy
+ * without ports in its summary) gets it appended, so every L4/L7 line names its port.
+ */
+function namingPort(r: LayerResult, port: PortRef | undefined): LayerResult {
+  if (!port) return r
+  const names = (n: number) => new RegExp(`(^|[^0-9])${n}([^0-9]|$)`).test(r.summary)
+  return names(port.targetPort) || names(port.servicePort) ? r : {...r, summary: `${r.summary} (port ${port.targetPort})`}
 }
 
 /** `grpc (9090)`, `http (80→8080)`: how the report names a port. */
