@@ -157,6 +157,8 @@ function namingPort(r: LayerResult, port: PortRef | undefined): LayerResult {
 
 /** `grpc (9090)`, `http (80→8080)`: how the report names a port. */
 export function portLabel(p: {name: string; servicePort: number; targetPort: number}): string {
+  // A port the target does not expose (`--port 9999`) is named by its number only.
+  if (p.name === String(p.servicePort) && p.servicePort === p.targetPort) return p.name
   return `${p.name} (${p.servicePort}${p.targetPort !== p.servicePort ? `→${p.targetPort}` : ''})`
 }
 
