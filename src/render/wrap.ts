@@ -34,7 +34,7 @@ export function wrapLine(line: string, width: number): string[] {
   // Soft first: words stay whole, so the rest can be re-joined with spaces and re-wrapped
   // at the continuation width. Only a word wider than a whole line is then cut (hard).
   const room = width - indent
-  const soft = wrapAnsi(body, room, {hard: false, trim: true}).split('\n')
+  const soft = wrapAnsi(breakLongTokens(body, width - cont.length), room, {hard: false, trim: true}).split('\n')
   let head = soft[0]
   let rest = soft.slice(1).join(' ')
   if (visibleLength(head) > room) {
@@ -45,6 +45,27 @@ export function wrapLine(line: string, width: number): string[] {
   const out = [' '.repeat(indent) + head]
   if (rest) out.push(...wrapAnsi(rest, width - cont.length, {hard: true, trim: true}).split('\n').map((l) => cont + l))
   return out
+}
+
+/**
+ * A token wider than a continuation line (a long SPIFFE id, a Cedar entity, an image
+ * digest) must be cut somewhere: cut it after a `/`, `:`, `@` or `,` rather than at an
+ * arbitrary column, so each piece still reads as a path segment.
+ */
+function breakLongTokens(text: string, room: number): string {
+  return text.split(' ').map((tok) => {
+    if (tok.length <= room || tok.includes('\u001b')) return tok
+    const pieces: string[] = []
+    let rest = tok
+    while (rest.length > room) {
+      const window = rest.slice(0, room)
+      const cut = Math.max(...['/', ':', '@', ','].map((c) => window.lastIndexOf(c))) + 1
+      const at = cut > room / 3 ? cut : room
+      pieces.push(rest.slice(0, at))
+      rest = rest.slice(at)
+    }
+    return [...pieces, rest].filter(Boolean).join(' ')
+  }).join(' ')
 }
 
 export function wrapLines(lines: string[], width: number): string[] {
