@@ -111,8 +111,9 @@ export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: Polic
   const wire = (p: PortRef) => (source.ambient && target.ambient ? HBONE_PORT : p.targetPort)
   const verdicts = (ports.length > 0 ? ports : [undefined]).map((port) => {
     const q = port ? {...base, port} : base
-    const l4 = decide(gate('l4', live, () => namingPort(l4Layer(q, view.l4, live.enforcementMode ? {enforcementMode: live.enforcementMode} : {}), port)))
-    const l7 = decide(gate('l7', live, () => namingPort(l7Layer(q, view.l7), port)))
+    const named = (r: LayerResult) => (ports.length > 1 ? namingPort(r, port) : r)
+    const l4 = decide(gate('l4', live, () => named(l4Layer(q, view.l4, live.enforcementMode ? {enforcementMode: live.enforcementMode} : {}))))
+    const l7 = decide(gate('l7', live, () => named(l7Layer(q, view.l7))))
     const runtime = decide(gate('runtime', live, () => runtimeLayer(q, view.runtime, {
       ...(live.events ? {events: live.events} : {}),
       ...(live.targetReady !== undefined ? {targetReady: live.targetReady} : {}),
@@ -146,8 +147,9 @@ export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: Polic
 }
 
 /**
- * A port-dependent line that does not say which port it decided (e.g. a DENY policy
- * without ports in its summary) gets it appended, so every L4/L7 line names its port.
+ * With several ports, a port-dependent line that does not say which port it decided (e.g.
+ * a DENY policy without ports in its summary) gets it appended, so every L4/L7 line of a
+ * port's verdict names its port.
  */
 function namingPort(r: LayerResult, port: PortRef | undefined): LayerResult {
   if (!port) return r
