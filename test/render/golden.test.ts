@@ -146,13 +146,26 @@ const CASES: Record<string, Case> = {
   },
   'runtime-client-binary': {docs: [...seedPair(), SEED_POLICIES], clientBinary: '/usr/bin/wget'},
   'drift-missing-cnp': {docs: [...seedPair(), SEED_POLICIES], dump: (objs) => objs.filter((o) => o.metadata.name !== 'cnp-mesh-3d68c7ca')},
+  // §10.13: payments serves http and grpc; a hand-written DENY closes grpc only. One block
+  // per port, BLOCKED naming grpc, the fix aimed at it.
+  'multi-port-one-blocked': {
+    docs: (() => {
+      const [checkout, payments] = seedPair() as any[]
+      payments.spec.workload.service.ports = {http: {port: 8080}, grpc: {port: 9090}}
+      return [checkout, payments, SEED_POLICIES]
+    })(),
+    dump: (objs) => [...objs, {
+      apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: {name: 'deny-grpc', namespace: 'commerce'},
+      spec: {selector: {matchLabels: {'app.kubernetes.io/name': 'payments'}}, action: 'DENY', rules: [{to: [{operation: {ports: ['9090']}}]}]},
+    }],
+  },
 }
 
 describe('golden text reports (§9.3)', () => {
   for (const [name, c] of Object.entries(CASES)) {
     it(name, async () => {
       const {text, wide} = await run(c)
-      expectSeedLineFormat(wide)
+      if (!name.startsWith('multi-port')) expectSeedLineFormat(wide)
       expectWrapped(text, wide, 80)
       golden(name, text)
     })
