@@ -66,6 +66,7 @@ With --from --all: 1 when a peer A declares outbound is blocked, else 3 when one
       const live = flags.live || Boolean(flags.kubeconfig || flags.context) || !flags.specs || flags.specs.length === 0
       const text = await textOptions(flags)
       if (flags.all && (args.source || args.target)) throw new InputError('--from/--all takes no positional arguments')
+      if (flags.from && !flags.all) throw new InputError('--from needs --all (or give the pair as two arguments: <source> <target>)')
       if (live) {
         if (!flags.all && (!args.source || !args.target)) throw new InputError('expected two arguments: <source> <target> (or --from <source> --all)')
         const {parseDurationMs} = await import('../../src/cli/duration.js')

@@ -122,6 +122,12 @@ describe('--from A --all', () => {
     expect(cli(['debug', 'connectivity', '--from', 'shop/a', '--all', '--specs', ok]).code).toBe(0)
   })
 
+  it('--from without --all is an input error, not silently ignored (exit 2)', () => {
+    const r = cli(['debug', 'connectivity', '--from', 'commerce/checkout', ...EX])
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim()).toBe('platform: --from needs --all (or give the pair as two arguments: <source> <target>)')
+  })
+
   it('exit code over rows: 1 blocked beats 3 unknown; only peers declared outbound count', () => {
     const row = (declared: ReachabilityRow['declared'], status: ReachabilityRow['status']): ReachabilityRow => ({target: 'x/y', declared, status, blockedAt: null, explanation: '', ports: []})
     expect(reachabilityExitCode([row('both sides', 'ALLOWED'), row('none', 'BLOCKED'), row('inbound only', 'UNKNOWN')])).toBe(0)
