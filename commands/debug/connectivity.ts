@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {PlatformCommand} from '../../src/cli/command.js'
 import {guard, ExitCode} from '../../src/cli/guard.js'
-import {compileFlags, compileOptionsFrom} from '../../src/cli/flags.js'
+import {compileFlags, compileOptionsFrom, textFlags} from '../../src/cli/flags.js'
 import {InputError} from '../../src/core/errors.js'
 
 export default class Connectivity extends PlatformCommand {
@@ -11,7 +11,16 @@ semantics and reports PASS / DENY / WARN / FAIL / SKIP / UNKNOWN per layer, the 
 evidence and a verified fix. With --specs it works offline (policies compiled from the specs, or
 --policies dumps exported from a cluster).
 
-Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer could not be evaluated).`
+Without --port, every port of the target is diagnosed through every layer and the pair is
+ALLOWED only when every port is. Text output is wrapped to the terminal width (--width,
+COLUMNS, else 80); JSON/YAML documents carry apiVersion platform.lattice.dev/v1alpha1 and
+kind ConnectivityDiagnosis (or Reachability with --from --all), see schema/.
+
+--from A --all lists every peer of A with the pair's verdict (query flags apply to each
+peer), offline or live.
+
+Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer could not be evaluated).
+With --from --all: 1 when a peer A declares outbound is blocked, else 3 when one is unknown, else 0.`
   static override examples = [
     '<%= config.bin %> debug connectivity commerce/checkout commerce/payments --specs examples/commerce',
     '<%= config.bin %> debug connectivity inventory orders-db -n commerce --specs examples/commerce',
@@ -40,6 +49,7 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
     output: Flags.string({char: 'o', description: 'output format', options: ['text', 'json', 'yaml'], default: 'text'}),
     verbose: Flags.boolean({char: 'v', description: 'reasons and evidence under each layer'}),
     ...compileFlags,
+    ...textFlags,
     'trust-domain': Flags.string({description: 'SPIFFE trust domain (default: offline cluster.local; live: from the Istio mesh config)'}),
     live: Flags.boolean({description: 'read the cluster even when --specs is given (the files then override the live specs)'}),
     kubeconfig: Flags.string({description: 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)'}),
@@ -60,18 +70,23 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
       const options = compileOptionsFrom(flags)
       const format = flags.output as 'text' | 'json' | 'yaml'
       const live = flags.live || Boolean(flags.kubeconfig || flags.context) || !flags.specs || flags.specs.length === 0
-      if (live && !flags.all) {
-        if (!args.source || !args.target) throw new InputError('expected two arguments: <source> <target> (or --from <source> --all)')
-        const {looksExternal} = await import('../../src/diagnose/external-target.js')
-        if (looksExternal(args.target)) throw new InputError(`target '${args.target}' is an external destination: it is diagnosed from spec files (--specs DIR, optionally --policies DUMP); live reads for external destinations are not implemented yet`)
+      const text = await textOptions(flags)
+      if (flags.all && (args.source || args.target)) throw new InputError('--from/--all takes no positional arguments')
+      if (flags.from && !flags.all) throw new InputError('--from needs --all (or give the pair as two arguments: <source> <target>)')
+      if (live) {
+        if (!flags.all && (!args.source || !args.target)) throw new InputError('expected two arguments: <source> <target> (or --from <source> --all)')
+        if (!flags.all && args.target) {
+          const {looksExternal} = await import('../../src/diagnose/external-target.js')
+          if (looksExternal(args.target)) throw new InputError(`target '${args.target}' is an external destination: it is diagnosed from spec files (--specs DIR, optionally --policies DUMP); live reads for external destinations are not implemented yet`)
+        }
         const {parseDurationMs} = await import('../../src/cli/duration.js')
-        const {diagnoseLive} = await import('../../src/diagnose/live.js')
+        const {diagnoseLive, reachabilityLive} = await import('../../src/diagnose/live.js')
         const {EXIT_CODES} = await import('../../src/diagnose/result.js')
         const {useColor} = await import('../../src/render/color.js')
         const {progressPrinter} = await import('../../src/render/progress.js')
-        const showProgress = format === 'text' && Boolean(process.stderr.isTTY)
-        const diagnosis = await diagnoseLive({
-          ...pairQuery(args.source, args.target, flags),
+        const showProgress = format === 'text' && Boolean(process.stderr.isTTY) && !flags.all
+        const request = {
+          ...pairQuery(args.source ?? '', args.target ?? '', flags),
           specPaths: flags.specs ?? [],
           profile: options.profile,
           ...(flags['trust-domain'] ? {trustDomain: flags['trust-domain']} : {}),
@@ -90,28 +105,26 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
             ...(flags['hubble-server-name'] ? {hubbleServerName: flags['hubble-server-name']} : {}),
             ...(flags['tetragon-server'] ? {tetragonServer: flags['tetragon-server']} : {}),
           },
-          ...(showProgress ? {emit: progressPrinter(process.stderr, useColor(process.stderr))} : {}),
-        })
-        await writeDiagnosis(diagnosis, format, flags.verbose)
+          ...(showProgress ? {emit: progressPrinter(process.stderr, !flags['no-color'] && useColor(process.stderr))} : {}),
+        }
+        if (flags.all) {
+          const {source: sKey, rows} = await reachabilityLive({...request, from: flags.from!})
+          throw new ExitCode(await writeReachability(sKey, rows, flags, format, text, 'cluster'))
+        }
+        const diagnosis = await diagnoseLive(request)
+        await writeDiagnosis(diagnosis, format, flags.verbose, text)
         throw new ExitCode(EXIT_CODES[diagnosis.result.status])
       }
       if (!flags.specs || flags.specs.length === 0) throw new InputError('--from/--all needs --specs')
       if (flags.all) {
-        if (args.source || args.target) throw new InputError('--from/--all takes no positional arguments')
         const {loadSpecs, loadObjects} = await import('../../src/spec/load.js')
         const {resolveKey} = await import('../../src/diagnose/workload.js')
         const {reachabilityFrom} = await import('../../src/diagnose/reachability.js')
-        const {renderReachability} = await import('../../src/render/reachability-text.js')
         const specs = await loadSpecs(flags.specs)
         const policies = flags.policies?.length ? await loadObjects(flags.policies) : undefined
         const source = resolveKey(flags.from!, specs, flags.namespace, 'source')
-        const rows = await reachabilityFrom(source, specs, options, policies)
-        if (format === 'text') process.stdout.write(renderReachability(source, rows))
-        else {
-          const {renderStructured} = await import('../../src/render/structured.js')
-          process.stdout.write(renderStructured({source, peers: rows}, format))
-        }
-        return 0
+        const rows = await reachabilityFrom(source, specs, flags['trust-domain'] ? {...options, trustDomain: flags['trust-domain']} : options, policies, queryOf(flags))
+        throw new ExitCode(await writeReachability(source, rows, flags, format, text, policies ? 'dump' : 'compiled'))
       }
       if (!args.source || !args.target) throw new InputError('expected two arguments: <source> <target> (or --from <source> --all)')
       const {looksExternal} = await import('../../src/diagnose/external-target.js')
@@ -128,7 +141,7 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
           ...(flags['client-binary'] ? {clientBinary: flags['client-binary']} : {}),
           options: flags['trust-domain'] ? {...options, trustDomain: flags['trust-domain']} : options,
         })
-        await writeDiagnosis(diagnosis, format, flags.verbose)
+        await writeDiagnosis(diagnosis, format, flags.verbose, text)
         throw new ExitCode(EXIT_CODES[diagnosis.result.status])
       }
       const {diagnoseOffline} = await import('../../src/diagnose/offline.js')
@@ -139,7 +152,7 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
         ...pairQuery(args.source, args.target, flags),
         options: flags['trust-domain'] ? {...options, trustDomain: flags['trust-domain']} : options,
       })
-      await writeDiagnosis(diagnosis, format, flags.verbose)
+      await writeDiagnosis(diagnosis, format, flags.verbose, text)
       throw new ExitCode(EXIT_CODES[diagnosis.result.status])
     })
     if (code !== 0) this.exit(code)
@@ -167,11 +180,40 @@ function pairQuery(source: string, target: string, flags: QueryFlags) {
   }
 }
 
-async function writeDiagnosis(diagnosis: import('../../src/diagnose/model.js').Diagnosis, format: 'text' | 'json' | 'yaml', verbose: boolean): Promise<void> {
+/** --port, --client-binary, --method/--path: what every pair of --from --all is asked. */
+function queryOf(flags: QueryFlags) {
+  const {source: _s, target: _t, namespace: _n, ...query} = pairQuery('', '', flags)
+  return query
+}
+
+/** Colour (TTY, NO_COLOR, --no-color) and width (--width, COLUMNS, the terminal, 80) of text output. */
+async function textOptions(flags: {'no-color'?: boolean; width?: number}): Promise<{color: boolean; width: number}> {
+  const {useColor} = await import('../../src/render/color.js')
+  const {terminalWidth} = await import('../../src/render/wrap.js')
+  return {color: !flags['no-color'] && useColor(process.stdout), width: terminalWidth(process.stdout, process.env, flags.width)}
+}
+
+async function writeReachability(
+  source: string, rows: import('../../src/diagnose/reachability.js').ReachabilityRow[], flags: QueryFlags & {verbose: boolean},
+  format: 'text' | 'json' | 'yaml', text: {color: boolean; width: number}, policySource: 'compiled' | 'dump' | 'cluster',
+): Promise<number> {
+  const {reachabilityExitCode} = await import('../../src/diagnose/reachability.js')
+  const query = queryOf(flags)
+  if (format === 'text') {
+    const {renderReachability} = await import('../../src/render/reachability-text.js')
+    const asked = [query.port !== undefined ? `port ${query.port}` : '', query.clientBinary ? `client binary ${query.clientBinary}` : '', query.method ? `${query.method} ${query.path}` : ''].filter(Boolean).join(', ')
+    process.stdout.write(renderReachability(source, rows, {...text, verbose: flags.verbose, ...(asked ? {query: asked} : {})}))
+  } else {
+    const {renderStructured, toReachabilityReport} = await import('../../src/render/structured.js')
+    process.stdout.write(renderStructured(toReachabilityReport(source, rows, query, policySource), format))
+  }
+  return reachabilityExitCode(rows)
+}
+
+async function writeDiagnosis(diagnosis: import('../../src/diagnose/model.js').Diagnosis, format: 'text' | 'json' | 'yaml', verbose: boolean, text: {color: boolean; width: number}): Promise<void> {
   if (format === 'text') {
     const {renderDiagnosisText} = await import('../../src/render/diagnosis-text.js')
-    const {useColor} = await import('../../src/render/color.js')
-    process.stdout.write(renderDiagnosisText(diagnosis, {color: useColor(process.stdout), verbose}))
+    process.stdout.write(renderDiagnosisText(diagnosis, {...text, verbose}))
   } else {
     const {renderStructured, toReport} = await import('../../src/render/structured.js')
     process.stdout.write(renderStructured(toReport(diagnosis), format))

@@ -10,3 +10,9 @@ export const compileFlags = {
 export function compileOptionsFrom(flags: {'trust-domain'?: string; profile?: string}): CompileOptions {
   return defaultCompileOptions({trustDomain: flags['trust-domain'] ?? DEFAULT_TRUST_DOMAIN, profile: (flags.profile ?? 'seed') as Profile})
 }
+
+/** Text-report flags (another helper may make them global; keep them here). */
+export const textFlags = {
+  'no-color': Flags.boolean({description: 'no ANSI colour in text output (also NO_COLOR=1)'}),
+  width: Flags.integer({description: 'wrap text output at this many columns (default: COLUMNS, else the terminal width, else 80)', min: 1}),
+}

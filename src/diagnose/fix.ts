@@ -11,8 +11,8 @@ import {normalizeService} from '../spec/normalize.js'
 import type {CompiledFleet} from '../pipeline/fleet.js'
 import type {Diagnosis, DriftEntry, Fix, SpecChange} from './model.js'
 import {consentFailure, entityUidText, findVolumeOwner, volumeEntity, volumeReferences} from '../layers/cedar/index.js'
-import type {PairRequest} from './pair.js'
 import {missingTargetChanges} from './missing-target.js'
+import {portLabel, type PairRequest} from './pair.js'
 
 export interface Attempt {
   specs: SpecSet
@@ -30,6 +30,16 @@ interface Step {
 const MAX_STEPS = 4
 
 export async function proposeFix(first: {diagnosis: Diagnosis; fleet: CompiledFleet}, req: PairRequest, start: Attempt, rerun: Rerun): Promise<Fix | null> {
+  const fix = await fixSteps(first, req, start, rerun)
+  // Several ports (§10.13): each step is computed from the top-level layers, which are the
+  // first blocked port's, so the fix targets the blocked ports; a re-run is verified only
+  // when every port is ALLOWED. Name them.
+  const ports = first.diagnosis.ports ?? []
+  if (!fix || ports.length <= 1) return fix
+  return {...fix, ports: ports.filter((p) => p.result.status === 'BLOCKED').map((p) => portLabel(p.port))}
+}
+
+async function fixSteps(first: {diagnosis: Diagnosis; fleet: CompiledFleet}, req: PairRequest, start: Attempt, rerun: Rerun): Promise<Fix | null> {
   if (first.diagnosis.result.status !== 'BLOCKED') return null
   const changes: SpecChange[] = []
   let current = first

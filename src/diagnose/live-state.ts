@@ -60,7 +60,7 @@ export function liveViews(state: PairState): {view: PolicyView; unavailable: Una
 }
 
 /** LatticeServices/LatticeMeshMembers/CedarPolicies from the cluster, with --specs files overriding by ns/name. */
-export function liveSpecs(state: PairState, files: SpecSet | undefined): {specs: SpecSet; problems: string[]} {
+export function liveSpecs(state: Pick<PairState, 'latticeServices' | 'meshMembers' | 'cedarPolicies'>, files: SpecSet | undefined): {specs: SpecSet; problems: string[]} {
   const problems: string[] = []
   const docs: Array<{value: Record<string, unknown>; origin: {file: string; index: number}; label: string}> = []
   const take = (r: ReadResult<KubeObject>, what: string) => {

@@ -19,6 +19,10 @@ import type {KubeObject} from '../core/kube.js'
 import {compiledView, evaluatePair, type LiveFacts, type PairRequest} from './pair.js'
 import {dumpView, pairScope} from './offline.js'
 import {declaredDependencies, knownMemberKeys, unknownServiceError} from './names.js'
+import {declaredBetween, noSuchPortRow, rowOf, sortRows, type ReachabilityRow} from './reachability.js'
+import {ok, type ReadResult} from '../cluster/index.js'
+import {deriveMeshMember} from '../graph/index.js'
+import {keyOf, type SpecSet} from '../spec/model.js'
 
 export interface LiveRequest {
   source: string
@@ -194,4 +198,64 @@ function realizedWarnings(state: PairState): string[] {
     out.push(`realized state (L4): ${f.detail}`)
   }
   return out
+}
+
+export interface LiveReachabilityRequest extends Omit<LiveRequest, 'source' | 'target' | 'emit'> {
+  from: string
+}
+
+/**
+ * `--from A --all` against the cluster: A's peers are the members of A's namespace and every
+ * member A declares outbound (their namespaces are read too); each peer is one live pair
+ * diagnosis with the same query flags, so every row is exactly what
+ * `debug connectivity A <peer>` says. Members of other namespaces that A does not declare
+ * are not listed (finding them would mean reading every namespace).
+ */
+export async function reachabilityLive(req: LiveReachabilityRequest): Promise<{source: string; rows: ReachabilityRow[]}> {
+  const cluster = await connect(req.connect)
+  const defaultNs = req.namespace ?? cluster.namespace
+  const src = split(req.from, defaultNs, 'source')
+  const sKey = `${src.namespace}/${src.name}`
+  const files = req.specPaths.length > 0 ? await loadSpecs(req.specPaths) : undefined
+  const latticeServices: Record<string, ReadResult<KubeObject>> = {}
+  const meshMembers: Record<string, ReadResult<KubeObject>> = {}
+  const readNamespaces = async (namespaces: string[]) => {
+    await Promise.all(namespaces.filter((ns) => !(ns in latticeServices)).map(async (ns) => {
+      ;[latticeServices[ns], meshMembers[ns]] = await Promise.all([cluster.latticeServices(ns), cluster.latticeMeshMembers(ns)])
+    }))
+  }
+  await readNamespaces([src.namespace])
+  const unread = [...Object.values(latticeServices), ...Object.values(meshMembers)].find((r) => !r.ok && r.status !== 'not-installed')
+  if (unread && !unread.ok) throw new InconclusiveError(`cannot list the peers of ${sKey}: could not read the cluster at ${cluster.info.server}: ${unread.reason}`)
+  let specs = liveSpecs({latticeServices, meshMembers, cedarPolicies: ok([])}, files).specs
+  const declaredTargets = (s: SpecSet) => {
+    const me = [...s.services, ...s.meshMembers].find((o) => keyOf(o) === sKey)
+    if (!me) return []
+    const deps = me.kind === 'LatticeService' ? deriveMeshMember(me).spec.dependencies : me.spec.dependencies
+    return deps.map((d) => `${d.namespace}/${d.name}`)
+  }
+  if (![...specs.services, ...specs.meshMembers].some((o) => keyOf(o) === sKey)) {
+    throw new InputError(`source '${sKey}': no LatticeService or LatticeMeshMember of that name in the cluster${req.specPaths.length ? ' or in --specs' : ''}`)
+  }
+  await readNamespaces([...new Set(declaredTargets(specs).map((k) => k.slice(0, k.indexOf('/'))))])
+  specs = liveSpecs({latticeServices, meshMembers, cedarPolicies: ok([])}, files).specs
+  const fleet = await compileFleet(specs, defaultCompileOptions({profile: req.profile}), {only: new Set([sKey])})
+  const inNamespace = [...specs.services, ...specs.meshMembers].map(keyOf).filter((k) => k.startsWith(`${src.namespace}/`))
+  const peers = [...new Set([...inNamespace, ...declaredTargets(specs)])].filter((k) => k !== sKey)
+  const rows: ReachabilityRow[] = []
+  for (const peer of peers) {
+    const declared = declaredBetween(fleet, sKey, peer)
+    try {
+      const d = await diagnoseLive({...req, source: sKey, target: peer})
+      rows.push(rowOf(peer, declared, d))
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err
+      if (req.port !== undefined && err.message.startsWith(`--port '${req.port}'`)) rows.push(noSuchPortRow(peer, declared, req.port, err.message))
+      // §10.16: a declared target that does not exist is a diagnosis.
+      else if (declared !== 'none' && err.message.startsWith(`target '${peer}'`)) {
+        rows.push({target: peer, declared, status: 'BLOCKED', blockedAt: 'l4', explanation: `${peer} does not exist: no LatticeService or LatticeMeshMember of that name.`, ports: []})
+      } else throw err
+    }
+  }
+  return {source: sKey, rows: sortRows(rows)}
 }

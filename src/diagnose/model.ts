@@ -37,12 +37,24 @@ export interface Fix {
   verified: boolean
   /** What the re-run said when it was not ALLOWED. */
   verification?: string
+  /** The blocked ports this fix was computed for, when B has several ports. */
+  ports?: string[]
 }
 
 export interface EndpointRef {
   namespace: string
   name: string
   kind: string
+}
+
+/** A port of the target as the report names it (servicePort → targetPort, wire port on the network). */
+export interface DiagnosisPort {name: string; servicePort: number; targetPort: number; wirePort: number}
+
+/** One port's verdict through every layer (LATTICE-SPEC §10.13): all its layer lines speak of this port. */
+export interface PortVerdict {
+  port: DiagnosisPort
+  layers: LayerResult[]
+  result: Diagnosis['result']
 }
 
 export interface Diagnosis {
@@ -59,6 +71,13 @@ export interface Diagnosis {
   fix: Fix | null
   /** State of each live evidence source (Hubble, ztunnel, waypoint, Tetragon), §10.14. */
   evidenceSources?: EvidenceSourceState[]
+  /**
+   * One verdict per evaluated port of the target (one entry when B has one port or --port
+   * was given; absent when B exposes none). The top-level `result` combines them; the
+   * top-level `layers` and `target.port` are those of the first blocked (else first
+   * unknown, else first) port.
+   */
+  ports?: PortVerdict[]
 }
 
 export type DiagnosisEvent =

@@ -108,34 +108,46 @@ export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: Polic
     ...(req.method ? {method: req.method} : {}),
     ...(req.path ? {path: req.path} : {}),
   }
-  const perPort = (fn: (q: ConnectivityQuery) => LayerResult): LayerResult => pickPort(ports, (port) => fn(port ? {...base, port} : base))
-  // Live evidence counts only on these ports (§10.14): the wire port, and what mesh logs name.
-  const onPorts = {wirePorts: ports.map((p) => (source.ambient && target.ambient ? HBONE_PORT : p.targetPort)), appPorts: ports.flatMap((p) => [p.servicePort, p.targetPort])}
-  const l4 = decide(gate('l4', live, () => missing?.l4 ?? perPort((q) => l4Layer(q, view.l4, live.enforcementMode ? {enforcementMode: live.enforcementMode} : {}))), onPorts)
-  const l7 = decide(gate('l7', live, () => missing?.l7 ?? perPort((q) => l7Layer(q, view.l7))), onPorts)
-  const runtime = decide(gate('runtime', live, () => missing?.runtime ?? runtimeLayer(ports[0] ? {...base, port: ports[0]} : base, view.runtime, {
-    ...(live.events ? {events: live.events} : {}),
-    ...(live.targetReady !== undefined ? {targetReady: live.targetReady} : {}),
-  })))
-
-  const layers = [admission, cedar, declarations, l4, l7, runtime]
-  const combined = combine(layers)
-  const port = ports[0]
-  const warnings = unique([...layers.flatMap((l) => l.warnings), ...(live.warnings ?? [])])
+  // §10.13: every port through every layer. Admission, Cedar and Declarations do not
+  // depend on the port; L4, L7 and Runtime are evaluated once per port, so all layer lines
+  // of one port's verdict speak of that port.
+  const wire = (p: PortRef) => (source.ambient && target.ambient ? HBONE_PORT : p.targetPort)
+  const verdicts = (ports.length > 0 ? ports : [undefined]).map((port) => {
+    const q = port ? {...base, port} : base
+    const named = (r: LayerResult) => (ports.length > 1 ? namingPort(r, port) : r)
+    // Live evidence counts only on this port (§10.14): its wire port, and what mesh logs name.
+    const onPorts = port ? {wirePorts: [wire(port)], appPorts: [port.servicePort, port.targetPort]} : {}
+    const l4 = decide(gate('l4', live, () => missing?.l4 ?? named(l4Layer(q, view.l4, live.enforcementMode ? {enforcementMode: live.enforcementMode} : {}))), onPorts)
+    const l7 = decide(gate('l7', live, () => missing?.l7 ?? named(l7Layer(q, view.l7))), onPorts)
+    const runtime = decide(gate('runtime', live, () => missing?.runtime ?? runtimeLayer(q, view.runtime, {
+      ...(live.events ? {events: live.events} : {}),
+      ...(live.targetReady !== undefined ? {targetReady: live.targetReady} : {}),
+    })))
+    const layers = [admission, cedar, declarations, l4, l7, runtime]
+    const c = combine(layers)
+    return {port, layers, result: {...c, explanation: explain(fleet, req, layers, c.blockedAt, drift)}}
+  })
+  const shown = verdicts.find((v) => v.result.status === 'BLOCKED') ?? verdicts.find((v) => v.result.status === 'UNKNOWN') ?? verdicts[0]
+  const layers = shown.layers
+  const result = combinePorts(verdicts.map((v) => ({name: v.port ? portLabel(v.port) : '', result: v.result})), shown.result)
+  const port = shown.port
+  const warnings = unique([...verdicts.flatMap((v) => v.layers.flatMap((l) => l.warnings)), ...(live.warnings ?? [])])
+  const portOf = (p: PortRef) => ({name: p.name, servicePort: p.servicePort, targetPort: p.targetPort, wirePort: wire(p)})
   return {
     source: {namespace: source.namespace, name: source.name, kind: source.kind},
     target: {
       namespace: target.namespace, name: target.name, kind: target.kind,
-      ...(port ? {port: {name: port.name, servicePort: port.servicePort, targetPort: port.targetPort, wirePort: source.ambient && target.ambient ? HBONE_PORT : port.targetPort}} : {}),
+      ...(port ? {port: portOf(port)} : {}),
     },
     profile: fleet.options.profile,
     trustDomain: fleet.options.trustDomain,
     policySource: view.source,
     layers,
-    result: {...combined, explanation: explain(fleet, req, layers, combined.blockedAt, drift)},
+    result,
     drift,
     warnings,
     fix: null,
+    ...(ports.length > 0 ? {ports: verdicts.map((v) => ({port: portOf(v.port!), layers: v.layers, result: v.result}))} : {}),
   }
 }
 
@@ -144,27 +156,52 @@ function isPlaceholder(fleet: CompiledFleet, key: string, target: Workload): boo
   return target.kind === 'Unknown' && !fleet.graph.node(key) && !fleet.outcomes.has(key)
 }
 
+/**
+ * With several ports, a port-dependent line that does not say which port it decided (e.g.
+ * a DENY policy without ports in its summary) gets it appended, so every L4/L7 line of a
+ * port's verdict names its port.
+ */
+function namingPort(r: LayerResult, port: PortRef | undefined): LayerResult {
+  if (!port) return r
+  const names = (n: number) => new RegExp(`(^|[^0-9])${n}([^0-9]|$)`).test(r.summary)
+  return names(port.targetPort) || names(port.servicePort) ? r : {...r, summary: `${r.summary} (port ${port.targetPort})`}
+}
+
+/** `grpc (9090)`, `http (80→8080)`: how the report names a port. */
+export function portLabel(p: {name: string; servicePort: number; targetPort: number}): string {
+  // A port the target does not expose (`--port 9999`) is named by its number only.
+  if (p.name === String(p.servicePort) && p.servicePort === p.targetPort) return p.name
+  return `${p.name} (${p.servicePort}${p.targetPort !== p.servicePort ? `→${p.targetPort}` : ''})`
+}
+
+/**
+ * The pair's result over its ports (§10.13, §10.5): BLOCKED when any port is blocked,
+ * naming the blocked ports; else UNKNOWN when any port is unknown; else ALLOWED. With one
+ * port it is that port's result unchanged.
+ */
+export function combinePorts(ports: Array<{name: string; result: Diagnosis['result']}>, shown: Diagnosis['result']): Diagnosis['result'] {
+  if (ports.length <= 1) return shown
+  const named = (status: string) => ports.filter((p) => p.result.status === status).map((p) => p.name)
+  const [blocked, unknown, allowed] = [named('BLOCKED'), named('UNKNOWN'), named('ALLOWED')]
+  const list = (xs: string[]) => xs.join(', ')
+  const others = (label: string, xs: string[]) => (xs.length ? `; ${label} on ${list(xs)}` : '')
+  if (blocked.length > 0) {
+    const head = `Blocked on port${blocked.length > 1 ? 's' : ''} ${list(blocked)}${others('unknown', unknown)}${others('allowed', allowed)}.`
+    return {status: 'BLOCKED', blockedAt: shown.blockedAt, explanation: shown.explanation ? `${head} ${shown.explanation}` : head}
+  }
+  if (unknown.length > 0) {
+    const head = `Unknown on port${unknown.length > 1 ? 's' : ''} ${list(unknown)}${others('allowed', allowed)}.`
+    return {status: 'UNKNOWN', blockedAt: null, explanation: shown.explanation ? `${head} ${shown.explanation}` : head}
+  }
+  return {status: 'ALLOWED', blockedAt: null, explanation: ''}
+}
+
 /** A layer whose engine is absent or unreadable is SKIP/UNKNOWN without evaluating. */
 function gate(id: 'l4' | 'l7' | 'runtime', live: LiveFacts, run: () => LayerResult): LayerResult {
   const u = live.unavailable?.[id]
   if (!u) return run()
   const names = {l4: 'Cilium', l7: 'Istio', runtime: 'Tetragon'}
   return layerResult(id, u.status, u.reason, u.status === 'SKIP' ? {warnings: [`${names[id]} (${id}) is not enforced on this cluster`]} : {})
-}
-
-/**
- * Several ports and no --port: evaluate each. Show an allowed port if any (with a warning
- * naming the blocked ones), else the first port's denial.
- */
-function pickPort(ports: PortRef[], run: (p: PortRef | undefined) => LayerResult): LayerResult {
-  if (ports.length <= 1) return run(ports[0])
-  const results = ports.map((p) => ({p, r: run(p)}))
-  const ok = results.filter((x) => x.r.status === 'PASS' || x.r.status === 'WARN')
-  const blocked = results.filter((x) => x.r.status === 'DENY' || x.r.status === 'FAIL' || x.r.status === 'UNKNOWN')
-  const shown = ok[0] ?? results[0]
-  const perPort = results.map((x) => `port ${x.p.name}: ${x.r.status} (${x.r.summary})`)
-  const warnings = ok.length > 0 && blocked.length > 0 ? [`${shown.r.layer}: ports ${blocked.map((x) => x.p.name).join(', ')} blocked; use --port to see each`] : []
-  return {...shown.r, reasons: [...shown.r.reasons, ...perPort], warnings: [...shown.r.warnings, ...warnings]}
 }
 
 function explain(fleet: CompiledFleet, req: PairRequest, layers: LayerResult[], blockedAt: string | null, drift: DriftEntry[]): string {
@@ -186,17 +223,19 @@ function explain(fleet: CompiledFleet, req: PairRequest, layers: LayerResult[], 
 const DRIFT_IN_EXPLANATION = 3
 
 /**
- * The drift behind a block, in one sentence: the objects the blocking layer names first,
- * then missing or changed Lattice objects, then foreign ones; the full list is the report's
- * drift section (a namespace full of foreign policies must not bury the result line).
+ * The drift behind a block, in one sentence that keeps to the cause: the objects the
+ * blocking layer names, then missing or changed Lattice objects. Foreign objects the layer
+ * does not name are not the cause; they are counted in the report's Drift section (a
+ * namespace full of foreign policies must not bury the result line).
  */
 function driftSentence(drift: DriftEntry[], layer: LayerResult): string {
   const named = (x: DriftEntry) => layer.evidence.some((e) => e.kind === x.kind && e.name === x.name && (e.namespace ?? undefined) === (x.namespace ?? undefined))
-  const rank = (x: DriftEntry) => (named(x) ? 0 : x.change === 'unexpected' ? 2 : 1)
-  const shown = [...drift].sort((a, b) => rank(a) - rank(b)).slice(0, DRIFT_IN_EXPLANATION)
-  const more = drift.length - shown.length
+  const causes = drift.filter((x) => named(x) || x.change !== 'unexpected').sort((a, b) => Number(named(b)) - Number(named(a)))
+  if (causes.length === 0) return 'Live policies drifted from the specs (see Drift).'
+  const shown = causes.slice(0, DRIFT_IN_EXPLANATION)
+  const more = causes.length - shown.length
   const text = shown.map((x) => `${x.change} ${x.kind} ${x.namespace ? `${x.namespace}/` : ''}${x.name}`).join(', ')
-  return `Live policies drifted from the specs: ${text}${more > 0 ? ` and ${more} more (see drift)` : ''}.`
+  return `Live policies drifted from the specs: ${text}${more > 0 ? ` and ${more} more (see Drift)` : ''}.`
 }
 
 /**

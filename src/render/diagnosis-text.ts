@@ -1,35 +1,84 @@
 // Text view of a diagnosis: the seed 001 line format (LATTICE-SPEC §9.3), then drift,
 // warnings and the fix. `verbose` adds reasons and evidence under each layer.
 
-import {LAYER_TITLES, type Evidence} from '../core/result.js'
-import type {Diagnosis, Fix} from '../diagnose/model.js'
+import {LAYER_TITLES, type Evidence, type LayerId, type LayerResult} from '../core/result.js'
+import type {Diagnosis, DriftEntry, Fix} from '../diagnose/model.js'
+import {portLabel} from '../diagnose/pair.js'
 import {painter, statusStyle, type Paint} from './color.js'
 import type {EvidenceSourceState} from '../core/evidence.js'
+import {DEFAULT_WIDTH, wrapLines} from './wrap.js'
 
 export const BLOCKED_AT_TITLE = {admission: 'Admission', cedar: 'Cedar', l4: 'L4', l7: 'L7', runtime: 'Runtime'} as const
 
-export function renderDiagnosisText(d: Diagnosis, opts: {color?: boolean; verbose?: boolean} = {}): string {
+export interface TextOptions {
+  color?: boolean
+  verbose?: boolean
+  /** Columns to wrap every line to (default 80; see terminalWidth). */
+  width?: number
+}
+
+export function renderDiagnosisText(d: Diagnosis, opts: TextOptions = {}): string {
   const paint = painter(Boolean(opts.color))
-  const lines: string[] = []
-  for (const l of d.layers) {
-    lines.push(`${LAYER_TITLES[l.layer]}: ${paint(statusStyle(l.status), l.status)} (${l.summary})`)
-    if (opts.verbose) {
-      for (const r of l.reasons) if (r !== l.summary) lines.push(`    ${r}`)
-      for (const e of l.evidence) lines.push(`    ${paint('dim', `evidence: ${evidenceText(e)}`)}`)
-    }
-  }
+  const lines = layerLines(d, paint, Boolean(opts.verbose))
   lines.push(resultLine(d, paint))
-  if (d.drift.length > 0) {
-    lines.push('Drift:')
-    for (const x of d.drift) lines.push(`  ${x.layer}: ${x.change} ${x.kind} ${x.namespace ? `${x.namespace}/` : ''}${x.name}${x.detail ? ` (${x.detail})` : ''}`)
-  }
+  if (d.drift.length > 0) lines.push(...driftLines(d, Boolean(opts.verbose)))
   lines.push(...evidenceLines(d))
   if (d.warnings.length > 0) {
     lines.push('Warnings:')
     for (const w of d.warnings) lines.push(`  - ${w}`)
   }
   if (d.fix) lines.push(...fixLines(d.fix, paint))
-  return lines.join('\n') + '\n'
+  return wrapLines(lines, opts.width ?? DEFAULT_WIDTH).join('\n') + '\n'
+}
+
+/**
+ * The layer lines of a verdict (unwrapped). With several ports (§10.13): the port-
+ * independent layers once, then one block per port with its verdict and its L4, L7 and
+ * Runtime lines, so every layer line of a block speaks of that port.
+ */
+export function layerLines(d: Diagnosis, paint: Paint, verbose: boolean): string[] {
+  const lines: string[] = []
+  const push = (l: LayerResult, indent: string) => {
+    lines.push(`${indent}${LAYER_TITLES[l.layer]}: ${paint(statusStyle(l.status), l.status)} (${l.summary})`)
+    if (verbose) {
+      for (const r of l.reasons) if (r !== l.summary) lines.push(`${indent}    ${r}`)
+      for (const e of l.evidence) lines.push(`${indent}    ${paint('dim', `evidence: ${evidenceText(e)}`)}`)
+    }
+  }
+  const ports = d.ports ?? []
+  if (ports.length <= 1) {
+    for (const l of d.layers) push(l, '')
+    return lines
+  }
+  for (const l of d.layers) if (!PER_PORT.has(l.layer)) push(l, '')
+  for (const p of ports) {
+    lines.push(`Port ${portLabel(p.port)}: ${verdictText(p.result, paint)}`)
+    for (const l of p.layers) if (PER_PORT.has(l.layer)) push(l, '  ')
+  }
+  return lines
+}
+
+const PER_PORT = new Set<LayerId>(['l4', 'l7', 'runtime'])
+
+/**
+ * Missing and changed Lattice objects, and foreign objects a layer names as evidence, are
+ * listed; the other foreign objects (not derived from the specs, not deciding anything)
+ * are counted per layer unless -v.
+ */
+function driftLines(d: Diagnosis, verbose: boolean): string[] {
+  const named = (x: DriftEntry) => d.layers.some((l) => l.evidence.some((e) => e.kind === x.kind && e.name === x.name && (e.namespace ?? undefined) === (x.namespace ?? undefined)))
+  const listed = d.drift.filter((x) => verbose || x.change !== 'unexpected' || named(x))
+  const out = ['Drift:']
+  for (const x of listed) out.push(`  ${x.layer}: ${x.change} ${x.kind} ${x.namespace ? `${x.namespace}/` : ''}${x.name}${x.detail ? ` (${x.detail})` : ''}`)
+  const counted = new Map<string, number>()
+  for (const x of d.drift) if (!listed.includes(x)) counted.set(x.layer, (counted.get(x.layer) ?? 0) + 1)
+  for (const [layer, n] of counted) out.push(`  ${layer}: ${n} foreign object${n > 1 ? 's' : ''} not derived from the specs (-v lists them)`)
+  return out
+}
+
+function verdictText(r: Diagnosis['result'], paint: Paint): string {
+  if (r.status === 'BLOCKED') return paint('red', `BLOCKED at ${BLOCKED_AT_TITLE[r.blockedAt!]}`)
+  return paint(statusStyle(r.status), r.status)
 }
 
 function resultLine(d: Diagnosis, paint: Paint): string {
@@ -41,6 +90,7 @@ function resultLine(d: Diagnosis, paint: Paint): string {
 
 export function fixLines(fix: Fix, paint: Paint = painter(false)): string[] {
   const out: string[] = []
+  if (fix.ports?.length) out.push(`Fix for blocked port${fix.ports.length > 1 ? 's' : ''} ${fix.ports.join(', ')}:`)
   for (const c of fix.changes) {
     const where = c.file ? ` (${c.file})` : ''
     // A change that is only a comment (an admission error) is an edit, not an addition.

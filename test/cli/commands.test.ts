@@ -29,7 +29,8 @@ describe('platform debug connectivity', () => {
   it('README example: ALLOWED, exit 0, seed line format, no colour when piped', () => {
     const r = cli(['debug', 'connectivity', 'commerce/checkout', 'commerce/payments', ...EX])
     expect(r.code).toBe(0)
-    const lines = r.stdout.trim().split('\n')
+    // Wrapped to 80 columns when piped: continuation lines are indented.
+    const lines = r.stdout.trim().split('\n').filter((l) => !l.startsWith(' '))
     expect(lines.map((l) => l.split(':')[0])).toEqual(['Admission', 'Cedar', 'Declarations', 'L4 (Cilium)', 'L7 (Istio)', 'Runtime (Tetragon)', 'Result'])
     expect(lines.at(-1)).toBe('Result: ALLOWED.')
     expect(r.stdout).not.toContain('\u001b[')
@@ -38,7 +39,7 @@ describe('platform debug connectivity', () => {
   it('blocked pair: exit 1 with the fix', () => {
     const r = cli(['debug', 'connectivity', 'inventory', 'orders-db', '-n', 'commerce', ...EX])
     expect(r.code).toBe(1)
-    expect(r.stdout).toContain('Result: BLOCKED at L4. Bilateral inbound declaration on orders-db does not include inventory.')
+    expect(r.stdout.replace(/\n {2,}(?=\S)/g, ' ')).toContain('Result: BLOCKED at L4. Bilateral inbound declaration on orders-db does not include inventory.')
     expect(r.stdout).toContain('  inventory: {type: service, direction: inbound}')
   })
 
@@ -62,7 +63,7 @@ describe('platform debug connectivity', () => {
   it('--from --all lists every peer, one line each', () => {
     const r = cli(['debug', 'connectivity', '--from', 'commerce/checkout', '--all', ...EX])
     expect(r.code).toBe(0)
-    const rows = r.stdout.trim().split('\n').slice(1)
+    const rows = r.stdout.trim().split('\n').filter((l) => /^ {2}[a-z-]+\/[a-z-]+ /.test(l))
     expect(rows).toHaveLength(4)
     expect(rows.find((l) => l.includes('commerce/payments'))).toMatch(/ALLOWED/)
     expect(rows.find((l) => l.includes('storefront/web'))).toMatch(/BLOCKED at L4/)

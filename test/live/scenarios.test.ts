@@ -61,7 +61,7 @@ describe('live seed 001 scenarios', () => {
     expect(d.fix?.changes).toHaveLength(1)
     expect(d.fix?.changes[0]).toMatchObject({kind: 'LatticeService', namespace: NS, name: 'payments', path: 'spec.workload.resources', yaml: 'checkout: {type: service, direction: inbound}'})
     expect(d.fix?.verified).toBe(true)
-    const text = renderDiagnosisText(d)
+    const text = renderDiagnosisText(d, {width: Infinity})
     expect(text).toContain('Result: BLOCKED at L4. Bilateral inbound declaration on payments does not include checkout.')
     expect(text).toContain('Fix verified: the diagnosis re-run with this change in memory says ALLOWED.')
   })

@@ -34,10 +34,13 @@ interface Case {
 
 interface Rendered {
   diagnosis: Diagnosis
+  /** At 80 columns, what the CLI prints to a pipe (the golden files). */
   text: string
+  /** Unwrapped: one line per layer, the §9.3 line format. */
+  wide: string
 }
 
-async function run(c: Case, opts: {verbose?: boolean; color?: boolean} = {}): Promise<Rendered> {
+async function run(c: Case, opts: {verbose?: boolean; color?: boolean; width?: number} = {}): Promise<Rendered> {
   const specDir = writeSpecs(c.docs)
   const policyPaths: string[] = []
   const tmpDirs = [specDir]
@@ -53,7 +56,11 @@ async function run(c: Case, opts: {verbose?: boolean; color?: boolean} = {}): Pr
     specPaths: [specDir], policyPaths, source: c.source ?? 'commerce/checkout', target: c.target ?? 'commerce/payments',
     options: defaultCompileOptions(), ...(c.clientBinary ? {clientBinary: c.clientBinary} : {}),
   })
-  return {diagnosis, text: normalize(renderDiagnosisText(diagnosis, opts), tmpDirs)}
+  return {
+    diagnosis,
+    text: normalize(renderDiagnosisText(diagnosis, {width: 80, ...opts}), tmpDirs),
+    wide: normalize(renderDiagnosisText(diagnosis, {...opts, width: Infinity}), tmpDirs),
+  }
 }
 
 /** Temp dirs (and their realpaths, e.g. /private/var on macOS) become `<specs>`/`<policies>`. */
@@ -89,6 +96,35 @@ function expectSeedLineFormat(text: string): string[] {
   return top
 }
 
+/**
+ * Issue 10.2: no line wider than `width`, never broken inside a word (the words are those of
+ * the unwrapped report, in order; a wrapped YAML comment repeats its `#`), continuation
+ * lines indented deeper than the line they continue.
+ */
+function expectWrapped(text: string, wide: string, width: number): void {
+  const lines = text.replace(/\n$/, '').split('\n')
+  for (const l of lines) expect(l.replace(/\u001b\[\d+m/g, '').length, l).toBeLessThanOrEqual(width)
+  const words = (s: string) => s.split(/\s+/).filter(Boolean)
+  const wideLines = wide.replace(/\n$/, '').split('\n')
+  let i = 0
+  for (const w of wideLines) {
+    // Consume as many wrapped lines as it takes to spell this wide line's words.
+    const want = words(w)
+    const got: string[] = []
+    const indent = /^ */.exec(w)![0].length
+    expect(lines[i]?.startsWith(' '.repeat(indent)) && !lines[i]!.startsWith(' '.repeat(indent + 1)) || want.length === 0, `line ${i}: ${lines[i]}`).toBe(true)
+    got.push(...words(lines[i++] ?? ''))
+    while (got.length < want.length) {
+      const cont = lines[i++] ?? ''
+      expect(/^ */.exec(cont)![0].length, cont).toBeGreaterThan(indent)
+      const ws = words(cont)
+      got.push(...(w.trimStart().startsWith('#') && ws[0] === '#' ? ws.slice(1) : ws))
+    }
+    expect(got).toEqual(want)
+  }
+  expect(i).toBe(lines.length)
+}
+
 const CASES: Record<string, Case> = {
   'allowed': {docs: [...seedPair(), SEED_POLICIES]},
   // §9.3's first sample: payments keeps its secret and Stripe, but not the inbound checkout.
@@ -110,31 +146,46 @@ const CASES: Record<string, Case> = {
   },
   'runtime-client-binary': {docs: [...seedPair(), SEED_POLICIES], clientBinary: '/usr/bin/wget'},
   'drift-missing-cnp': {docs: [...seedPair(), SEED_POLICIES], dump: (objs) => objs.filter((o) => o.metadata.name !== 'cnp-mesh-3d68c7ca')},
+  // §10.13: payments serves http and grpc; a hand-written DENY closes grpc only. One block
+  // per port, BLOCKED naming grpc, the fix aimed at it.
+  'multi-port-one-blocked': {
+    docs: (() => {
+      const [checkout, payments] = seedPair() as any[]
+      payments.spec.workload.service.ports = {http: {port: 8080}, grpc: {port: 9090}}
+      return [checkout, payments, SEED_POLICIES]
+    })(),
+    dump: (objs) => [...objs, {
+      apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: {name: 'deny-grpc', namespace: 'commerce'},
+      spec: {selector: {matchLabels: {'app.kubernetes.io/name': 'payments'}}, action: 'DENY', rules: [{to: [{operation: {ports: ['9090']}}]}]},
+    }],
+  },
 }
 
 describe('golden text reports (§9.3)', () => {
   for (const [name, c] of Object.entries(CASES)) {
     it(name, async () => {
-      const {text} = await run(c)
-      expectSeedLineFormat(text)
+      const {text, wide} = await run(c)
+      if (!name.startsWith('multi-port')) expectSeedLineFormat(wide)
+      expectWrapped(text, wide, 80)
       golden(name, text)
     })
   }
 
   it('verbose: reasons and evidence indented under their layer', async () => {
-    const {text} = await run(CASES['one-sided'], {verbose: true})
+    const {text: wrapped, wide: text} = await run(CASES['one-sided'], {verbose: true})
     const top = expectSeedLineFormat(text)
     // The non-verbose report is the verbose one without the indented lines above the Result.
-    const plain = (await run(CASES['one-sided'])).text
+    const plain = (await run(CASES['one-sided'])).wide
     const lines = text.split('\n')
     const resultAt = lines.indexOf(top[6])
     expect([...lines.slice(0, resultAt).filter((l) => !l.startsWith('    ')), ...lines.slice(resultAt)].join('\n')).toBe(plain)
     expect(lines.slice(0, resultAt).some((l) => l.startsWith('    evidence: '))).toBe(true)
-    golden('one-sided-verbose', text)
+    expectWrapped(wrapped, text, 80)
+    golden('one-sided-verbose', wrapped)
   })
 
   it('the allowed report is the §9.3 "everything in place" sample, line for line', async () => {
-    const {text} = await run(CASES['allowed'])
+    const {wide: text} = await run(CASES['allowed'])
     expect(text.split('\n').filter((l) => !l.startsWith('Cedar:'))).toEqual([
       'Admission: PASS (spec valid)',
       'Declarations: PASS (checkout → payments: outbound on checkout, inbound on payments)',
@@ -147,7 +198,7 @@ describe('golden text reports (§9.3)', () => {
   })
 
   it('admission failure: the rejected spec is named as the reason there is no edge, and the fix is an edit', async () => {
-    const {text} = await run(CASES['admission-failed'])
+    const {wide: text} = await run(CASES['admission-failed'])
     const lines = text.split('\n')
     expect(lines).toContain('Declarations: DENY (checkout rejected by admission: not in the service graph, so there is no edge to evaluate)')
     expect(lines).toContain("Result: BLOCKED at Admission. 'main': command[0] 'srv/checkout' must be an absolute path (start with '/').")
@@ -155,7 +206,7 @@ describe('golden text reports (§9.3)', () => {
   })
 
   it('the one-sided report is the §9.3 sample line for line, then a verified fix naming the spec file', async () => {
-    const {text} = await run(CASES['one-sided'])
+    const {wide: text} = await run(CASES['one-sided'])
     const lines = text.split('\n')
     expect(lines.slice(0, 7)).toEqual([
       'Admission: PASS (spec valid)',
