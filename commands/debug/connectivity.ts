@@ -90,12 +90,13 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
       if (!flags.specs || flags.specs.length === 0) throw new InputError('--from/--all needs --specs')
       if (flags.all) {
         if (args.source || args.target) throw new InputError('--from/--all takes no positional arguments')
-        const {loadSpecs, loadObjects} = await import('../../src/spec/load.js')
+        const {loadSpecs} = await import('../../src/spec/load.js')
+        const {loadPolicyDump} = await import('../../src/diagnose/offline.js')
         const {resolveKey} = await import('../../src/diagnose/workload.js')
         const {reachabilityFrom} = await import('../../src/diagnose/reachability.js')
         const {renderReachability} = await import('../../src/render/reachability-text.js')
         const specs = await loadSpecs(flags.specs)
-        const policies = flags.policies?.length ? await loadObjects(flags.policies) : undefined
+        const policies = flags.policies?.length ? await loadPolicyDump(flags.policies) : undefined
         const source = resolveKey(flags.from!, specs, flags.namespace, 'source')
         const rows = await reachabilityFrom(source, specs, options, policies)
         if (format === 'text') process.stdout.write(renderReachability(source, rows))

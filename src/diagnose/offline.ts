@@ -38,7 +38,7 @@ export interface OfflineRequest {
 export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
   const wholeNamespaces = req.policyPaths.length > 0
   const {specs, source, target} = await timed(req.emit, 'specs', () => (req.prefilter === false ? loadAllSpecs(req) : loadPairSpecs(req, wholeNamespaces)), (s) => s.specs.services.length + s.specs.meshMembers.length)
-  const policies = wholeNamespaces ? await timed(req.emit, 'policies', () => loadObjects(req.policyPaths), (o) => o.length) : undefined
+  const policies = wholeNamespaces ? await timed(req.emit, 'policies', () => loadPolicyDump(req.policyPaths), (o) => o.length) : undefined
   const pair: PairRequest = {
     source,
     target,
@@ -56,6 +56,11 @@ export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
   const diagnosis = {...first.diagnosis, fix}
   req.emit?.({type: 'diagnosis', diagnosis})
   return diagnosis
+}
+
+/** `--policies` inputs: each must hold a policy object the layers read, or the drift would call every expected one missing. */
+export function loadPolicyDump(paths: string[]): Promise<KubeObject[]> {
+  return loadObjects(paths, {require: {test: (o) => layerOfKind(o.kind) !== undefined, what: 'policy object (CiliumNetworkPolicy, AuthorizationPolicy, TracingPolicy, …)'}})
 }
 
 async function loadAllSpecs(req: Pick<OfflineRequest, 'specPaths' | 'source' | 'target' | 'namespace'>): Promise<{specs: SpecSet; source: string; target: string}> {
