@@ -53,6 +53,11 @@ export async function loadKubeConfig(sel: KubeConfigSelection, envIn: ConnectEnv
   const cluster = kc.getCluster(context.cluster)
   if (!cluster) throw new InputError(`context "${contextName}" refers to unknown cluster "${context.cluster}" in ${source}`)
   if (!cluster.server) throw new InputError(`cluster "${cluster.name}" in ${source} has no server`)
+  if (cluster.server.startsWith('http://') && !cluster.skipTLSVerify) {
+    // A plain-HTTP server (`kubectl proxy`) has no TLS to verify, but client-node refuses to
+    // apply credentials to it unless skipTLSVerify is set; kubectl just talks to it.
+    kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? {...c, skipTLSVerify: true} : c))
+  }
   if (context.user && !kc.getUser(context.user)) {
     throw new InputError(`context "${contextName}" refers to unknown user "${context.user}" in ${source}`)
   }
