@@ -22,7 +22,7 @@ Exit code 0 when every object is valid, 1 when any is invalid, 2 when an input c
     const {argv, flags} = await this.parse(Validate)
     const code = await guard(async () => {
       if (flags['no-cache']) (await import('../src/core/io/disk-cache.js')).setDiskCacheEnabled(false)
-      const {loadSpecsReport, skippedText} = await import('../src/spec/load.js')
+      const {loadSpecsReport, skippedSummary} = await import('../src/spec/load.js')
       const {admitMeshMember, admitService, formatIssue} = await import('../src/layers/admission/index.js')
       const {oneLine} = await import('../src/cli/guard.js')
       const {specs, problems} = await loadSpecsReport(argv as string[])
@@ -38,8 +38,8 @@ Exit code 0 when every object is valid, 1 when any is invalid, 2 when an input c
         for (const w of r.warnings) process.stdout.write(`warn ${formatIssue(w)}\n`)
       }
       for (const w of specs.warnings) process.stdout.write(`warn ${w.origin.file}: ${w.object ? `${w.object}: ` : ''}${w.path ? `${w.path}: ` : ''}${w.message}\n`)
-      if (flags.verbose && specs.others.length > 0) process.stderr.write(`platform:${skippedText(specs.others).slice(2, -1)} object(s) of other kinds\n`)
-      if (!flags.quiet) process.stdout.write(`${reports.length - invalid} valid, ${invalid} invalid${problems.length > 0 ? `, ${problems.length} unreadable` : ''}\n`)
+      if (flags.verbose && specs.others.length > 0) process.stderr.write(`${skippedSummary(specs.others)}\n`)
+      if (!flags.quiet) process.stdout.write(`${reports.length - invalid} valid, ${invalid} invalid${problems.length > 0 ? `, ${problems.length} input error${problems.length === 1 ? '' : 's'}` : ''}\n`)
       return problems.length > 0 ? 2 : invalid > 0 ? 1 : 0
     })
     if (code !== 0) this.exit(code)

@@ -38,7 +38,7 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
     live: Flags.boolean({description: 'read the cluster even when --specs is given (the files then override the live specs)'}),
     kubeconfig: Flags.string({description: 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)'}),
     context: Flags.string({description: 'kubeconfig context'}),
-    'request-timeout': Flags.string({description: 'timeout per API request', default: '10s'}),
+    'request-timeout': Flags.string({description: 'timeout per API request (0: none, as in kubectl)', default: '10s'}),
     since: Flags.string({description: 'evidence window (Hubble, ztunnel, waypoint, Tetragon)', default: '15m'}),
     evidence: Flags.boolean({description: 'read live evidence (Hubble flows, mesh logs, Tetragon events)', default: true, allowNo: true}),
     'hubble-server': Flags.string({description: 'Hubble Relay HOST:PORT (default: port-forward to kube-system/hubble-relay)'}),
@@ -46,6 +46,7 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
     'hubble-ca': Flags.string({description: 'CA file for Hubble TLS'}),
     'hubble-server-name': Flags.string({description: 'TLS server name for Hubble'}),
     'tetragon-server': Flags.string({description: 'Tetragon gRPC HOST:PORT (default: export-stdout logs of the tetragon pods)'}),
+    'no-cache': Flags.boolean({description: 'do not read or write the parse cache (see README: cache; live mode never caches cluster objects unless PLATFORM_CACHE_LIVE=1)'}),
   }
 
   async run(): Promise<void> {
@@ -54,9 +55,15 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
       const options = compileOptionsFrom(flags)
       const format = flags.output as 'text' | 'json' | 'yaml'
       const live = flags.live || Boolean(flags.kubeconfig || flags.context) || !flags.specs || flags.specs.length === 0
+      // Every flag is checked whatever the mode: a typo is exit 2 offline too.
+      const {parseDurationMs, parseRequestTimeoutMs} = await import('../../src/cli/duration.js')
+      const requestTimeoutMs = parseRequestTimeoutMs(flags['request-timeout'])
+      const sinceMs = parseDurationMs(flags.since, '--since')
+      if (flags.policies?.length && !flags.specs?.length) throw new InputError('--policies needs --specs: the dump is compared with the policies compiled from the spec files (live mode reads the policies from the cluster)')
+      const {setDiskCacheEnabled, liveCacheAllowed} = await import('../../src/core/io/disk-cache.js')
+      if (flags['no-cache'] || (live && !liveCacheAllowed())) setDiskCacheEnabled(false)
       if (live && !flags.all) {
         if (!args.source || !args.target) throw new InputError('expected two arguments: <source> <target> (or --from <source> --all)')
-        const {parseDurationMs} = await import('../../src/cli/duration.js')
         const {diagnoseLive} = await import('../../src/diagnose/live.js')
         const {EXIT_CODES} = await import('../../src/diagnose/result.js')
         const {useColor} = await import('../../src/render/color.js')
@@ -71,11 +78,11 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
             ...(flags.kubeconfig ? {kubeconfig: flags.kubeconfig} : {}),
             ...(flags.context ? {context: flags.context} : {}),
             ...(flags.namespace ? {namespace: flags.namespace} : {}),
-            requestTimeoutMs: parseDurationMs(flags['request-timeout'], '--request-timeout'),
+            requestTimeoutMs,
           },
           evidence: {
             enabled: flags.evidence,
-            sinceSeconds: Math.round(parseDurationMs(flags.since, '--since') / 1000),
+            sinceSeconds: Math.round(sinceMs / 1000),
             ...(flags['hubble-server'] ? {hubbleServer: flags['hubble-server']} : {}),
             ...(flags['hubble-tls'] ? {hubbleTls: true} : {}),
             ...(flags['hubble-ca'] ? {hubbleCa: flags['hubble-ca']} : {}),
@@ -96,6 +103,7 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
         const {reachabilityFrom} = await import('../../src/diagnose/reachability.js')
         const {renderReachability} = await import('../../src/render/reachability-text.js')
         const specs = await loadSpecs(flags.specs)
+        printInputNotices(specs, flags.verbose, (await import('../../src/spec/load.js')).skippedSummary)
         const policies = flags.policies?.length ? await loadPolicyDump(flags.policies) : undefined
         const source = resolveKey(flags.from!, specs, flags.namespace, 'source')
         const rows = await reachabilityFrom(source, specs, options, policies)
@@ -108,18 +116,26 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
       }
       if (!args.source || !args.target) throw new InputError('expected two arguments: <source> <target> (or --from <source> --all)')
       const {diagnoseOffline} = await import('../../src/diagnose/offline.js')
+      const {skippedSummary} = await import('../../src/spec/load.js')
       const {EXIT_CODES} = await import('../../src/diagnose/result.js')
       const diagnosis = await diagnoseOffline({
         specPaths: flags.specs,
         policyPaths: flags.policies ?? [],
         ...pairQuery(args.source, args.target, flags),
         options: flags['trust-domain'] ? {...options, trustDomain: flags['trust-domain']} : options,
+        onSpecs: (specs) => printInputNotices(specs, flags.verbose, skippedSummary),
       })
       await writeDiagnosis(diagnosis, format, flags.verbose)
       throw new ExitCode(EXIT_CODES[diagnosis.result.status])
     })
     if (code !== 0) this.exit(code)
   }
+}
+
+/** File-level warnings (a file named explicitly with no Lattice object) always; skipped objects with -v. */
+function printInputNotices(specs: import('../../src/spec/model.js').SpecSet, verbose: boolean, summary: (others: readonly unknown[]) => string | undefined): void {
+  for (const w of specs.warnings) if (!w.object && !w.path) process.stderr.write(`warning: ${w.origin.file}: ${w.message}\n`)
+  if (verbose && specs.others.length > 0) process.stderr.write(`${summary(specs.others)}\n`)
 }
 
 interface QueryFlags {

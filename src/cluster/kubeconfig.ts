@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type {KubeConfig} from '@kubernetes/client-node'
 import {InputError} from '../core/errors.js'
-import {Redactor} from './redact.js'
+import {Redactor, urlSecrets} from './redact.js'
 import {loadClientNode} from './client-node.js'
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
@@ -64,7 +64,7 @@ export async function loadKubeConfig(sel: KubeConfigSelection, envIn: ConnectEnv
   const user = kc.getCurrentUser()
   const providerConfig = (user?.authProvider?.config ?? {}) as Record<string, unknown>
   const redactor = new Redactor([
-    user?.token, user?.password, user?.keyData, user?.certData,
+    user?.token, user?.password, user?.keyData, user?.certData, ...urlSecrets(cluster.server),
     ...Object.values(providerConfig).filter((v): v is string => typeof v === 'string'),
   ])
   const namespace = sel.namespace || context.namespace?.trim() || 'default'

@@ -31,6 +31,8 @@ export interface OfflineRequest {
   emit?: EventSink
   /** False: parse every spec document, as `platform compile` does (the reference the pre-filter is tested against). */
   prefilter?: boolean
+  /** Receives the loaded spec set (the command prints its file-level warnings and, with -v, what was skipped). */
+  onSpecs?: (specs: SpecSet) => void
   /** Receives the milliseconds of each pipeline phase, summed over the first run and the fix re-runs (benchmarks). */
   timings?: FleetScope['timings']
 }
@@ -38,6 +40,7 @@ export interface OfflineRequest {
 export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
   const wholeNamespaces = req.policyPaths.length > 0
   const {specs, source, target} = await timed(req.emit, 'specs', () => (req.prefilter === false ? loadAllSpecs(req) : loadPairSpecs(req, wholeNamespaces)), (s) => s.specs.services.length + s.specs.meshMembers.length)
+  req.onSpecs?.(specs)
   const policies = wholeNamespaces ? await timed(req.emit, 'policies', () => loadPolicyDump(req.policyPaths), (o) => o.length) : undefined
   const pair: PairRequest = {
     source,

@@ -135,10 +135,16 @@ export function skippedText(others: readonly unknown[]): string {
   const byKind = new Map<string, number>()
   for (const o of others) {
     const kind = (o as {kind?: unknown}).kind
-    const label = typeof kind === 'string' && kind !== '' ? kind : 'document without kind'
+    const label = typeof kind === 'string' && kind !== '' ? kind : ''
     byKind.set(label, (byKind.get(label) ?? 0) + 1)
   }
-  return ` (skipped ${[...byKind].map(([k, n]) => `${n} ${k}`).join(', ')})`
+  const shown = [...byKind].map(([k, n]) => (k === '' ? `${n} document${n === 1 ? '' : 's'} without kind` : `${n} ${k}`))
+  return ` (skipped ${shown.join(', ')})`
+}
+
+/** The -v line: `skipped 2 Deployment, 1 ConfigMap (objects of other kinds)`, or undefined. */
+export function skippedSummary(others: readonly unknown[]): string | undefined {
+  return others.length === 0 ? undefined : `${skippedText(others).slice(2, -1)} (objects of other kinds)`
 }
 
 /**
