@@ -59,6 +59,8 @@ async function walk(dir: string, root: string, visited: Set<string>): Promise<st
   } catch (err) {
     throw fsError(dir, err)
   }
+  // Real entries first: a folder reached both directly and through a link inside the tree is read at its real place.
+  entries.sort((a, b) => Number(a.isSymbolicLink()) - Number(b.isSymbolicLink()))
   for (const entry of entries) {
     if (ignoredEntry(entry.name)) continue
     const full = path.join(dir, entry.name)

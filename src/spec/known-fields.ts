@@ -138,6 +138,9 @@ function suggest(key: string, names: string[]): {suggestion?: string} {
   const lower = key.toLowerCase()
   const caseOnly = names.find((n) => n.toLowerCase() === lower)
   if (caseOnly) return {suggestion: caseOnly}
+  // `securityContxt`: a valid name with something appended is that name.
+  const prefix = names.filter((n) => n.length >= 5 && lower.startsWith(n.toLowerCase())).sort((a, b) => b.length - a.length)[0]
+  if (prefix) return {suggestion: prefix}
   const best = closest(key, names)
   return distance(key, best) <= Math.max(2, Math.floor(best.length / 3)) ? {suggestion: best} : {}
 }
