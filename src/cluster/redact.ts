@@ -6,7 +6,7 @@ export const REDACTED = '[redacted]'
 type Rule = [RegExp, (match: string, ...groups: string[]) => string]
 
 /** Query parameters that carry credentials (`?token=`, `access_token`, `X-Amz-Signature`, …). */
-const SECRET_PARAM = /([?&;](?:[^=&\s#]*?(?:token|password|passwd|secret|signature|sig|key|auth|credential|code)[^=&\s#]*)=)[^&\s#"']*/gi
+const SECRET_PARAM = /([?&;](?:[^=&\s#]*?(?:token|password|passwd|secret|signature|sig|key|auth|credential|code)[^=&\s#]*)=)(?!\[redacted\])[^&\s#"']+/gi
 
 const RULES: Rule[] = [
   // Userinfo in URLs (`https://user:pass@host`, `https://token@host`): keep scheme and host.
@@ -20,7 +20,7 @@ const RULES: Rule[] = [
   // JWTs (service-account and OIDC tokens) wherever they appear.
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, () => REDACTED],
   // key: value pairs from kubeconfig YAML or exec-plugin JSON.
-  [/\b(token|password|client-key-data|client-certificate-data|id-token|refresh-token|access-token|client-secret)\b(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;}]+)/gi,
+  [/\b(token|password|client-key-data|client-certificate-data|id-token|refresh-token|access-token|client-secret)\b(["']?\s*[:=]\s*)(?!\[redacted\])("[^"]*"|'[^']*'|[^\s,;}&]+)/gi,
     (_m, name, sep) => `${name}${sep}${REDACTED}`],
 ]
 

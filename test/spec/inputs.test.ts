@@ -94,7 +94,7 @@ describe('every problem, not only the first (validate)', () => {
     await write('many/broken.yaml', 'kind: [\n')
     await write('many/dup.yaml', svc('ok'))
     const {specs, problems} = await loadSpecsReport([f('many'), f('missing.yaml')])
-    expect(specs.services.map((s) => s.metadata.origin?.file ?? s.origin.file).map((p) => path.relative(dir, p))).toEqual(['many/dup.yaml'])
+    expect(specs.services.map((s) => s.origin.file).map((p) => path.relative(dir, p))).toEqual(['many/dup.yaml'])
     expect(problems.map((p) => p.message.split(dir + path.sep).join(''))).toEqual([
       'missing.yaml: no such file or directory',
       expect.stringMatching(/^many\/broken\.yaml: document 1: YAML syntax error/),
