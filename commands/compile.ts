@@ -1,13 +1,15 @@
 import {Command, Flags} from '@oclif/core'
 import {guard} from '../src/cli/guard.js'
-import {compileFlags, compileOptionsFrom} from '../src/cli/flags.js'
+import {CACHE_HELP, compileFlags, compileOptionsFrom, noCacheFlag} from '../src/cli/flags.js'
 
 export default class Compile extends Command {
   static override summary = 'Compile LatticeService specs into every derived policy resource'
   static override description = `Runs the platform pipeline: admission, Cedar gates, bilateral matching, then the three
 independent compilers (Cilium, Istio ambient, Tetragon) and the cluster baseline. Prints every
 derived resource as multi-document YAML grouped by layer (or a JSON list). Services rejected by
-admission or denied by Cedar are reported on stderr and the exit code is 1; the others still compile.`
+admission or denied by Cedar are reported on stderr and the exit code is 1; the others still compile.
+
+${CACHE_HELP}`
   static override examples = [
     '<%= config.bin %> compile --specs examples/commerce',
     '<%= config.bin %> compile --specs examples/commerce --layer l4 --layer l7 -o json',
@@ -18,7 +20,7 @@ admission or denied by Cedar are reported on stderr and the exit code is 1; the 
     output: Flags.string({char: 'o', description: 'output format', options: ['yaml', 'json'], default: 'yaml'}),
     ...compileFlags,
     verbose: Flags.boolean({char: 'v', description: 'also count the objects of other kinds that were skipped'}),
-    'no-cache': Flags.boolean({description: 'do not read or write the parse cache (see README: cache)'}),
+    ...noCacheFlag,
   }
 
   async run(): Promise<void> {

@@ -1,5 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
 import {guard} from '../src/cli/guard.js'
+import {CACHE_HELP, noCacheFlag} from '../src/cli/flags.js'
 import {defaultCompileOptions} from '../src/core/constants.js'
 
 export default class Validate extends Command {
@@ -8,14 +9,16 @@ export default class Validate extends Command {
 hidden folders and node_modules ignored; - reads standard input), rejects unknown fields as kubectl's
 strict field validation does, and reports every unreadable or invalid file, not only the first.
 Exit code 0 when every object is valid, 1 when any is invalid, 2 when an input cannot be read
-(missing file, YAML error, unknown field, duplicate) or the paths hold no Lattice object at all.`
+(missing file, YAML error, unknown field, duplicate) or the paths hold no Lattice object at all.
+
+${CACHE_HELP}`
   static override examples = ['<%= config.bin %> validate examples/commerce', '<%= config.bin %> validate svc.yaml other/', 'cat svc.yaml | <%= config.bin %> validate -']
   static override strict = false
   static override args = {paths: Args.string({description: 'spec files or directories (- for standard input)', required: true})}
   static override flags = {
     quiet: Flags.boolean({char: 'q', description: 'print only problems'}),
     verbose: Flags.boolean({char: 'v', description: 'also count the objects of other kinds that were skipped'}),
-    'no-cache': Flags.boolean({description: 'do not read or write the parse cache (see README: cache)'}),
+    ...noCacheFlag,
   }
 
   async run(): Promise<void> {

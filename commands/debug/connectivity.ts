@@ -1,6 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
 import {guard, ExitCode} from '../../src/cli/guard.js'
-import {compileFlags, compileOptionsFrom} from '../../src/cli/flags.js'
+import {CACHE_HELP, compileFlags, compileOptionsFrom, noCacheFlag} from '../../src/cli/flags.js'
 import {InputError} from '../../src/core/errors.js'
 
 export default class Connectivity extends Command {
@@ -10,7 +10,9 @@ semantics and reports PASS / DENY / WARN / FAIL / SKIP / UNKNOWN per layer, the 
 evidence and a verified fix. With --specs it works offline (policies compiled from the specs, or
 --policies dumps exported from a cluster).
 
-Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer could not be evaluated).`
+Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer could not be evaluated).
+
+${CACHE_HELP}`
   static override examples = [
     '<%= config.bin %> debug connectivity commerce/checkout commerce/payments --specs examples/commerce',
     '<%= config.bin %> debug connectivity inventory orders-db -n commerce --specs examples/commerce',
@@ -46,7 +48,7 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
     'hubble-ca': Flags.string({description: 'CA file for Hubble TLS'}),
     'hubble-server-name': Flags.string({description: 'TLS server name for Hubble'}),
     'tetragon-server': Flags.string({description: 'Tetragon gRPC HOST:PORT (default: export-stdout logs of the tetragon pods)'}),
-    'no-cache': Flags.boolean({description: 'do not read or write the parse cache (see README: cache; live mode never caches cluster objects unless PLATFORM_CACHE_LIVE=1)'}),
+    ...noCacheFlag,
   }
 
   async run(): Promise<void> {
