@@ -101,7 +101,9 @@ export async function gatherEvidence(cluster: Cluster, state: PairState, who: Pa
     emit?.({type: 'source-started', source})
     const t0 = performance.now()
     try {
-      const out = await withTimeout(fn(), opts.timeoutMs * 3, `${source}: no answer within ${Math.round((opts.timeoutMs * 3) / 1000)}s`)
+      // One budget per source, from its own start: the sources run in parallel, so a dead one
+      // costs one --request-timeout, not two or three on top of the others.
+      const out = await withTimeout(fn(), opts.timeoutMs, `${source}: no answer within ${formatMs(opts.timeoutMs)}`)
       emit?.({type: 'source-finished', source, ms: performance.now() - t0})
       return out
     } catch (err) {
@@ -136,7 +138,7 @@ async function hubbleEvidence(cluster: Cluster, state: PairState, who: PairIdent
     if (sent) void client.connected().then(sent)
     const records: FlowRecord[] = []
     const ac = new AbortController()
-    const timer = setTimeout(() => ac.abort(), opts.timeoutMs * 2)
+    const timer = setTimeout(() => ac.abort(), opts.timeoutMs)
     try {
       for await (const r of client.flows({
         since,
@@ -206,12 +208,12 @@ async function meshEvidence(cluster: Cluster, who: PairIdentity, opts: EvidenceO
   const reads: Array<Promise<void>> = []
   for (const pod of ztunnels.items.filter((p) => nodes.size === 0 || nodes.has(p.spec?.nodeName))) {
     reads.push((async () => {
-      for await (const r of parseZtunnelLog(cluster.podLogs('istio-system', pod.metadata.name, {container: 'istio-proxy', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs * 2}), {mustContain})) keep(r)
+      for await (const r of parseZtunnelLog(cluster.podLogs('istio-system', pod.metadata.name, {container: 'istio-proxy', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs}), {mustContain})) keep(r)
     })())
   }
   for (const pod of who.waypoint?.pods ?? []) {
     reads.push((async () => {
-      for await (const r of parseWaypointLog(cluster.podLogs(who.waypoint!.namespace, pod.metadata.name, {container: 'istio-proxy', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs * 2}))) keep(r)
+      for await (const r of parseWaypointLog(cluster.podLogs(who.waypoint!.namespace, pod.metadata.name, {container: 'istio-proxy', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs}))) keep(r)
     })())
   }
   await Promise.all(reads)
@@ -241,7 +243,7 @@ async function tetragonEvidence(cluster: Cluster, state: PairState, who: PairIde
   const agents = await (who.agents?.tetragon ?? cluster.pods('kube-system', {labelSelector: TETRAGON_SELECTOR}))
   if (!agents.ok) throw new Error(`tetragon pods: ${agents.reason}`)
   await Promise.all(agents.items.filter((p) => nodes.size === 0 || nodes.has(p.spec?.nodeName)).map(async (pod) => {
-    for await (const e of parseTetragonStream(cluster.podLogs('kube-system', pod.metadata.name, {container: 'export-stdout', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs * 2}), {namespaces})) if (mine(e) && events.length < 1000) events.push(e)
+    for await (const e of parseTetragonStream(cluster.podLogs('kube-system', pod.metadata.name, {container: 'export-stdout', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs}), {namespaces})) if (mine(e) && events.length < 1000) events.push(e)
   }))
   return {events}
 }
@@ -250,6 +252,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
   let timer: NodeJS.Timeout
   return Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms) })]).finally(() => clearTimeout(timer))
 }
+
+const formatMs = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`)
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`
 
