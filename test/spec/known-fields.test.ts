@@ -1,6 +1,8 @@
 // Strict field validation of spec files (issue 7.11): unknown fields are input errors with
 // the field path and the closest valid name, as `kubectl apply --validate=strict` rejects
 // them; maps keyed by user names accept any key and check their values.
+import fc from 'fast-check'
+import {distance} from 'fastest-levenshtein'
 import {describe, expect, it} from 'vitest'
 import {LATTICE_SERVICE_SHAPE, MESH_MEMBER_SHAPE} from '../../src/layers/admission/schema.js'
 import type {Shape} from '../../src/layers/admission/serde.js'
@@ -82,5 +84,48 @@ describe('known fields', () => {
     walk(LATTICE_SERVICE_SHAPE, LATTICE_SERVICE_FIELDS, 'LatticeService')
     walk(MESH_MEMBER_SHAPE, MESH_MEMBER_FIELDS, 'LatticeMeshMember')
     expect(missing).toEqual([])
+  })
+
+  it('property: a one-letter typo in any field of the seed pair is rejected at its path, never silently dropped', () => {
+    // Every (object path, key) of the seed pair whose parent is a checked struct.
+    const [checkout] = seedPair() as any[]
+    const places: Array<{parent: string[]; key: string}> = []
+    const visit = (v: unknown, p: string[]) => {
+      if (!v || typeof v !== 'object' || Array.isArray(v)) return
+      for (const k of Object.keys(v)) {
+        places.push({parent: p, key: k})
+        visit((v as any)[k], [...p, k])
+      }
+    }
+    visit(checkout, [])
+    const checked = places.filter(({parent, key}) => {
+      const probe = structuredClone(checkout)
+      const obj = parent.reduce((o: any, k) => o[k], probe)
+      obj[`${key}zz`] = obj[key]
+      delete obj[key]
+      return unknownFields(probe, LATTICE_SERVICE_FIELDS).length > 0
+    })
+    expect(checked.length).toBeGreaterThan(20)
+    fc.assert(fc.property(fc.constantFrom(...checked), fc.nat(), fc.constantFrom('a', 'e', 's', 'x'), fc.constantFrom('insert', 'delete', 'replace'), ({parent, key}, at, ch, op) => {
+      const i = at % key.length
+      const typo = op === 'insert' ? key.slice(0, i) + ch + key.slice(i) : op === 'delete' ? key.slice(0, i) + key.slice(i + 1) : key.slice(0, i) + ch + key.slice(i + 1)
+      const probe = structuredClone(checkout)
+      const obj = parent.reduce((o: any, k) => o[k], probe)
+      if (typo === key || typo === '' || typo in obj) return
+      const found = unknownFields({...probe, __probe: undefined}, LATTICE_SERVICE_FIELDS) // baseline
+      expect(found.map((u) => u.path)).toEqual(['__probe'])
+      obj[typo] = obj[key]
+      delete obj[key]
+      const after = unknownFields(probe, LATTICE_SERVICE_FIELDS)
+      // Either the typo hit another valid name at that place, or it is reported there.
+      if (after.length === 0) return
+      expect(after).toHaveLength(1)
+      expect(after[0].path.endsWith(typo) || after[0].path.endsWith(`[${JSON.stringify(typo)}]`)).toBe(true)
+      // The suggestion is the original name, or another one at least as close to the typo.
+      if (key.length >= 3) {
+        expect(after[0].suggestion).toBeDefined()
+        expect(distance(after[0].suggestion!, typo)).toBeLessThanOrEqual(distance(key, typo))
+      }
+    }), {numRuns: 300})
   })
 })
