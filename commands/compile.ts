@@ -1,14 +1,16 @@
 import {Flags} from '@oclif/core'
 import {PlatformCommand} from '../src/cli/command.js'
 import {guard} from '../src/cli/guard.js'
-import {compileFlags, compileOptionsFrom} from '../src/cli/flags.js'
+import {CACHE_HELP, compileFlags, compileOptionsFrom, noCacheFlag} from '../src/cli/flags.js'
 
 export default class Compile extends PlatformCommand {
   static override summary = 'Compile LatticeService specs into every derived policy resource'
   static override description = `Runs the platform pipeline: admission, Cedar gates, bilateral matching, then the three
 independent compilers (Cilium, Istio ambient, Tetragon) and the cluster baseline. Prints every
 derived resource as multi-document YAML grouped by layer (or a JSON list). Services rejected by
-admission or denied by Cedar are reported on stderr and the exit code is 1; the others still compile.`
+admission or denied by Cedar are reported on stderr and the exit code is 1; the others still compile.
+
+${CACHE_HELP}`
   static override examples = [
     '<%= config.bin %> compile --specs examples/commerce',
     '<%= config.bin %> compile --specs examples/commerce --layer l4 --layer l7 -o json',
@@ -19,16 +21,23 @@ admission or denied by Cedar are reported on stderr and the exit code is 1; the 
     layer: Flags.string({description: 'only these groups (repeatable)', multiple: true, options: ['admission', 'cedar', 'mesh', 'l4', 'l7', 'runtime', 'baseline']}),
     output: Flags.string({char: 'o', description: 'output format', options: ['yaml', 'json'], default: 'yaml'}),
     ...compileFlags,
+    verbose: Flags.boolean({char: 'v', description: 'also count the objects of other kinds that were skipped'}),
+    ...noCacheFlag,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Compile)
     const code = await guard(async () => {
+      if (flags['no-cache']) (await import('../src/core/io/disk-cache.js')).setDiskCacheEnabled(false)
       const {loadSpecs} = await import('../src/spec/load.js')
       const {compileFleet} = await import('../src/pipeline/fleet.js')
       const {OUTPUT_GROUPS, renderJsonList, renderYaml, sections} = await import('../src/render/compile-output.js')
       const specs = await loadSpecs(flags.specs)
       for (const w of specs.warnings) process.stderr.write(`warning: ${w.origin.file}: ${w.object ? `${w.object}: ` : ''}${w.path ? `${w.path}: ` : ''}${w.message}\n`)
+      if (flags.verbose && specs.others.length > 0) {
+        const {skippedSummary} = await import('../src/spec/load.js')
+        process.stderr.write(`${skippedSummary(specs.others)}\n`)
+      }
       const fleet = await compileFleet(specs, compileOptionsFrom(flags))
       const groups = new Set((flags.layer as typeof OUTPUT_GROUPS | undefined) ?? OUTPUT_GROUPS)
       const list = sections(fleet, groups)

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {PlatformCommand} from '../../src/cli/command.js'
 import {guard, ExitCode} from '../../src/cli/guard.js'
-import {compileFlags, compileOptionsFrom, textFlags} from '../../src/cli/flags.js'
+import {CACHE_HELP, compileFlags, compileOptionsFrom, noCacheFlag, textFlags} from '../../src/cli/flags.js'
 import {InputError} from '../../src/core/errors.js'
 
 export default class Connectivity extends PlatformCommand {
@@ -20,7 +20,9 @@ kind ConnectivityDiagnosis (or Reachability with --from --all), see schema/.
 peer), offline or live.
 
 Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer could not be evaluated).
-With --from --all: 1 when a peer A declares outbound is blocked, else 3 when one is unknown, else 0.`
+With --from --all: 1 when a peer A declares outbound is blocked, else 3 when one is unknown, else 0.
+
+${CACHE_HELP}`
   static override examples = [
     '<%= config.bin %> debug connectivity commerce/checkout commerce/payments --specs examples/commerce',
     '<%= config.bin %> debug connectivity inventory orders-db -n commerce --specs examples/commerce',
@@ -54,7 +56,7 @@ With --from --all: 1 when a peer A declares outbound is blocked, else 3 when one
     live: Flags.boolean({description: 'read the cluster even when --specs is given (the files then override the live specs)'}),
     kubeconfig: Flags.string({description: 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)'}),
     context: Flags.string({description: 'kubeconfig context'}),
-    'request-timeout': Flags.string({description: 'timeout per API request', default: '10s'}),
+    'request-timeout': Flags.string({description: 'timeout per API request (0: none, as in kubectl)', default: '10s'}),
     since: Flags.string({description: 'evidence window (Hubble, ztunnel, waypoint, Tetragon)', default: '15m'}),
     evidence: Flags.boolean({description: 'read live evidence (Hubble flows, mesh logs, Tetragon events)', default: true, allowNo: true}),
     'hubble-server': Flags.string({description: 'Hubble Relay HOST:PORT (default: port-forward to kube-system/hubble-relay)'}),
@@ -62,6 +64,7 @@ With --from --all: 1 when a peer A declares outbound is blocked, else 3 when one
     'hubble-ca': Flags.string({description: 'CA file for Hubble TLS'}),
     'hubble-server-name': Flags.string({description: 'TLS server name for Hubble'}),
     'tetragon-server': Flags.string({description: 'Tetragon gRPC HOST:PORT (default: export-stdout logs of the tetragon pods)'}),
+    ...noCacheFlag,
   }
 
   async run(): Promise<void> {
@@ -70,6 +73,13 @@ With --from --all: 1 when a peer A declares outbound is blocked, else 3 when one
       const options = compileOptionsFrom(flags)
       const format = flags.output as 'text' | 'json' | 'yaml'
       const live = flags.live || Boolean(flags.kubeconfig || flags.context) || !flags.specs || flags.specs.length === 0
+      // Every flag is checked whatever the mode: a typo is exit 2 offline too.
+      const {parseDurationMs, parseRequestTimeoutMs} = await import('../../src/cli/duration.js')
+      const requestTimeoutMs = parseRequestTimeoutMs(flags['request-timeout'])
+      const sinceMs = parseDurationMs(flags.since, '--since')
+      if (flags.policies?.length && !flags.specs?.length) throw new InputError('--policies needs --specs: the dump is compared with the policies compiled from the spec files (live mode reads the policies from the cluster)')
+      const {setDiskCacheEnabled, liveCacheAllowed} = await import('../../src/core/io/disk-cache.js')
+      if (flags['no-cache'] || (live && !liveCacheAllowed())) setDiskCacheEnabled(false)
       const text = await textOptions(flags)
       if (flags.all && (args.source || args.target)) throw new InputError('--from/--all takes no positional arguments')
       if (flags.from && !flags.all) throw new InputError('--from needs --all (or give the pair as two arguments: <source> <target>)')
@@ -79,7 +89,6 @@ With --from --all: 1 when a peer A declares outbound is blocked, else 3 when one
           const {looksExternal} = await import('../../src/diagnose/external-target.js')
           if (looksExternal(args.target)) throw new InputError(`target '${args.target}' is an external destination: it is diagnosed from spec files (--specs DIR, optionally --policies DUMP); live reads for external destinations are not implemented yet`)
         }
-        const {parseDurationMs} = await import('../../src/cli/duration.js')
         const {diagnoseLive, reachabilityLive} = await import('../../src/diagnose/live.js')
         const {EXIT_CODES} = await import('../../src/diagnose/result.js')
         const {useColor} = await import('../../src/render/color.js')
@@ -94,11 +103,11 @@ With --from --all: 1 when a peer A declares outbound is blocked, else 3 when one
             ...(flags.kubeconfig ? {kubeconfig: flags.kubeconfig} : {}),
             ...(flags.context ? {context: flags.context} : {}),
             ...(flags.namespace ? {namespace: flags.namespace} : {}),
-            requestTimeoutMs: parseDurationMs(flags['request-timeout'], '--request-timeout'),
+            requestTimeoutMs,
           },
           evidence: {
             enabled: flags.evidence,
-            sinceSeconds: Math.round(parseDurationMs(flags.since, '--since') / 1000),
+            sinceSeconds: Math.round(sinceMs / 1000),
             ...(flags['hubble-server'] ? {hubbleServer: flags['hubble-server']} : {}),
             ...(flags['hubble-tls'] ? {hubbleTls: true} : {}),
             ...(flags['hubble-ca'] ? {hubbleCa: flags['hubble-ca']} : {}),
@@ -117,11 +126,13 @@ With --from --all: 1 when a peer A declares outbound is blocked, else 3 when one
       }
       if (!flags.specs || flags.specs.length === 0) throw new InputError('--from/--all needs --specs')
       if (flags.all) {
-        const {loadSpecs, loadObjects} = await import('../../src/spec/load.js')
+        const {loadSpecs} = await import('../../src/spec/load.js')
+        const {loadPolicyDump} = await import('../../src/diagnose/offline.js')
         const {resolveKey} = await import('../../src/diagnose/workload.js')
         const {reachabilityFrom} = await import('../../src/diagnose/reachability.js')
         const specs = await loadSpecs(flags.specs)
-        const policies = flags.policies?.length ? await loadObjects(flags.policies) : undefined
+        printInputNotices(specs, flags.verbose, (await import('../../src/spec/load.js')).skippedSummary)
+        const policies = flags.policies?.length ? await loadPolicyDump(flags.policies) : undefined
         const source = resolveKey(flags.from!, specs, flags.namespace, 'source')
         const rows = await reachabilityFrom(source, specs, flags['trust-domain'] ? {...options, trustDomain: flags['trust-domain']} : options, policies, queryOf(flags))
         throw new ExitCode(await writeReachability(source, rows, flags, format, text, policies ? 'dump' : 'compiled'))
@@ -145,18 +156,26 @@ With --from --all: 1 when a peer A declares outbound is blocked, else 3 when one
         throw new ExitCode(EXIT_CODES[diagnosis.result.status])
       }
       const {diagnoseOffline} = await import('../../src/diagnose/offline.js')
+      const {skippedSummary} = await import('../../src/spec/load.js')
       const {EXIT_CODES} = await import('../../src/diagnose/result.js')
       const diagnosis = await diagnoseOffline({
         specPaths: flags.specs,
         policyPaths: flags.policies ?? [],
         ...pairQuery(args.source, args.target, flags),
         options: flags['trust-domain'] ? {...options, trustDomain: flags['trust-domain']} : options,
+        onSpecs: (specs) => printInputNotices(specs, flags.verbose, skippedSummary),
       })
       await writeDiagnosis(diagnosis, format, flags.verbose, text)
       throw new ExitCode(EXIT_CODES[diagnosis.result.status])
     })
     if (code !== 0) this.exit(code)
   }
+}
+
+/** File-level warnings (a file named explicitly with no Lattice object) always; skipped objects with -v. */
+function printInputNotices(specs: import('../../src/spec/model.js').SpecSet, verbose: boolean, summary: (others: readonly unknown[]) => string | undefined): void {
+  for (const w of specs.warnings) if (!w.object && !w.path) process.stderr.write(`warning: ${w.origin.file}: ${w.message}\n`)
+  if (verbose && specs.others.length > 0) process.stderr.write(`${summary(specs.others)}\n`)
 }
 
 interface QueryFlags {

@@ -16,3 +16,14 @@ export function parseDurationMs(text: string, flag: string): number {
   if (t === '' || consumed !== t.length || total <= 0) throw new InputError(`${flag} '${text}': expected a duration such as 30s, 15m or 1h30m`)
   return total
 }
+
+/**
+ * `--request-timeout` as kubectl reads it: a duration or plain seconds, and `0` for no
+ * timeout (returned as ~7 days: callers keep one code path, and three times it still fits a timer).
+ */
+export const NO_TIMEOUT_MS = 600_000_000
+
+export function parseRequestTimeoutMs(text: string, flag = '--request-timeout'): number {
+  if (/^\s*0+(?:\.0+)?(?:ms|s|m|h)?\s*$/.test(text)) return NO_TIMEOUT_MS
+  return parseDurationMs(text, flag)
+}

@@ -3,6 +3,7 @@
 // the stack is shown only with DEBUG=platform.
 
 import {InconclusiveError, InputError} from '../core/errors.js'
+import {defaultRedactor} from '../cluster/redact.js'
 
 export class ExitCode extends Error {
   constructor(readonly code: number) {
@@ -47,6 +48,7 @@ async function run(fn: () => Promise<number>): Promise<number> {
   }
 }
 
+/** One line, and never a credential: every message the CLI prints about an error passes here. */
 export function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim()
+  return defaultRedactor.redact(s).replace(/\s*\n\s*/g, ' ').trim()
 }

@@ -56,7 +56,7 @@ export async function connect(opts: ConnectOptions, environment: ConnectEnvironm
   const loaded = await loadKubeConfig(opts, environment)
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
   const requester = new KubeRequester(loaded.kc, loaded.server, loaded.redactor, timeoutMs, opts.recorder)
-  const info = {contextName: loaded.contextName, namespace: loaded.namespace, server: loaded.server, source: loaded.source}
+  const info = {contextName: loaded.contextName, namespace: loaded.namespace, server: loaded.redactor.redact(loaded.server), source: loaded.source}
   return new Cluster(info, loaded.kc, requester, timeoutMs)
 }
 

@@ -1,12 +1,12 @@
 // Which kubeconfig, which context, which namespace. Mirrors kubectl's precedence, except
 // that nothing silently falls back to http://localhost:8080 (client-node's loadFromDefault
 // does): with no configuration at all the user gets an error that says where we looked.
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type {KubeConfig} from '@kubernetes/client-node'
 import {InputError} from '../core/errors.js'
-import {Redactor} from './redact.js'
+import {Redactor, urlSecrets} from './redact.js'
 import {loadClientNode} from './client-node.js'
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
@@ -53,13 +53,18 @@ export async function loadKubeConfig(sel: KubeConfigSelection, envIn: ConnectEnv
   const cluster = kc.getCluster(context.cluster)
   if (!cluster) throw new InputError(`context "${contextName}" refers to unknown cluster "${context.cluster}" in ${source}`)
   if (!cluster.server) throw new InputError(`cluster "${cluster.name}" in ${source} has no server`)
+  if (cluster.server.startsWith('http://') && !cluster.skipTLSVerify) {
+    // A plain-HTTP server (`kubectl proxy`) has no TLS to verify, but client-node refuses to
+    // apply credentials to it unless skipTLSVerify is set; kubectl just talks to it.
+    kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? {...c, skipTLSVerify: true} : c))
+  }
   if (context.user && !kc.getUser(context.user)) {
     throw new InputError(`context "${contextName}" refers to unknown user "${context.user}" in ${source}`)
   }
   const user = kc.getCurrentUser()
   const providerConfig = (user?.authProvider?.config ?? {}) as Record<string, unknown>
   const redactor = new Redactor([
-    user?.token, user?.password, user?.keyData, user?.certData,
+    user?.token, user?.password, user?.keyData, user?.certData, ...urlSecrets(cluster.server),
     ...Object.values(providerConfig).filter((v): v is string => typeof v === 'string'),
   ])
   const namespace = sel.namespace || context.namespace?.trim() || 'default'
@@ -115,12 +120,22 @@ function restoreEnv(name: string, value: string | undefined): void {
 }
 
 function loadFile(kc: KubeConfig, file: string): void {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    const code = (error as {code?: string}).code
+    throw new InputError(`kubeconfig ${file}: ${code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : 'cannot be read'}`)
+  }
+  // client-node fails on these with a TypeError about `clusters`.
+  if (text.trim() === '' || /^\s*(?:null|~|\{\})\s*$/.test(text)) throw new InputError(`kubeconfig ${file}: empty (no clusters, users or contexts)`)
   try {
     kc.loadFromFile(file)
   } catch (error) {
     // Parser messages quote the offending lines, which may hold a token: keep only the position.
     const mark = (error as {mark?: {line?: number}}).mark
     if (mark && typeof mark.line === 'number') throw new InputError(`kubeconfig ${file}: invalid YAML at line ${mark.line + 1}`)
+    if (error instanceof TypeError) throw new InputError(`kubeconfig ${file}: not a kubeconfig (expected clusters, users and contexts lists)`)
     const message = new Redactor().oneLine(error instanceof Error ? error.message : String(error), 160)
     throw new InputError(`kubeconfig ${file}: ${message}`)
   }

@@ -5,7 +5,13 @@ export const REDACTED = '[redacted]'
 
 type Rule = [RegExp, (match: string, ...groups: string[]) => string]
 
+/** Query parameters that carry credentials (`?token=`, `access_token`, `X-Amz-Signature`, …). */
+const SECRET_PARAM = /([?&;](?:[^=&\s#]*?(?:token|password|passwd|secret|signature|sig|key|auth|credential|code)[^=&\s#]*)=)(?!\[redacted\])[^&\s#"']+/gi
+
 const RULES: Rule[] = [
+  // Userinfo in URLs (`https://user:pass@host`, `https://token@host`): keep scheme and host.
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@?#"']+@/gi, (_m, scheme) => `${scheme}${REDACTED}@`],
+  [SECRET_PARAM, (_m, name) => `${name}${REDACTED}`],
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, () => REDACTED],
   // Header lines: keep the header name so the message still says what went wrong.
   [/\b(authorization|proxy-authorization)(\s*[:=]\s*)("[^"]*"|'[^']*'|(bearer|basic)\s+\S+|[^\s,;]+)/gi,
@@ -14,7 +20,7 @@ const RULES: Rule[] = [
   // JWTs (service-account and OIDC tokens) wherever they appear.
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, () => REDACTED],
   // key: value pairs from kubeconfig YAML or exec-plugin JSON.
-  [/\b(token|password|client-key-data|client-certificate-data|id-token|refresh-token|access-token|client-secret)\b(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;}]+)/gi,
+  [/\b(token|password|client-key-data|client-certificate-data|id-token|refresh-token|access-token|client-secret)\b(["']?\s*[:=]\s*)(?!\[redacted\])("[^"]*"|'[^']*'|[^\s,;}&]+)/gi,
     (_m, name, sep) => `${name}${sep}${REDACTED}`],
 ]
 
@@ -43,3 +49,16 @@ export class Redactor {
 }
 
 export const defaultRedactor = new Redactor()
+
+/** Credential values a server URL carries (userinfo, secret query parameters): literals for a Redactor. */
+export function urlSecrets(server: string): string[] {
+  let url: URL
+  try {
+    url = new URL(server)
+  } catch {
+    return []
+  }
+  const out = [url.username, url.password].map((s) => decodeURIComponent(s))
+  for (const [name, value] of url.searchParams) if (new RegExp(SECRET_PARAM.source, 'i').test(`?${name}=x`)) out.push(value)
+  return out.filter((s) => s !== '')
+}

@@ -124,7 +124,9 @@ export async function gatherEvidence(cluster: Cluster, state: PairState, who: Pa
     emit?.({type: 'source-started', source})
     const t0 = performance.now()
     try {
-      const out = await withTimeout(fn(), opts.timeoutMs * 3, `${source}: no answer within ${Math.round((opts.timeoutMs * 3) / 1000)}s`)
+      // One budget per source, from its own start: the sources run in parallel, so a dead one
+      // costs one --request-timeout, not two or three on top of the others.
+      const out = await withTimeout(fn(), opts.timeoutMs, `${source}: no answer within ${formatMs(opts.timeoutMs)}`)
       emit?.({type: 'source-finished', source, ms: performance.now() - t0})
       return out
     } catch (err) {
@@ -177,7 +179,7 @@ async function hubbleEvidence(cluster: Cluster, who: PairIdentity, opts: Evidenc
     const since = new Date(Date.now() - opts.sinceSeconds * 1000)
     if (sent) void client.connected().then(sent)
     const ac = new AbortController()
-    const timer = setTimeout(() => ac.abort(), opts.timeoutMs * 2)
+    const timer = setTimeout(() => ac.abort(), opts.timeoutMs)
     const filter = pairFlowFilter(who)
     const read = readHubbleRelay(client, {filter, window: {since}, signal: ac.signal})
     const flows: MatchedFlow[] = []
@@ -189,7 +191,7 @@ async function hubbleEvidence(cluster: Cluster, who: PairIdentity, opts: Evidenc
     let state = read.state()
     if (state.state === 'unavailable') return {states: [state]}
     // Relay still streaming at the read deadline: what came is used, and said to be partial.
-    if (ac.signal.aborted) state = {...state, state: 'partial', reason: `hubble: stopped at the read deadline (${Math.round((opts.timeoutMs * 2) / 1000)}s); later flows not read`}
+    if (ac.signal.aborted) state = {...state, state: 'partial', reason: `hubble: stopped at the read deadline (${Math.round((opts.timeoutMs) / 1000)}s); later flows not read`}
     const coverage = await read.coverage
     return {states: [state], flows: {flows, since, ...(coverage ? {coverage} : {}), viaWaypoint: filter.hops.length > 1}}
   } finally {
@@ -210,7 +212,7 @@ async function meshEvidence(cluster: Cluster, who: PairIdentity, opts: EvidenceO
   }
   const logOf = (ns: string, pod: KubeObject) => ({
     agent: `${ns}/${pod.metadata.name}`,
-    input: cluster.podLogs(ns, pod.metadata.name, {container: 'istio-proxy', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs * 2}),
+    input: cluster.podLogs(ns, pod.metadata.name, {container: 'istio-proxy', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs}),
     ...(startedAt(pod, 'istio-proxy') ? {startedAt: startedAt(pod, 'istio-proxy')} : {}),
   })
   const collect = async (read: EvidenceRead<MeshAccessRecord>) => {
@@ -271,7 +273,7 @@ async function tetragonEvidence(cluster: Cluster, state: PairState, who: PairIde
   if (onNodes.length === 0) return {states: [notAsked('tetragon', `no tetragon pod (kube-system, ${TETRAGON_SELECTOR}) on the pair's nodes`)]}
   const read = readTetragonLogs(onNodes.map((pod) => ({
     agent: `kube-system/${pod.metadata.name}`,
-    input: cluster.podLogs('kube-system', pod.metadata.name, {container: 'export-stdout', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs * 2}),
+    input: cluster.podLogs('kube-system', pod.metadata.name, {container: 'export-stdout', sinceSeconds: opts.sinceSeconds, timeoutMs: opts.timeoutMs}),
     ...(startedAt(pod, 'export-stdout') ? {startedAt: startedAt(pod, 'export-stdout')} : {}),
   })), {filter, window: {since: new Date(Date.now() - opts.sinceSeconds * 1000)}})
   for await (const e of read.records) if (events.length < KEEP) events.push(e)
@@ -283,6 +285,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
   let timer: NodeJS.Timeout
   return Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms) })]).finally(() => clearTimeout(timer))
 }
+
+const formatMs = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`)
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`
 

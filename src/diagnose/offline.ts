@@ -32,6 +32,8 @@ export interface OfflineRequest {
   emit?: EventSink
   /** False: parse every spec document, as `platform compile` does (the reference the pre-filter is tested against). */
   prefilter?: boolean
+  /** Receives the loaded spec set (the command prints its file-level warnings and, with -v, what was skipped). */
+  onSpecs?: (specs: SpecSet) => void
   /** Receives the milliseconds of each pipeline phase, summed over the first run and the fix re-runs (benchmarks). */
   timings?: FleetScope['timings']
 }
@@ -39,7 +41,8 @@ export interface OfflineRequest {
 export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
   const wholeNamespaces = req.policyPaths.length > 0
   const {specs, source, target} = await timed(req.emit, 'specs', () => (req.prefilter === false ? loadAllSpecs(req) : loadPairSpecs(req, wholeNamespaces)), (s) => s.specs.services.length + s.specs.meshMembers.length)
-  const policies = wholeNamespaces ? await timed(req.emit, 'policies', () => loadObjects(req.policyPaths), (o) => o.length) : undefined
+  req.onSpecs?.(specs)
+  const policies = wholeNamespaces ? await timed(req.emit, 'policies', () => loadPolicyDump(req.policyPaths), (o) => o.length) : undefined
   const pair: PairRequest = {
     source,
     target,
@@ -57,6 +60,11 @@ export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
   const diagnosis = {...first.diagnosis, fix, evidenceSources: notAskedSources('offline')}
   req.emit?.({type: 'diagnosis', diagnosis})
   return diagnosis
+}
+
+/** `--policies` inputs: each must hold a policy object the layers read, or the drift would call every expected one missing. */
+export function loadPolicyDump(paths: string[]): Promise<KubeObject[]> {
+  return loadObjects(paths, {require: {test: (o) => layerOfKind(o.kind) !== undefined, what: 'policy object (CiliumNetworkPolicy, AuthorizationPolicy, TracingPolicy, …)'}})
 }
 
 async function loadAllSpecs(req: Pick<OfflineRequest, 'specPaths' | 'source' | 'target' | 'namespace'>): Promise<{specs: SpecSet; source: string; target: string}> {

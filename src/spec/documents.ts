@@ -16,7 +16,7 @@ import {parseAllDocuments} from 'yaml'
 import {readCached, writeCached} from './parse-cache.js'
 import {InputError} from '../core/errors.js'
 import {isRecord} from './coerce.js'
-import {fsError} from './files.js'
+import {fsError, STDIN} from './files.js'
 import type {Origin} from './model.js'
 
 export interface RawDocument {
@@ -78,11 +78,24 @@ export function cachedValues(text: string): unknown[] | undefined {
 
 /** Reads the file's text (one-line error on failure). */
 export async function readText(file: string): Promise<string> {
+  if (file === STDIN) return readStdin()
   try {
     return await readFile(file, 'utf8')
   } catch (err) {
     throw fsError(file, err)
   }
+}
+
+let stdinText: Promise<string> | undefined
+
+/** Standard input, read once (`--specs -`): a second reader gets the same text. */
+function readStdin(): Promise<string> {
+  stdinText ??= (async () => {
+    const chunks: Buffer[] = []
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+    return Buffer.concat(chunks).toString('utf8')
+  })()
+  return stdinText
 }
 
 function isList(v: Record<string, unknown>): boolean {

@@ -11,7 +11,7 @@
 
 import {InputError} from '../core/errors.js'
 import {cachedValues, documentsOf, parseDocuments, parseYamlUncached, readText, type RawDocument} from './documents.js'
-import {collectFiles} from './files.js'
+import {collectInputs} from './files.js'
 import {lenientSpecSet, specSetFromDocuments, type SpecObjectMemo} from './load.js'
 import type {SpecSet} from './model.js'
 import {plainServiceDocuments} from './prefilter.js'
@@ -47,18 +47,21 @@ interface FileState {
 }
 
 export async function openStagedSpecs(paths: string[]): Promise<StagedSpecs> {
-  const files = await collectFiles(paths)
+  const inputs = await collectInputs(paths)
+  const files = inputs.map((f) => f.file)
   const texts = await Promise.all(files.map(readText))
   const states = files.map((file, i) => openFile(file, texts[i]))
   const memo: SpecObjectMemo = new WeakMap()
   const parsedDocs = () => states.flatMap((s) => s.docs.flatMap((d) => d ?? []))
+  // Skipped documents are plain LatticeServices: their files hold Lattice objects.
+  const latticeFiles = () => new Set(states.filter((s) => s.pending.size > 0).map((s) => s.file))
   return {
     select(needles) {
       const list = needles === 'all' ? 'all' : [...new Set(needles)]
       for (const s of states) selectIn(s, list)
     },
-    partial: () => lenientSpecSet(parsedDocs(), memo),
-    complete: () => specSetFromDocuments(parsedDocs(), memo),
+    partial: () => lenientSpecSet(parsedDocs(), memo, true),
+    complete: () => specSetFromDocuments(parsedDocs(), memo, {strict: true, inputs: {paths, files: inputs}, latticeFiles: latticeFiles()}),
     counts: () => ({parsed: parsedDocs().length, skipped: states.reduce((n, s) => n + s.pending.size, 0)}),
   }
 }

@@ -86,7 +86,7 @@ describe('platform debug connectivity', () => {
     const kind = tempFile('kind.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n')
     const kindErr = cli(['compile', '--specs', kind])
     expect(kindErr.code).toBe(2)
-    expect(oneLineError(kindErr)).toMatch(/unknown kind 'Deployment'/)
+    expect(oneLineError(kindErr)).toMatch(/no LatticeService, LatticeMeshMember or CedarPolicy in .*kind\.yaml \(skipped 1 Deployment\)$/)
 
     // A port name B does not have is a typo (a number is a question: see the walkthrough).
     const port = cli(['debug', 'connectivity', 'commerce/checkout', 'commerce/payments', ...EX, '--port', 'grpc'])

@@ -109,6 +109,15 @@ describe('platform debug permissions', () => {
     // oclif writes through console.log / console.error.
     vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void (out += `${args.join(' ')}\n`))
     vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void (err += `${args.join(' ')}\n`))
+    // The command body runs inside guard, which writes to the streams (and waits for them to flush).
+    const capture = (add: (s: string) => void) => ((chunk: unknown, ...rest: unknown[]) => {
+      add(String(chunk))
+      const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined
+      done?.()
+      return true
+    }) as typeof process.stdout.write
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture((s) => (out += s)))
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture((s) => (err += s)))
     let exit = 0
     try {
       await DebugPermissions.run(argv, PROJECT_ROOT)
