@@ -126,7 +126,10 @@ export async function gatherEvidence(cluster: Cluster, state: PairState, who: Pa
     try {
       // One budget per source, from its own start: the sources run in parallel, so a dead one
       // costs one --request-timeout, not two or three on top of the others.
-      const out = await withTimeout(fn(), opts.timeoutMs, `${source}: no answer within ${formatMs(opts.timeoutMs)}`)
+      // The readers stop themselves at --request-timeout and keep what came (partial); this
+      // outer bound, a little later, only catches a source that ignores its own deadline.
+      const bound = Math.round(opts.timeoutMs * SOURCE_GRACE)
+      const out = await withTimeout(fn(), bound, `${source}: no answer within ${formatMs(bound)}`)
       emit?.({type: 'source-finished', source, ms: performance.now() - t0})
       return out
     } catch (err) {
@@ -179,7 +182,9 @@ async function hubbleEvidence(cluster: Cluster, who: PairIdentity, opts: Evidenc
     const since = new Date(Date.now() - opts.sinceSeconds * 1000)
     if (sent) void client.connected().then(sent)
     const ac = new AbortController()
-    const timer = setTimeout(() => ac.abort(), opts.timeoutMs)
+    // A backstop just after the gRPC deadline (which names itself in the reason).
+    const backstop = Math.round(opts.timeoutMs * 1.1)
+    const timer = setTimeout(() => ac.abort(), backstop)
     const filter = pairFlowFilter(who)
     const read = readHubbleRelay(client, {filter, window: {since}, signal: ac.signal})
     const flows: MatchedFlow[] = []
@@ -191,7 +196,7 @@ async function hubbleEvidence(cluster: Cluster, who: PairIdentity, opts: Evidenc
     let state = read.state()
     if (state.state === 'unavailable') return {states: [state]}
     // Relay still streaming at the read deadline: what came is used, and said to be partial.
-    if (ac.signal.aborted) state = {...state, state: 'partial', reason: `hubble: stopped at the read deadline (${Math.round((opts.timeoutMs) / 1000)}s); later flows not read`}
+    if (ac.signal.aborted) state = {...state, state: 'partial', reason: `hubble: stopped at the read deadline (${formatMs(backstop)}); later flows not read`}
     const coverage = await read.coverage
     return {states: [state], flows: {flows, since, ...(coverage ? {coverage} : {}), viaWaypoint: filter.hops.length > 1}}
   } finally {
@@ -285,6 +290,9 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
   let timer: NodeJS.Timeout
   return Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms) })]).finally(() => clearTimeout(timer))
 }
+
+/** How much later than the readers' own deadline a whole source is given up. */
+const SOURCE_GRACE = 1.25
 
 const formatMs = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`)
 

@@ -14,7 +14,7 @@ describe('platform debug connectivity: unknown names (§10.16)', () => {
   const dir = writeSpecs([...seedPair({checkout: {payments: out(), paymnts: out()}}), SEED_POLICIES])
 
   it('a target A declares that does not exist: exit 1, BLOCKED at L4, B shown as Unknown', () => {
-    const r = cli(['debug', 'connectivity', 'commerce/checkout', 'commerce/paymnts', '--specs', dir])
+    const r = cli(['debug', 'connectivity', 'commerce/checkout', 'commerce/paymnts', '--specs', dir, '--width', '1000'])
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('Declarations: DENY (outbound dependency paymnts declared but service paymnts does not exist in namespace commerce)')
     expect(r.stdout).toContain('Result: BLOCKED at L4. Outbound dependency paymnts declared but service paymnts does not exist in namespace commerce.')
@@ -51,7 +51,7 @@ describe('operator LatticeMeshMembers and the ingress gateway (§4.5, §10.15)',
 
   it('the namespace gateway calls a service with routes offline: exit 0', () => {
     const jellyfin = service('media', 'jellyfin', {}, {ports: {http: {port: 8096}}, spec: {ingress: {routes: {web: {kind: 'HTTPRoute', hosts: ['tv.example.com']}}}}})
-    const r = cli(['debug', 'connectivity', 'media/media-ingress-istio', 'media/jellyfin', '--specs', writeSpecs([jellyfin])])
+    const r = cli(['debug', 'connectivity', 'media/media-ingress-istio', 'media/jellyfin', '--specs', writeSpecs([jellyfin]), '--width', '1000'])
     expect(r.stdout).toContain('Declarations: PASS (media-ingress-istio → jellyfin: dependsAll on media-ingress-istio, implicit caller of jellyfin)')
     expect(r.code).toBe(0)
   })
