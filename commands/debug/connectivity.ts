@@ -46,14 +46,29 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
     'hubble-ca': Flags.string({description: 'CA file for Hubble TLS'}),
     'hubble-server-name': Flags.string({description: 'TLS server name for Hubble'}),
     'tetragon-server': Flags.string({description: 'Tetragon gRPC HOST:PORT (default: export-stdout logs of the tetragon pods)'}),
+    interactive: Flags.boolean({char: 'i', description: 'open the TUI on this pair (the text report when not a terminal)'}),
+    watch: Flags.boolean({description: 'live: after the report, print new drops/denials/kills for the pair as they happen (one line, or one JSON object with -o json, per record) until Ctrl-C'}),
+    color: Flags.boolean({description: 'colours (also off with NO_COLOR or when not a terminal)', default: true, allowNo: true}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Connectivity)
+    if (flags.interactive) {
+      if (process.stdin.isTTY && process.stdout.isTTY) {
+        const {launchTui} = await import('../../src/render/tui/launch.js')
+        const code = await guard(() => launchTui(args, flags))
+        if (code !== 0) this.exit(code)
+        return
+      }
+      process.stderr.write('platform: not a terminal: printing the text report instead of the TUI\n')
+    }
+    if (flags.color === false) process.env.NO_COLOR = '1'
     const code = await guard(async () => {
       const options = compileOptionsFrom(flags)
       const format = flags.output as 'text' | 'json' | 'yaml'
       const live = flags.live || Boolean(flags.kubeconfig || flags.context) || !flags.specs || flags.specs.length === 0
+      if (flags.watch && (!live || flags.all)) throw new InputError('--watch follows a live cluster: run without --specs (or with --live), for one pair')
+      let livePair: import('../../src/diagnose/live.js').LivePair | undefined
       if (live && !flags.all) {
         if (!args.source || !args.target) throw new InputError('expected two arguments: <source> <target> (or --from <source> --all)')
         const {parseDurationMs} = await import('../../src/cli/duration.js')
@@ -83,8 +98,20 @@ Exit codes: 0 allowed, 1 blocked, 2 usage or input error, 3 unknown (a layer cou
             ...(flags['tetragon-server'] ? {tetragonServer: flags['tetragon-server']} : {}),
           },
           ...(showProgress ? {emit: progressPrinter(process.stderr, useColor(process.stderr))} : {}),
+          ...(flags.watch ? {onPair: (p: NonNullable<typeof livePair>) => (livePair = p)} : {}),
         })
         await writeDiagnosis(diagnosis, format, flags.verbose)
+        if (flags.watch && livePair) {
+          const {watchFollow} = await import('../../src/diagnose/watch-cli.js')
+          await watchFollow(livePair, format === 'text' ? 'text' : 'json', {
+            timeoutMs: parseDurationMs(flags['request-timeout'], '--request-timeout'),
+            ...(flags['hubble-server'] ? {hubbleServer: flags['hubble-server']} : {}),
+            ...(flags['hubble-tls'] ? {hubbleTls: true} : {}),
+            ...(flags['hubble-ca'] ? {hubbleCa: flags['hubble-ca']} : {}),
+            ...(flags['hubble-server-name'] ? {hubbleServerName: flags['hubble-server-name']} : {}),
+            ...(flags['tetragon-server'] ? {tetragonServer: flags['tetragon-server']} : {}),
+          })
+        }
         throw new ExitCode(EXIT_CODES[diagnosis.result.status])
       }
       if (!flags.specs || flags.specs.length === 0) throw new InputError('--from/--all needs --specs')
