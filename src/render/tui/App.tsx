@@ -3,10 +3,11 @@
 // the session (the same diagnosis as the text and JSON views); this file only routes keys.
 
 import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react'
-import {Box, Text, useApp, useInput, useStdout} from 'ink'
+import {Box, Text, useApp, useInput, useStdout, type Key} from 'ink'
 import {LAYER_ORDER, LAYER_TITLES} from '../../core/result.js'
 import type {Diagnosis} from '../../diagnose/model.js'
 import {RingBuffer, throttled, watchLine, type WatchRecord} from '../../diagnose/watch.js'
+import {BLOCKED_AT_TITLE} from '../diagnosis-text.js'
 import {drillLines, type Line} from './drill.js'
 import {unifiedDiff} from './fix-edits.js'
 import {ColorContext, Colored, Footer, ScrollView, StatusWord} from './parts.js'
@@ -120,7 +121,13 @@ export function App(props: AppProps) {
   // Verdict / drill
   const [layerRow, setLayerRow] = useState(0)
   const [offset, setOffset] = useState(0)
-  const [search, setSearch] = useState<{typing: boolean; text: string}>({typing: false, text: ''})
+  const [search, setSearchState] = useState<{typing: boolean; text: string}>({typing: false, text: ''})
+  // Typed text goes through a ref too: keys typed faster than a frame must all count.
+  const searchRef = useRef(search)
+  const setSearch = (next: {typing: boolean; text: string}) => {
+    searchRef.current = next
+    setSearchState(next)
+  }
 
   // Fix
   const [edits, setEdits] = useState<FileEdit[]>()
@@ -208,17 +215,22 @@ export function App(props: AppProps) {
     } else if (screen === 'pick' && pair.source) setPair({})
   }
 
-  useInput((input, key) => {
+  // The latest handler, set at render: a key that arrives between a commit and ink's
+  // re-subscription must not see the previous screen's state.
+  const onKey = useRef<(input: string, key: Key) => void>(() => {})
+  useInput(useCallback((input: string, key: Key) => onKey.current(input, key), []))
+  onKey.current = (input, key) => {
     if (key.ctrl && input === 'c') return quit()
     if (help) return setHelp(false)
     if (message) setMessage('')
-    if (search.typing) {
+    const typed = searchRef.current
+    if (typed.typing) {
       if (key.return) {
-        setSearch({typing: false, text: search.text})
-        findNext(search.text, offset)
+        setSearch({typing: false, text: typed.text})
+        findNext(typed.text, offset)
       } else if (key.escape) setSearch({typing: false, text: ''})
-      else if (key.backspace || key.delete) setSearch({typing: true, text: search.text.slice(0, -1)})
-      else if (input && !key.ctrl && !key.meta) setSearch({typing: true, text: search.text + input})
+      else if (key.backspace || key.delete) setSearch({typing: true, text: typed.text.slice(0, -1)})
+      else if (input && !key.ctrl && !key.meta) setSearch({typing: true, text: typed.text + input})
       return
     }
     if (confirm) {
@@ -282,7 +294,11 @@ export function App(props: AppProps) {
       if (key.downArrow || input === 'j') return setLayerRow((r) => Math.min(LAYER_ORDER.length - 1, r + 1))
       if (key.tab) return setLayerRow((r) => (r + 1) % LAYER_ORDER.length)
       if (key.return && layer) {
-        setOffset(0)
+        // Open where the deciding rule is marked, when it is below the first page.
+        const all = drillLines(layer, outcome, ring.current.toArray())
+        const mark = all.findIndex((l) => l.style === 'mark')
+        const heading = all.slice(0, Math.max(0, mark)).map((l) => l.style).lastIndexOf('heading')
+        setOffset(mark <= pageHeight - 2 ? 0 : mark - heading < pageHeight - 1 ? heading : mark - 4)
         return setScreen('drill')
       }
       return
@@ -308,7 +324,7 @@ export function App(props: AppProps) {
         return setConfirm(true)
       }
     }
-  })
+  }
 
   const title = pair.source && pair.target ? `${pair.source} → ${pair.target}${pair.port ? ` port ${pair.port}` : ''}` : 'platform debug tui'
   const footer = help ? 'any key: close help' : search.typing ? `/${search.text}` : confirm ? `write ${edits?.filter((e) => e.writable).map((e) => e.file).join(', ')}? y/n` : message || FOOTERS[screen]
@@ -362,7 +378,7 @@ export function fixLines(outcome: RunOutcome | undefined, edits: FileEdit[] | un
       const a = after.layers.find((l) => l.layer === id)?.status ?? '-'
       out.push({text: `  ${LAYER_TITLES[id].padEnd(20)} ${b.padEnd(8)} → ${a}`, ...(a !== b ? {style: 'mark' as const} : {})})
     }
-    const word = (x: Diagnosis) => (x.result.status === 'BLOCKED' ? `BLOCKED at ${x.result.blockedAt}` : x.result.status)
+    const word = (x: Diagnosis) => (x.result.status === 'BLOCKED' ? `BLOCKED at ${BLOCKED_AT_TITLE[x.result.blockedAt!]}` : x.result.status)
     out.push({text: `  Result               ${word(d)} → ${word(after)}`, style: after.result.status === 'ALLOWED' ? 'add' : 'warn'})
   } else out.push({text: ''}, {text: 'press t: what-if (apply the fix in memory and re-run)', style: 'dim'})
   out.push({text: ''}, {text: 'Proposed change', style: 'heading'})

@@ -76,20 +76,20 @@ function evidenceRow(e: Evidence): string {
  * contain a word of the detail that looks like a path or a quoted value.
  */
 export function markedYaml(obj: KubeObject, e: Evidence): Line[] {
-  const {metadata, ...rest} = obj
-  const text = stringify({...rest, metadata: {name: metadata.name, ...(metadata.namespace ? {namespace: metadata.namespace} : {}), ...(metadata.labels ? {labels: metadata.labels} : {})}})
+  const {apiVersion, kind, metadata, ...rest} = obj
+  const text = stringify({apiVersion, kind, metadata: {name: metadata.name, ...(metadata.namespace ? {namespace: metadata.namespace} : {}), ...(metadata.labels ? {labels: metadata.labels} : {})}, ...rest})
   const lines = text.replace(/\n$/, '').split('\n')
   const marked = new Set<number>()
-  const path = rulePath(e.detail ?? '')
-  if (path) {
-    const counter = new LineCounter()
-    const doc = parseDocument(text, {lineCounter: counter})
+  const counter = new LineCounter()
+  const doc = parseDocument(text, {lineCounter: counter})
+  for (const path of rulePaths(e.detail ?? '')) {
     const node = doc.getIn(path, true) as {range?: [number, number, number]} | undefined
-    if (node?.range && (isMap(node) || isSeq(node) || node.range[1] > node.range[0])) {
-      const from = counter.linePos(node.range[0]).line - 1
-      const to = counter.linePos(Math.max(node.range[0], node.range[1] - 1)).line - 1
-      for (let i = from; i <= to; i++) marked.add(i)
-    }
+    if (!node?.range) continue
+    // A key's value starts on the line after the key for blocks: mark the key line too.
+    const from = Math.max(0, counter.linePos(node.range[0]).line - 1 - ((isMap(node) || isSeq(node)) && !(node as {flow?: boolean}).flow ? 1 : 0))
+    const to = counter.linePos(Math.max(node.range[0], node.range[1] - 1)).line - 1
+    for (let i = from; i <= to; i++) marked.add(i)
+    break
   }
   if (marked.size === 0) {
     const words = (e.detail ?? '').split(/\s+/).filter((w) => w.startsWith('/') || /^[a-z0-9-]+\/[a-z0-9-]+$/.test(w))
@@ -98,9 +98,14 @@ export function markedYaml(obj: KubeObject, e: Evidence): Line[] {
   return lines.map((l, i) => (marked.has(i) ? {text: `▶ ${l}`, style: 'mark' as const} : {text: `  ${l}`}))
 }
 
-function rulePath(detail: string): Array<string | number> | undefined {
+/** Candidate paths of the part the evidence names, most specific first. */
+function rulePaths(detail: string): Array<Array<string | number>> {
   const rule = /\b(ingress|egress|ingressDeny|egressDeny)?\s*rule\s*#?(\d+)/.exec(detail)
-  if (rule) return ['spec', rule[1] ?? 'rules', Number(rule[2])]
-  const whole = /\b(ingress|egress)\b/.exec(detail)
-  return whole ? ['spec', whole[1]] : undefined
+  if (rule) return [['spec', rule[1] ?? 'rules', Number(rule[2])]]
+  const dir = /\b(ingress|egress)\b/.exec(detail)?.[1]
+  const out: Array<Array<string | number>> = []
+  if (dir && /default.deny/.test(detail)) out.push(['spec', 'enableDefaultDeny', dir], ['spec', 'enableDefaultDeny'])
+  if (dir) out.push(['spec', dir], ['spec', `${dir}Deny`])
+  if (/default.deny/.test(detail)) out.push(['spec'])
+  return out
 }
