@@ -123,7 +123,7 @@ describe('drill-down and fix on examples/commerce (inventory → orders-db is bl
     expect(f).toMatch(/▶\s+egress: true/)
     expect(f).not.toMatch(/▶\s+ingress: true/)
     // Scrolling up reaches the policy's heading.
-    for (let i = 0; i < 12 && !lastFrame()!.includes('CiliumClusterwideNetworkPolicy default-deny — egress default-deny'); i++) await press(stdin, 'k')
+    for (let i = 0; i < 30 && !lastFrame()!.includes('CiliumClusterwideNetworkPolicy default-deny — egress default-deny'); i++) await press(stdin, 'k')
     expect(lastFrame()).toContain('CiliumClusterwideNetworkPolicy default-deny — egress default-deny')
     await press(stdin, '/', 'D', 'r', 'i', 'f', 't', KEY.enter)
     f = await frameWhere(lastFrame, (x) => x.includes('Drift (expected from the specs vs live)'))
