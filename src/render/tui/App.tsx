@@ -119,8 +119,9 @@ export function App(props: AppProps) {
   lastDiagnosis.current = outcome?.diagnosis ?? lastDiagnosis.current
 
   // Verdict / drill
-  const [layerRow, setLayerRow] = useState(0)
-  const [offset, setOffset] = useState(0)
+  // Positions live in refs too: several keys read in one chunk (a busy terminal) each move.
+  const [layerRow, setLayerRow, layerRowRef] = useRefState(0)
+  const [offset, setOffset, offsetRef] = useRefState(0)
   const [search, setSearchState] = useState<{typing: boolean; text: string}>({typing: false, text: ''})
   // Typed text goes through a ref too: keys typed faster than a frame must all count.
   const searchRef = useRef(search)
@@ -175,7 +176,8 @@ export function App(props: AppProps) {
   // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [screen, layer, outcome, edits, whatIf, ring.current.total])
   const pageHeight = bodyHeight - 1
-  const scrollTo = (n: number) => setOffset(Math.max(0, Math.min(n, Math.max(0, lines.length - pageHeight))))
+  const scrollTo = (n: number | ((o: number) => number)) => setOffset((o) => clampScroll(typeof n === 'function' ? n(o) : n))
+  const clampScroll = (n: number) => (Math.max(0, Math.min(n, Math.max(0, lines.length - pageHeight))))
   const findNext = (text: string, from: number) => {
     if (!text) return
     const i = lines.findIndex((l, idx) => idx >= from && l.text.toLowerCase().includes(text.toLowerCase()))
@@ -220,6 +222,11 @@ export function App(props: AppProps) {
   const onKey = useRef<(input: string, key: Key) => void>(() => {})
   useInput(useCallback((input: string, key: Key) => onKey.current(input, key), []))
   onKey.current = (input, key) => {
+    // Keys that arrived together ("jjj\r" from a busy terminal): one at a time, outside text entry.
+    if (input.length > 1 && !input.startsWith('\u001b') && screen !== 'pick' && !searchRef.current.typing) {
+      for (const c of input) onKey.current(c === '\r' ? '' : c, {...key, return: c === '\r'})
+      return
+    }
     if (key.ctrl && input === 'c') return quit()
     if (help) return setHelp(false)
     if (message) setMessage('')
@@ -293,9 +300,10 @@ export function App(props: AppProps) {
       if (key.upArrow || input === 'k') return setLayerRow((r) => Math.max(0, r - 1))
       if (key.downArrow || input === 'j') return setLayerRow((r) => Math.min(LAYER_ORDER.length - 1, r + 1))
       if (key.tab) return setLayerRow((r) => (r + 1) % LAYER_ORDER.length)
-      if (key.return && layer) {
+      const current = run.layers[LAYER_ORDER[layerRowRef.current]]
+      if (key.return && current) {
         // Open where the deciding rule is marked, when it is below the first page.
-        const all = drillLines(layer, outcome, ring.current.toArray())
+        const all = drillLines(current, outcome, ring.current.toArray())
         const mark = all.findIndex((l) => l.style === 'mark')
         const heading = all.slice(0, Math.max(0, mark)).map((l) => l.style).lastIndexOf('heading')
         setOffset(mark <= pageHeight - 2 ? 0 : mark - heading < pageHeight - 1 ? heading : mark - 4)
@@ -304,12 +312,12 @@ export function App(props: AppProps) {
       return
     }
     if (screen === 'drill' || screen === 'fix') {
-      if (key.upArrow || input === 'k') return scrollTo(offset - 1)
-      if (key.downArrow || input === 'j') return scrollTo(offset + 1)
-      if (key.pageDown || input === ' ') return scrollTo(offset + pageHeight)
-      if (key.pageUp) return scrollTo(offset - pageHeight)
+      if (key.upArrow || input === 'k') return scrollTo((o) => o - 1)
+      if (key.downArrow || input === 'j') return scrollTo((o) => o + 1)
+      if (key.pageDown || input === ' ') return scrollTo((o) => o + pageHeight)
+      if (key.pageUp) return scrollTo((o) => o - pageHeight)
       if (key.tab) {
-        const next = lines.findIndex((l, i) => i > offset && l.style === 'heading')
+        const next = lines.findIndex((l, i) => i > offsetRef.current && l.style === 'heading')
         return scrollTo(next === -1 ? 0 : next)
       }
       if (input === '/') return setSearch({typing: true, text: ''})
@@ -345,6 +353,17 @@ export function App(props: AppProps) {
       </Box>
     </ColorContext.Provider>
   )
+}
+
+/** State mirrored in a ref, with functional updates applied to the ref at once. */
+function useRefState<T>(initial: T): [T, (next: T | ((prev: T) => T)) => void, React.MutableRefObject<T>] {
+  const [value, setValue] = useState(initial)
+  const ref = useRef(initial)
+  const set = useCallback((next: T | ((prev: T) => T)) => {
+    ref.current = typeof next === 'function' ? (next as (prev: T) => T)(ref.current) : next
+    setValue(ref.current)
+  }, [])
+  return [value, set, ref]
 }
 
 const FOOTERS: Record<Screen, string> = {
