@@ -63,7 +63,7 @@ export function App(props: AppProps) {
   const bodyHeight = Math.max(4, size.rows - 3)
 
   const [pair, setPair] = useState<Partial<PairChoice>>({...(props.source ? {source: props.source} : {}), ...(props.target ? {target: props.target} : {}), ...(props.port ? {port: props.port} : {})})
-  const [screen, setScreen] = useState<Screen>(props.source && props.target ? 'verdict' : 'pick')
+  const [screen, setScreen, screenRef] = useRefState<Screen>(props.source && props.target ? 'verdict' : 'pick')
   const [help, setHelp] = useState(false)
   const [message, setMessage] = useState('')
 
@@ -207,6 +207,7 @@ export function App(props: AppProps) {
   }
 
   const back = () => {
+    const screen = screenRef.current
     setSearch({typing: false, text: ''})
     if (screen === 'drill' || screen === 'fix' || screen === 'watch') {
       setOffset(0)
@@ -222,6 +223,8 @@ export function App(props: AppProps) {
   const onKey = useRef<(input: string, key: Key) => void>(() => {})
   useInput(useCallback((input: string, key: Key) => onKey.current(input, key), []))
   onKey.current = (input, key) => {
+    // The screen a key lands on is the one the previous key opened, even before it is drawn.
+    const screen = screenRef.current
     // Keys that arrived together ("jjj\r" from a busy terminal): one at a time, outside text entry.
     if (input.length > 1 && !input.startsWith('\u001b') && screen !== 'pick' && !searchRef.current.typing) {
       for (const c of input) onKey.current(c === '\r' ? '' : c, {...key, return: c === '\r'})
