@@ -1,6 +1,7 @@
 // Component tests of the TUI with ink-testing-library: frames asserted after each key.
 import React from 'react'
 import {render} from 'ink-testing-library'
+import {render as inkRender} from 'ink'
 import {afterEach, describe, expect, it} from 'vitest'
 import {defaultCompileOptions} from '../../src/core/constants.js'
 import {App, HELP} from '../../src/render/tui/App.js'
@@ -89,6 +90,24 @@ describe('verdict screen', () => {
     expect(f).toContain('Tetragon (runtime) is not enforced on this cluster')
     expect(f).toContain('hubble: window 15m, records 0, lost 3')
     expect(f).not.toContain('ALLOWED')
+  })
+
+  it('the first frame (every layer pending) is written before the diagnosis is even started', async () => {
+    // ink's own render on a recording stdout, so the session can look at what was written.
+    const {EventEmitter} = await import('node:events')
+    const written: string[] = []
+    const stdout = Object.assign(new EventEmitter(), {columns: 80, rows: 24, isTTY: false, write: (f: string) => (written.push(f), true)})
+    const stdin = Object.assign(new EventEmitter(), {isTTY: false, setRawMode() {}, setEncoding() {}, resume() {}, pause() {}, ref() {}, unref() {}, read: () => null})
+    const s = scriptedSession()
+    let writtenAtStart = ''
+    const app = inkRender(<App session={{...s.session, diagnose: (pair, emit) => {
+      writtenAtStart = written.join('')
+      return s.session.diagnose(pair, emit)
+    }}} source="commerce/checkout" target="commerce/payments" color={false} />, {stdout: stdout as never, stdin: stdin as never, debug: true, patchConsole: false})
+    mounted.push(app)
+    await frameWhere(() => writtenAtStart, (x) => x !== '')
+    expect(writtenAtStart).toMatch(/L4 \(Cilium\)\s+…/)
+    expect(writtenAtStart).toContain('evaluating')
   })
 
   it('a run that fails (bad input, cluster unreachable) shows the error, no verdict', async () => {

@@ -13,6 +13,9 @@ import {hasShared, SKIP_REASON} from '../helpers/shared.js'
 import {hubbleDrops} from '../live/evidence-fixtures.js'
 import {FakeCluster, seedDocs, serveWithNock} from '../live/fake-cluster.js'
 import {liveRequest, useNock} from '../live/run.js'
+import {diagnoseLive, type LivePair} from '../../src/diagnose/live.js'
+import {watchFollow} from '../../src/diagnose/watch-cli.js'
+import {PassThrough} from 'node:stream'
 import {frameWhere, KEY, press} from './helpers.js'
 
 useNock()
@@ -81,5 +84,26 @@ describe.skipIf(!hasShared)('live TUI: verdict, watch with a Hubble follow strea
       await press(app.stdin, 'q')
       app.unmount()
     }
+  })
+
+  it('--watch -o json: one JSON object per new drop, until stopped', async () => {
+    serveWithNock(await FakeCluster.create({docs: seedDocs()}))
+    nock.enableNetConnect('127.0.0.1')
+    history = []
+    let pair: LivePair | undefined
+    await diagnoseLive({...liveRequest({evidence: true, hubbleServer: relay.address}), onPair: (p) => (pair = p)})
+    const out = new PassThrough()
+    const lines: string[] = []
+    out.on('data', (b: Buffer) => lines.push(...b.toString().split('\n').filter(Boolean)))
+    const stop = new AbortController()
+    const done = watchFollow(pair!, 'json', {timeoutMs: 2000, hubbleServer: relay.address}, out, stop.signal)
+    const until = Date.now() + 5000
+    while (followers.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
+    for (const d of drops) followers[0].write(d)
+    while (lines.length < drops.length && Date.now() < until + 5000) await new Promise((r) => setTimeout(r, 20))
+    stop.abort()
+    await done
+    expect(lines).toHaveLength(drops.length)
+    for (const l of lines) expect(JSON.parse(l)).toMatchObject({source: 'hubble', direction: 'A→B', verdict: 'DROPPED'})
   })
 })

@@ -71,6 +71,8 @@ export async function launchTui(args: {source?: string; target?: string}, flags:
     })
   }
   const {useColor} = await import('../color.js')
+  // React's development build is several times slower to render; the CLI is not a dev server.
+  process.env.NODE_ENV ??= 'production'
   const {runTui} = await import('./index.js')
   const qualify = (ref?: string) => (ref && !ref.includes('/') && flags.namespace ? `${flags.namespace}/${ref}` : ref)
   const last: Diagnosis | undefined = await runTui({
