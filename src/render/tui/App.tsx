@@ -372,7 +372,7 @@ function useRefState<T>(initial: T): [T, (next: T | ((prev: T) => T)) => void, R
 const FOOTERS: Record<Screen, string> = {
   pick: 'type to search · ↑/↓ · enter select · backspace back · esc quit · ? help',
   port: '↑/↓ · enter · esc back · q quit',
-  verdict: '↑/↓ j/k · enter drill-down · f fix · w watch · r re-run · p pair · ? help · q quit',
+  verdict: '↑/↓ j/k · enter drill-down · f fix · w watch · r re-run · ? help · q quit',
   drill: '↑/↓ j/k scroll · tab section · / search · n next · esc back · q quit',
   fix: 't what-if · W write file · ↑/↓ scroll · / search · esc back · q quit',
   watch: 'r re-evaluate · esc back · q quit',
