@@ -86,6 +86,26 @@ describe.skipIf(!hasShared)('live TUI: verdict, watch with a Hubble follow strea
     }
   })
 
+  it('live fix: a diff against the LatticeService as the cluster holds it; W refuses to write', async () => {
+    // payments no longer declares checkout inbound: blocked; the fix edits payments.
+    const payments = {stripe: {type: 'external-service', direction: 'outbound', params: {endpoints: {api: 'https://api.stripe.com'}}}, 'stripe-key': {type: 'secret', id: 'commerce/payments/stripe', params: {provider: 'vault-prod', keys: ['token']}}}
+    serveWithNock(await FakeCluster.create({docs: seedDocs({payments})}))
+    const {source: _s, target: _t, ...req} = liveRequest({evidence: false})
+    const app = render(<App session={liveSession(req)} source="commerce/checkout" target="commerce/payments" color={false} />)
+    try {
+      await frameWhere(app.lastFrame, (x) => x.includes('Result: BLOCKED'), 15_000)
+      await press(app.stdin, 'f')
+      const f = await frameWhere(app.lastFrame, (x) => x.includes('+++ cluster:commerce/payments'), 10_000)
+      expect(f).toContain('--- cluster:commerce/payments')
+      expect(f).toMatch(/\+\s+checkout: \{type: service, direction: inbound\}/)
+      expect(f).toContain('not written by the CLI')
+      await press(app.stdin, 'W')
+      await frameWhere(app.lastFrame, (x) => x.includes('live specs are never written'))
+    } finally {
+      app.unmount()
+    }
+  })
+
   it('--watch -o json: one JSON object per new drop, until stopped', async () => {
     serveWithNock(await FakeCluster.create({docs: seedDocs()}))
     nock.enableNetConnect('127.0.0.1')

@@ -97,7 +97,7 @@ export function App(props: AppProps) {
     return () => clearInterval(t)
   }, [running])
   useEffect(() => {
-    if (!pair.source || !pair.target || (screen !== 'verdict' && runId === 0)) return
+    if (!pair.source || !pair.target || screen === 'pick' || screen === 'port') return
     let live = true
     const started = Date.now()
     setRun(initialRun(started))

@@ -19,8 +19,16 @@ export function ResultLine({d}: {d: Diagnosis}) {
 export function Verdict({run, selected, now, height}: {run: RunState; selected: number; now: number; height: number}) {
   const d = run.diagnosis
   const coverage = d ? evidenceSourcesLines(d) : []
+  // Finished sources fold into one line; running and failed ones get a line each, as many as fit.
+  // Evidence sources keep a line of their own: what they returned is part of the verdict.
+  const evidence = (x: {name: string}) => /hubble|ztunnel|waypoint|tetragon/i.test(x.name)
+  const done = run.sources.filter((x) => x.state === 'done' && !evidence(x))
+  const slowest = [...done].sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0))[0]
+  const room = Math.max(1, height - LAYER_ORDER.length - 3)
+  const sources = [...run.sources.filter((x) => x.state === 'failed'), ...run.sources.filter((x) => x.state === 'done' && evidence(x)), ...run.sources.filter((x) => x.state === 'running')].slice(0, room)
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
+      <Box flexDirection="column" flexShrink={0}>
       {LAYER_ORDER.map((id, i) => {
         const l = run.layers[id]
         const on = i === selected
@@ -32,13 +40,17 @@ export function Verdict({run, selected, now, height}: {run: RunState; selected: 
         )
       })}
       {run.error ? <Colored color="red">error: {run.error}</Colored> : d ? <ResultLine d={d} /> : <Text dimColor>evaluating… {elapsed(now - run.startedAt)}</Text>}
-      {run.sources.length > 0 ? <Text bold>Sources</Text> : null}
-      {run.sources.map((s) => (
-        <Box key={s.name}>
-          {s.state === 'running' ? <Spinner label={`${s.name} ${elapsed(now - s.startedAt)}`} /> : (
-            <Text wrap="truncate-end">
-              {s.state === 'done' ? <Colored color="green">✓</Colored> : <Colored color="yellow">✗</Colored>} {s.name} ({elapsed(s.ms ?? 0)}){s.count !== undefined ? ` ${s.count} read` : ''}{s.reason ? `: ${s.reason}` : ''}
-            </Text>
+      </Box>
+      {sources.length > 0 || done.length > 0 ? <Text bold>Sources</Text> : null}
+      {done.length > 0 ? (
+        <Text wrap="truncate-end"><Colored color="green">✓</Colored> {done.length === 1 ? `${done[0].name} (${elapsed(done[0].ms ?? 0)})${done[0].count !== undefined ? ` ${done[0].count} read` : ''}` : `${done.length} sources read (slowest ${slowest!.name} ${elapsed(slowest!.ms ?? 0)})`}</Text>
+      ) : null}
+      {sources.map((s) => (
+        <Box key={s.name} flexShrink={0}>
+          {s.state === 'running' ? <Spinner label={`${s.name} ${elapsed(now - s.startedAt)}`} /> : s.state === 'done' ? (
+            <Text wrap="truncate-end"><Colored color="green">✓</Colored> {s.name} ({elapsed(s.ms ?? 0)}){s.count !== undefined ? ` ${s.count} read` : ''}</Text>
+          ) : (
+            <Text wrap="truncate-end"><Colored color="yellow">✗</Colored> {s.name} ({elapsed(s.ms ?? 0)}): {s.reason}</Text>
           )}
         </Box>
       ))}

@@ -100,9 +100,23 @@ export function liveSession(o: LiveSessionOptions): TuiSession {
       return c.outcome(d)
     },
     async fixEdits(outcome) {
-      // Live specs are shown as a diff against the object as the cluster holds it; never written.
-      if (!outcome.diagnosis.fix) return []
-      return fixEdits(outcome.diagnosis.fix, {read: async () => { throw new Error('live') }, writable: false})
+      // Live specs: a diff against the object as the cluster holds it (read again, GET only); never written.
+      const fix = outcome.diagnosis.fix
+      if (!fix) return []
+      const changes = fix.changes.map((c) => (c.file === 'cluster' && c.kind === 'LatticeService' ? {...c, file: `cluster:${c.namespace}/${c.name}`} : c))
+      const {connect, RESOURCES} = await import('../../cluster/index.js')
+      const {stringify} = await import('yaml')
+      const cluster = await connect(o.connect)
+      return fixEdits({...fix, changes}, {
+        writable: false,
+        read: async (file) => {
+          const [ns, name] = file.slice('cluster:'.length).split('/')
+          const got = await cluster.get(RESOURCES.latticeServices, ns, name)
+          if (!got.ok) throw new Error(got.reason)
+          const {metadata, status: _status, ...rest} = got.items[0] as KubeObject & {status?: unknown}
+          return stringify({...rest, metadata: {name: metadata.name, namespace: metadata.namespace, ...(metadata.labels ? {labels: metadata.labels} : {})}})
+        },
+      })
     },
     watch(_pair, onRecord, onError) {
       const ac = new AbortController()
