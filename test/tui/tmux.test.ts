@@ -1,7 +1,8 @@
 // The built CLI in a real terminal: tmux at 80×24, keyboard only. Picks the blocked pair
 // commerce/inventory → commerce/orders-db by typing, opens the L4 drill-down, toggles the
 // fix's what-if (ALLOWED), quits; capture-pane asserts each screen and that the terminal is
-// back to normal (cursor shown, echo and canonical mode on). Skips when tmux is absent.
+// back to normal (cursor shown, echo and canonical mode on), with NO_COLOR honoured. Skips
+// when tmux is absent.
 import {execFileSync, spawnSync} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import os from 'node:os'
@@ -42,7 +43,7 @@ describe.skipIf(!hasTmux)('platform debug tui in tmux at 80×24', () => {
 
   it('triages a blocked pair with the keyboard alone and restores the terminal', async () => {
     const cache = mkdtempSync(path.join(os.tmpdir(), 'tui-xdg-'))
-    const cmd = `cd ${PROJECT_ROOT} && XDG_CACHE_HOME=${cache} node bin/run.js debug tui --specs examples/commerce; echo "EXIT=$?"; echo "TTY=$(stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?\\(icanon\\|echo\\)' | tr '\\n' ',')"; exec sleep 60`
+    const cmd = `cd ${PROJECT_ROOT} && XDG_CACHE_HOME=${cache} NO_COLOR=1 node bin/run.js debug tui --specs examples/commerce; echo "EXIT=$?"; echo "TTY=$(stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?\\(icanon\\|echo\\)' | tr '\\n' ',')"; exec sleep 60`
     tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `sh -c '${cmd.replace(/'/g, `'\\''`)}'`)
 
     let s = await until((x) => x.includes('Pick the caller (A)') && x.includes('orders-db'), 'the picker')
@@ -59,6 +60,8 @@ describe.skipIf(!hasTmux)('platform debug tui in tmux at 80×24', () => {
     expect(s).toContain('commerce/inventory → commerce/orders-db (offline)')
     expect(s).toMatch(/L4 \(Cilium\)\s+DENY/)
     expect(s.split('\n').every((l) => l.length <= 80)).toBe(true)
+    // NO_COLOR: no foreground colour codes on the screen (bold/inverse are not colours).
+    expect(tmux('capture-pane', '-e', '-p', '-t', session)).not.toMatch(/\x1b\[(3[0-7]|9[0-7])m/)
 
     await keys('j', 'j', 'j', 'Enter')
     s = await until((x) => x.includes('▶'), 'the L4 drill-down')
