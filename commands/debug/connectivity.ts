@@ -65,10 +65,22 @@ ${CACHE_HELP}`
     'hubble-server-name': Flags.string({description: 'TLS server name for Hubble'}),
     'tetragon-server': Flags.string({description: 'Tetragon gRPC HOST:PORT (default: export-stdout logs of the tetragon pods)'}),
     ...noCacheFlag,
+    interactive: Flags.boolean({char: 'i', description: 'open the TUI on this pair (the text report when not a terminal)'}),
+    watch: Flags.boolean({description: 'live: after the report, print new drops/denials/kills for the pair as they happen (one line, or one JSON object with -o json, per record) until Ctrl-C'}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Connectivity)
+    if (flags.interactive) {
+      if (process.stdin.isTTY && process.stdout.isTTY) {
+        const {launchTui} = await import('../../src/render/tui/launch.js')
+        const code = await guard(() => launchTui(args, flags))
+        if (code !== 0) this.exit(code)
+        return
+      }
+      process.stderr.write('platform: not a terminal: printing the text report instead of the TUI\n')
+    }
+    if (flags['no-color']) process.env.NO_COLOR = '1'
     const code = await guard(async () => {
       const options = compileOptionsFrom(flags)
       const format = flags.output as 'text' | 'json' | 'yaml'
@@ -83,6 +95,8 @@ ${CACHE_HELP}`
       const text = await textOptions(flags)
       if (flags.all && (args.source || args.target)) throw new InputError('--from/--all takes no positional arguments')
       if (flags.from && !flags.all) throw new InputError('--from needs --all (or give the pair as two arguments: <source> <target>)')
+      if (flags.watch && (!live || flags.all)) throw new InputError('--watch follows a live cluster: run without --specs (or with --live), for one pair')
+      let livePair: import('../../src/diagnose/live.js').LivePair | undefined
       if (live) {
         if (!flags.all && (!args.source || !args.target)) throw new InputError('expected two arguments: <source> <target> (or --from <source> --all)')
         if (!flags.all && args.target) {
@@ -115,6 +129,7 @@ ${CACHE_HELP}`
             ...(flags['tetragon-server'] ? {tetragonServer: flags['tetragon-server']} : {}),
           },
           ...(showProgress ? {emit: progressPrinter(process.stderr, !flags['no-color'] && useColor(process.stderr))} : {}),
+          ...(flags.watch ? {onPair: (p: NonNullable<typeof livePair>) => (livePair = p)} : {}),
         }
         if (flags.all) {
           const {source: sKey, rows} = await reachabilityLive({...request, from: flags.from!})
@@ -122,6 +137,17 @@ ${CACHE_HELP}`
         }
         const diagnosis = await diagnoseLive(request)
         await writeDiagnosis(diagnosis, format, flags.verbose, text)
+        if (flags.watch && livePair) {
+          const {watchFollow} = await import('../../src/diagnose/watch-cli.js')
+          await watchFollow(livePair, format === 'text' ? 'text' : 'json', {
+            timeoutMs: requestTimeoutMs,
+            ...(flags['hubble-server'] ? {hubbleServer: flags['hubble-server']} : {}),
+            ...(flags['hubble-tls'] ? {hubbleTls: true} : {}),
+            ...(flags['hubble-ca'] ? {hubbleCa: flags['hubble-ca']} : {}),
+            ...(flags['hubble-server-name'] ? {hubbleServerName: flags['hubble-server-name']} : {}),
+            ...(flags['tetragon-server'] ? {tetragonServer: flags['tetragon-server']} : {}),
+          })
+        }
         throw new ExitCode(EXIT_CODES[diagnosis.result.status])
       }
       if (!flags.specs || flags.specs.length === 0) throw new InputError('--from/--all needs --specs')

@@ -12,6 +12,10 @@ export interface PodLogOptions {
   /** Bounds the whole read, body included. */
   timeoutMs?: number
   signal?: AbortSignal
+  /** Keep the stream open for new lines (watch mode); pair with sinceTime and no timeoutMs. */
+  follow?: boolean
+  /** RFC 3339: lines from this time on (instead of sinceSeconds). */
+  sinceTime?: string
 }
 
 /**
@@ -22,7 +26,7 @@ export function streamPodLogs(transport: Transport, namespace: string, pod: stri
   const out = new PassThrough()
   const describe = `get pods/log ${pod} (container ${opts.container}) in namespace ${namespace}`
   const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`
-  const query = {container: opts.container, sinceSeconds: opts.sinceSeconds, limitBytes: opts.limitBytes}
+  const query = {container: opts.container, sinceSeconds: opts.sinceSeconds, limitBytes: opts.limitBytes, ...(opts.follow ? {follow: 'true'} : {}), ...(opts.sinceTime ? {sinceTime: opts.sinceTime} : {})}
   void transport
     .stream({path, query, accept: '*/*', describe, on404: 'not-found', timeoutMs: opts.timeoutMs, signal: opts.signal})
     .then((opened) => {

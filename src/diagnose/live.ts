@@ -17,7 +17,7 @@ import {dnsCaptureWarning, enforcementMode, isReadyPod, liveExemptNamespaces, li
 import type {Diagnosis, EventSink} from './model.js'
 import type {KubeObject} from '../core/kube.js'
 import {compiledView, evaluatePair, type LiveFacts, type PairRequest} from './pair.js'
-import {dumpView, pairScope} from './offline.js'
+import {dumpView, pairScope, type RunObserver} from './offline.js'
 import {declaredDependencies, knownMemberKeys, unknownServiceError} from './names.js'
 import {declaredBetween, noSuchPortRow, rowOf, sortRows, type ReachabilityRow} from './reachability.js'
 import {ok, type ReadResult} from '../cluster/index.js'
@@ -38,6 +38,22 @@ export interface LiveRequest {
   connect: ConnectOptions
   evidence: Omit<EvidenceOptions, 'timeoutMs'> & {enabled: boolean}
   emit?: EventSink
+  /** Sees every run (the first, then each fix re-run) with the objects it evaluated: the TUI's drill-down and what-if. */
+  observe?: RunObserver
+  /** The pair as the cluster resolved it, for following its evidence afterwards (watch mode). */
+  onPair?: (pair: LivePair) => void
+}
+
+export interface LivePair {
+  cluster: Cluster
+  source: string
+  target: string
+  podsA: KubeObject[]
+  podsB: KubeObject[]
+  srcIdentity: string
+  dstIdentity: string
+  namespaces: string[]
+  waypoint?: {namespace: string; name: string; pods: KubeObject[]}
 }
 
 export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
@@ -108,6 +124,11 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
       ...(agents ? {agents} : {}),
     }, {...req.evidence, timeoutMs: req.connect.requestTimeoutMs ?? 10_000}, req.emit)
     : undefined
+  req.onPair?.({
+    cluster, source: sKey, target: tKey, podsA, podsB, namespaces: state.pairNamespaces,
+    srcIdentity: spiffeId(td.trustDomain, source.namespace, srcSa), dstIdentity: spiffeId(td.trustDomain, target.namespace, dstSa),
+    ...(waypoint && wpPods?.ok ? {waypoint: {namespace: target.namespace, name: waypoint.name, pods: wpPods.items}} : {}),
+  })
   if (gathering) await untilSent(gathering.sent)
   const fleet = await compileFleet(specs, options, {only: pairScope(specs, [sKey, tKey])})
   const evidence: EvidenceBundle = gathering ? await gathering.bundle : {sources: evidenceNotAsked('--no-evidence')}
@@ -132,14 +153,21 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   const liveObjects = [...view.l4, ...view.l7, ...view.runtime]
   const drift = computeDrift(expected, liveObjects).filter((d) => !unavailable[d.layer])
   const first = evaluatePair(fleet, pair, view, drift, live, req.emit)
+  req.observe?.('first', {diagnosis: first, expected, live: liveObjects})
   // A spec change is verified against what the platform will compile from it; re-applying a
   // drifted object (or removing a foreign one) against the live objects with that change.
   const fix = await proposeFix({diagnosis: first, fleet}, pair, {specs, policies: liveObjects}, async (a) => {
     const f = await compileFleet(a.specs, options, {only: pairScope(a.specs, [sKey, tKey])})
-    if (a.specs !== specs || !a.policies) return {diagnosis: evaluatePair(f, pair, compiledView(f)), fleet: f}
     const c = compiledView(f)
+    if (a.specs !== specs || !a.policies) {
+      const diagnosis = evaluatePair(f, pair, c)
+      req.observe?.('fix', {diagnosis, expected: [...c.l4, ...c.l7, ...c.runtime]})
+      return {diagnosis, fleet: f}
+    }
     const d = computeDrift([...c.l4, ...c.l7, ...c.runtime].filter((o) => wasRead(state, o)), a.policies).filter((x) => !unavailable[x.layer])
-    return {diagnosis: evaluatePair(f, pair, {...dumpView(a.policies), source: 'cluster'}, d, {unavailable}), fleet: f}
+    const diagnosis = evaluatePair(f, pair, {...dumpView(a.policies), source: 'cluster'}, d, {unavailable})
+    req.observe?.('fix', {diagnosis, expected: [...c.l4, ...c.l7, ...c.runtime], live: a.policies})
+    return {diagnosis, fleet: f}
   })
   const diagnosis: Diagnosis = {...first, policySource: 'cluster', fix, evidenceSources: evidence.sources}
   req.emit?.({type: 'diagnosis', diagnosis})

@@ -36,7 +36,12 @@ export interface OfflineRequest {
   onSpecs?: (specs: SpecSet) => void
   /** Receives the milliseconds of each pipeline phase, summed over the first run and the fix re-runs (benchmarks). */
   timings?: FleetScope['timings']
+  /** Sees every run (the first, then each fix re-run) with the policy objects it evaluated: the TUI's drill-down and what-if. */
+  observe?: RunObserver
 }
+
+/** A run of the pair: its diagnosis, the objects the specs compile to, the "live" objects it evaluated (a dump) if any. */
+export type RunObserver = (phase: 'first' | 'fix', run: {diagnosis: Diagnosis; expected: KubeObject[]; live?: KubeObject[]}) => void
 
 export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
   const wholeNamespaces = req.policyPaths.length > 0
@@ -55,8 +60,14 @@ export async function diagnoseOffline(req: OfflineRequest): Promise<Diagnosis> {
   // policy set of every spec object the fix leaves as it is.
   const cache = createFleetCache()
   const run = (attempt: Attempt, emit?: EventSink) => runPair(attempt, pair, req.options, emit, {cache, ...(req.timings ? {timings: req.timings} : {})})
-  const first = await run({specs, ...(policies ? {policies} : {})}, req.emit)
-  const fix = await proposeFix(first, pair, {specs, ...(policies ? {policies} : {})}, (a) => run(a))
+  const seen = (phase: 'first' | 'fix', attempt: Attempt) => (r: Awaited<ReturnType<typeof run>>) => {
+    const c = compiledView(r.fleet)
+    req.observe?.(phase, {diagnosis: r.diagnosis, expected: [...c.l4, ...c.l7, ...c.runtime], ...(attempt.policies ? {live: attempt.policies} : {})})
+    return r
+  }
+  const start: Attempt = {specs, ...(policies ? {policies} : {})}
+  const first = await run(start, req.emit).then(seen('first', start))
+  const fix = await proposeFix(first, pair, start, (a) => run(a).then(seen('fix', a)))
   const diagnosis = {...first.diagnosis, fix, evidenceSources: notAskedSources('offline')}
   req.emit?.({type: 'diagnosis', diagnosis})
   return diagnosis

@@ -1,0 +1,86 @@
+// From parsed `debug connectivity` flags to a running TUI. Builds the offline or live session
+// with the same rule and the same options as the text report, then loads ink lazily.
+
+import type {Diagnosis} from '../../diagnose/model.js'
+import {compileOptionsFrom} from '../../cli/flags.js'
+
+export interface TuiFlags {
+  specs?: string[]
+  policies?: string[]
+  namespace?: string
+  port?: string
+  'client-binary'?: string
+  method?: string
+  path?: string
+  'trust-domain'?: string
+  profile?: string
+  live?: boolean
+  kubeconfig?: string
+  context?: string
+  'request-timeout': string
+  since: string
+  evidence: boolean
+  'hubble-server'?: string
+  'hubble-tls'?: boolean
+  'hubble-ca'?: string
+  'hubble-server-name'?: string
+  'tetragon-server'?: string
+  'no-color'?: boolean
+}
+
+/** Same rule as the text report: live unless --specs is given without --live/--kubeconfig/--context. */
+export const isLive = (flags: TuiFlags) => Boolean(flags.live || flags.kubeconfig || flags.context || !flags.specs || flags.specs.length === 0)
+
+export async function launchTui(args: {source?: string; target?: string}, flags: TuiFlags): Promise<number> {
+  const {offlineSession, liveSession} = await import('./sessions.js')
+  const {EXIT_CODES} = await import('../../diagnose/result.js')
+  const options = compileOptionsFrom(flags)
+  let session
+  if (isLive(flags)) {
+    const {parseDurationMs} = await import('../../cli/duration.js')
+    session = liveSession({
+      ...(flags.namespace ? {namespace: flags.namespace} : {}),
+      ...(flags['client-binary'] ? {clientBinary: flags['client-binary']} : {}),
+      ...(flags.method ? {method: flags.method, path: flags.path ?? '/'} : {}),
+      specPaths: flags.specs ?? [],
+      profile: options.profile,
+      ...(flags['trust-domain'] ? {trustDomain: flags['trust-domain']} : {}),
+      connect: {
+        ...(flags.kubeconfig ? {kubeconfig: flags.kubeconfig} : {}),
+        ...(flags.context ? {context: flags.context} : {}),
+        ...(flags.namespace ? {namespace: flags.namespace} : {}),
+        requestTimeoutMs: parseDurationMs(flags['request-timeout'], '--request-timeout'),
+      },
+      evidence: {
+        enabled: flags.evidence,
+        sinceSeconds: Math.round(parseDurationMs(flags.since, '--since') / 1000),
+        ...(flags['hubble-server'] ? {hubbleServer: flags['hubble-server']} : {}),
+        ...(flags['hubble-tls'] ? {hubbleTls: true} : {}),
+        ...(flags['hubble-ca'] ? {hubbleCa: flags['hubble-ca']} : {}),
+        ...(flags['hubble-server-name'] ? {hubbleServerName: flags['hubble-server-name']} : {}),
+        ...(flags['tetragon-server'] ? {tetragonServer: flags['tetragon-server']} : {}),
+      },
+    })
+  } else {
+    session = offlineSession({
+      specPaths: flags.specs!, policyPaths: flags.policies ?? [],
+      ...(flags.namespace ? {namespace: flags.namespace} : {}),
+      ...(flags['client-binary'] ? {clientBinary: flags['client-binary']} : {}),
+      ...(flags.method ? {method: flags.method, path: flags.path ?? '/'} : {}),
+      options: flags['trust-domain'] ? {...options, trustDomain: flags['trust-domain']} : options,
+    })
+  }
+  const {useColor} = await import('../color.js')
+  // React's development build is several times slower to render; the CLI is not a dev server.
+  process.env.NODE_ENV ??= 'production'
+  const {runTui} = await import('./index.js')
+  const qualify = (ref?: string) => (ref && !ref.includes('/') && flags.namespace ? `${flags.namespace}/${ref}` : ref)
+  const last: Diagnosis | undefined = await runTui({
+    session,
+    ...(args.source ? {source: qualify(args.source)!} : {}),
+    ...(args.target ? {target: qualify(args.target)!} : {}),
+    ...(flags.port ? {port: flags.port} : {}),
+    color: !flags['no-color'] && useColor(process.stdout),
+  })
+  return last ? EXIT_CODES[last.result.status] : 0
+}
