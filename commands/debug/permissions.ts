@@ -1,6 +1,5 @@
 import {Command, Flags} from '@oclif/core'
 import {InputError} from '../../src/core/errors.js'
-import {checkPermissions, connect, formatPermissionReport} from '../../src/cluster/index.js'
 
 export default class DebugPermissions extends Command {
   static override summary = 'Check that your identity has the read-only permissions platform debug needs'
@@ -20,6 +19,9 @@ export default class DebugPermissions extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(DebugPermissions)
+    // Loaded here, not at module level: the CLI bundle would otherwise put the cluster code
+    // on every command's start path.
+    const {checkPermissions, connect, formatPermissionReport} = await import('../../src/cluster/index.js')
     let cluster
     try {
       cluster = await connect({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace?.[0]})

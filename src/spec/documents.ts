@@ -12,7 +12,7 @@
 
 import {readFile} from 'node:fs/promises'
 import jsyaml from 'js-yaml'
-import {parseAllDocuments} from 'yaml'
+import {yamlLib} from '../core/io/lazy-yaml.js'
 import {readCached, writeCached} from './parse-cache.js'
 import {InputError} from '../core/errors.js'
 import {isRecord} from './coerce.js'
@@ -151,7 +151,7 @@ function parsePlainYaml(text: string): unknown[] | undefined {
 }
 
 function parseYamlReference(text: string, file: string): unknown[] {
-  const docs = parseAllDocuments(text, {merge: true, prettyErrors: true})
+  const docs = yamlLib().parseAllDocuments(text, {merge: true, prettyErrors: true})
   if (!Array.isArray(docs)) return [] // an empty stream
   return docs.map((doc, i) => {
     const err = doc.errors[0]
@@ -183,7 +183,7 @@ function jsonErrorDetail(text: string, message: string): string {
     const before = text.slice(0, Number(position[2])).split('\n')
     return ` at line ${before.length}, column ${before[before.length - 1].length + 1}: ${position[1]}`
   }
-  const docs = parseAllDocuments(text)
+  const docs = yamlLib().parseAllDocuments(text)
   const err = Array.isArray(docs) ? docs.flatMap((d) => d.errors)[0] : undefined
   if (err?.linePos) return ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}: ${firstLine(err.message)}`
   // Node's other form quotes the whole input: `Unexpected token '}', "{..." is not valid JSON`.
