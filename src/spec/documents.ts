@@ -107,6 +107,40 @@ function parseYaml(text: string, file: string): unknown[] {
  */
 const NEEDS_REFERENCE = /(?:^|[\s[{,])[&!?]|^%|<<|[\]}][ \t]*:(?:\s|$)/m
 
+/** `key: |` / `- >-` (no quote before it, no indentation indicator, then only a comment). */
+const BLOCK_SCALAR_HEADER = /^[^#\n"']*[:-][ \t]+[|>][+-]?[ \t]*(?:#.*)?$/
+
+/**
+ * The text with the bodies of block scalars (`|`, `>`) removed: their lines are literal text
+ * (a Cedar policy's `&&` is not an anchor), so they must not send the file to the reference
+ * reader. As YAML reads it: the first non-blank line after the header sets the content
+ * indentation and must be deeper than the column where the header's key (or `- ` entry's
+ * content) starts; the body is then every blank line and every line at least that deep.
+ * Removing fewer lines than YAML would only costs speed; any tab in an indentation ends it.
+ */
+function withoutBlockScalarBodies(text: string): string {
+  if (!text.includes('|') && !text.includes('>')) return text
+  const kept: string[] = []
+  let parentColumn = -1
+  let contentIndent = -1
+  for (const line of text.split('\n')) {
+    if (parentColumn >= 0) {
+      const indent = line.length - line.trimStart().length
+      const tab = line.slice(0, indent).includes('\t')
+      if (!tab && line.trim() === '') continue
+      if (!tab && contentIndent < 0 && indent > parentColumn) contentIndent = indent
+      if (!tab && contentIndent >= 0 && indent >= contentIndent) continue
+      parentColumn = -1
+    }
+    kept.push(line)
+    if (BLOCK_SCALAR_HEADER.test(line.replace(/\r$/, ''))) {
+      parentColumn = /^[ -]*/.exec(line)![0].length
+      contentIndent = -1
+    }
+  }
+  return kept.join('\n')
+}
+
 /** A mapping key that is empty, `~` or null (`yaml` names it '', js-yaml 'null'). */
 function hasNullKey(text: string): boolean {
   for (let i = text.indexOf(':'); i !== -1; i = text.indexOf(':', i + 1)) {
@@ -142,7 +176,8 @@ const CORE_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
 
 /** The fast path: plain data only; undefined means "ask the reference reader". */
 function parsePlainYaml(text: string): unknown[] | undefined {
-  if (NEEDS_REFERENCE.test(text) || hasNullKey(text)) return undefined
+  const outsideLiterals = withoutBlockScalarBodies(text)
+  if (NEEDS_REFERENCE.test(outsideLiterals) || hasNullKey(outsideLiterals)) return undefined
   try {
     return jsyaml.loadAll(text, undefined, {schema: CORE_SCHEMA})
   } catch {
