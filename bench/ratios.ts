@@ -5,7 +5,7 @@
 //   compile: `platform compile -o json` of 10,000 services (output to /dev/null) vs a bare
 //            js-yaml read+parse of the same files (bench/child/parse-yaml.mjs); peak RSS
 // Flags: --rounds N (default 7; compile rounds default 3), --base DIR (another build of
-// the CLI, e.g. the previous commit, measured alongside as `base …`), --keep.
+// the CLI, e.g. the previous commit, measured alongside as `base …`), --no-compile, --keep.
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, openSync, closeSync, rmSync} from 'node:fs'
 import os from 'node:os'
@@ -58,9 +58,9 @@ const compile: Record<string, string[]> = {'js-yaml read+parse (bare node)': ['n
 for (const [tag, bin] of Object.entries(bins)) compile[`${tag}compile -o json, 10,000 services`] = cli(bin, 'compile', '--specs', fleet10k, '-o', 'json')
 
 const s = measure(start, rounds)
-const c = measure(compile, Number(opt('--compile-rounds') ?? 3))
+const c = args.includes('--no-compile') ? undefined : measure(compile, Number(opt('--compile-rounds') ?? 3))
 const load = os.loadavg()[0].toFixed(2)
-const lines = [`Measured ${new Date().toISOString()} on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, load average ${load}; ${rounds} interleaved rounds (compile: ${c[Object.keys(c)[0]].length}).`, '']
+const lines = [`Measured ${new Date().toISOString()} on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, load average ${load}; ${rounds} interleaved rounds${c ? ` (compile: ${c[Object.keys(c)[0]].length})` : ''}.`, '']
 const table = (runs: Record<string, Run[]>, ref: string) => {
   const refMs = median(runs[ref].map((r) => r.ms))
   lines.push(`| command | median ms | × ${ref} | peak RSS MB | exit |`, '|---|---:|---:|---:|---:|')
@@ -68,6 +68,6 @@ const table = (runs: Record<string, Run[]>, ref: string) => {
   lines.push('')
 }
 table(s, 'node -e 0')
-table(c, 'js-yaml read+parse (bare node)')
+if (c) table(c, 'js-yaml read+parse (bare node)')
 console.log(lines.join('\n'))
 if (!args.includes('--keep')) rmSync(tmp, {recursive: true, force: true})

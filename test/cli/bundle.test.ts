@@ -1,11 +1,27 @@
 // The built CLI runs from the esbuild bundle (scripts/bundle-cli.mjs); PLATFORM_UNBUNDLED=1
 // runs the same commands from tsc's dist/ and node_modules. Same output, same exit code, on
 // help, version, compile, validate, an allowed and a blocked pair and an input error.
+import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {cli} from '../helpers/cli.js'
 import {PROJECT_ROOT} from '../helpers/shared.js'
+
+/** The built CLI as a child process, asynchronously: both builds run side by side. */
+function cli(args: string[], env: Record<string, string> = {}): Promise<{code: number; stdout: string; stderr: string}> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'run.js'), ...args], {
+      cwd: PROJECT_ROOT,
+      env: {...process.env, NO_COLOR: '', FORCE_COLOR: '0', ...env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))
+  })
+}
 
 const EX = ['--specs', 'examples/commerce']
 const COMMANDS: string[][] = [
@@ -24,9 +40,8 @@ describe('bundled CLI = unbundled build', () => {
     expect(existsSync(path.join(PROJECT_ROOT, 'dist', 'bundle', 'cli', 'platform.js'))).toBe(true)
   })
 
-  it.each(COMMANDS.map((c) => [c.join(' '), c]))('%s', (_name, args) => {
-    const bundled = cli(args as string[])
-    const unbundled = cli(args as string[], {PLATFORM_UNBUNDLED: '1'})
+  it.each(COMMANDS.map((c) => [c.join(' '), c]))('%s', async (_name, args) => {
+    const [bundled, unbundled] = await Promise.all([cli(args as string[]), cli(args as string[], {PLATFORM_UNBUNDLED: '1'})])
     expect(bundled.stdout).toBe(unbundled.stdout)
     expect(bundled.stderr).toBe(unbundled.stderr)
     expect(bundled.code).toBe(unbundled.code)
