@@ -11,7 +11,15 @@ if (major < 20) {
   process.exit(2)
 }
 
-if (process.env.PLATFORM_UNBUNDLED === '1') {
+const argv = process.argv.slice(2)
+if (argv.length === 1 && argv[0] === '--version' && process.env.PLATFORM_UNBUNDLED !== '1') {
+  // oclif's `--version` prints its user agent and nothing else; no need to load oclif for that
+  // (test/cli/bundle.test.ts compares it with oclif's own answer; oclif says `wsl` for the
+  // platform under WSL, this says `linux`).
+  const {readFileSync} = await import('node:fs')
+  const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`)
+} else if (process.env.PLATFORM_UNBUNDLED === '1') {
   const [{execute}, {readFileSync}, {fileURLToPath}] = await Promise.all([import('@oclif/core'), import('node:fs'), import('node:url')])
   const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   pjson.oclif.commands = {...pjson.oclif.commands, target: './dist/src/cli/commands.js'}
