@@ -7,7 +7,9 @@ export default class Compile extends PlatformCommand {
   static override summary = 'Compile LatticeService specs into every derived policy resource'
   static override description = `Runs the platform pipeline: admission, Cedar gates, bilateral matching, then the three
 independent compilers (Cilium, Istio ambient, Tetragon) and the cluster baseline. Prints every
-derived resource as multi-document YAML grouped by layer (or a JSON list). Services rejected by
+derived resource as multi-document YAML grouped by layer (or a JSON v1 List; both stream
+into kubectl). With --layer admission or --layer cedar, -o json lists ValidationReport and
+CedarDecisions documents (platform.lattice.dev/v1alpha1). Services rejected by
 admission or denied by Cedar are reported on stderr and the exit code is 1; the others still compile.
 
 ${CACHE_HELP}`
@@ -31,7 +33,7 @@ ${CACHE_HELP}`
       if (flags['no-cache']) (await import('../src/core/io/disk-cache.js')).setDiskCacheEnabled(false)
       const {loadSpecs} = await import('../src/spec/load.js')
       const {compileFleet} = await import('../src/pipeline/fleet.js')
-      const {OUTPUT_GROUPS, renderJsonList, renderYaml, sections} = await import('../src/render/compile-output.js')
+      const {OUTPUT_GROUPS, sections, writeCompileOutput} = await import('../src/render/compile-output.js')
       const specs = await loadSpecs(flags.specs)
       for (const w of specs.warnings) process.stderr.write(`warning: ${w.origin.file}: ${w.object ? `${w.object}: ` : ''}${w.path ? `${w.path}: ` : ''}${w.message}\n`)
       if (flags.verbose && specs.others.length > 0) {
@@ -41,7 +43,9 @@ ${CACHE_HELP}`
       const fleet = await compileFleet(specs, compileOptionsFrom(flags))
       const groups = new Set((flags.layer as typeof OUTPUT_GROUPS | undefined) ?? OUTPUT_GROUPS)
       const list = sections(fleet, groups)
-      process.stdout.write(flags.output === 'json' ? renderJsonList(list) : renderYaml(list))
+      // Streamed object by object; admission/Cedar result documents only when asked for by
+      // --layer (the default output stays a List kubectl can apply).
+      await writeCompileOutput(list, flags.output === 'json' ? 'json' : 'yaml', process.stdout, {reports: flags.layer !== undefined})
       let failed = 0
       for (const o of fleet.outcomes.values()) {
         if (!o.admitted) {

@@ -5,6 +5,7 @@
 import http from 'node:http'
 import https from 'node:https'
 import type {IncomingMessage} from 'node:http'
+import {createHash} from 'node:crypto'
 import type {KubeConfig} from '@kubernetes/client-node'
 import {failure, ForbiddenRequestError, type ReadFailure, type ReadFault} from './read-result.js'
 import type {Redactor} from './redact.js'
@@ -79,6 +80,33 @@ export class KubeRequester implements Transport {
     private readonly defaultTimeoutMs: number,
     private readonly recorder?: RequestRecorder,
   ) {}
+
+  /** Keep-alive agents of this cluster, by TLS identity (see keepAliveAgent). */
+  private readonly agents = new Map<string, http.Agent>()
+
+  /**
+   * client-node's applyToHTTPSOptions builds a new agent on every call, so every request
+   * paid a TCP connect and a TLS handshake (30 per live pair). Credentials (headers, exec
+   * tokens) are still applied per request; the transport is one keep-alive agent per TLS
+   * identity (CA, client certificate, verification, SNI), reused across the pair's waves.
+   * Proxy agents (another class) are used as built. Idle sockets are unref'd by Node, so a
+   * pooled connection never keeps the process alive.
+   */
+  private keepAliveAgent(agent: http.Agent | boolean | undefined): http.Agent | boolean | undefined {
+    if (!agent || typeof agent === 'boolean') return agent
+    const Kind = agent.constructor === https.Agent ? https.Agent : agent.constructor === http.Agent ? http.Agent : undefined
+    if (!Kind) return agent
+    const opts = (agent as http.Agent & {options?: Record<string, unknown>}).options ?? {}
+    const identity = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername', 'ciphers', 'secureProtocol', 'crl']
+      .map((k) => `${k}=${JSON.stringify(opts[k] ?? null)}`)
+    const key = createHash('sha256').update(`${Kind.name}\n${identity.join('\n')}`).digest('hex')
+    let pooled = this.agents.get(key)
+    if (!pooled) {
+      pooled = new Kind({...opts, keepAlive: true})
+      this.agents.set(key, pooled)
+    }
+    return pooled
+  }
 
   /** Requests opened but not yet written out to the socket (see allSent). */
   private readonly sending = new Set<Promise<void>>()
@@ -167,7 +195,7 @@ export class KubeRequester implements Transport {
 
     try {
       const response = await new Promise<IncomingMessage>((resolve, reject) => {
-        const req = mod.request(url, {method, headers, agent: options.agent, auth: options.auth}, resolve)
+        const req = mod.request(url, {method, headers, agent: this.keepAliveAgent(options.agent), auth: options.auth}, resolve)
         req.on('error', reject)
         // destroy() rather than the `signal` option: it also ends a response that is already
         // streaming, and interceptors (nock) honour it in every phase of the request.

@@ -3,7 +3,7 @@
 // one at a time (a missing declaration can hide a Cedar denial of the new permit, …), up
 // to a few steps; the fix is `verified` only when the final re-run says ALLOWED.
 
-import {stringify} from 'yaml'
+import {yamlLib} from '../core/io/lazy-yaml.js'
 import type {KubeObject} from '../core/kube.js'
 import type {CedarPolicyObject, LatticeService, SpecSet} from '../spec/model.js'
 import {keyOf} from '../spec/model.js'
@@ -269,7 +269,7 @@ function driftSteps(d: Diagnosis, fleet: CompiledFleet, attempt: Attempt, layer:
     .filter((o): o is KubeObject => o !== undefined)
   if (objects.length === 0) return []
   return objects.map((obj) => ({
-    change: {kind: 'Cluster', ...(obj.metadata.namespace ? {namespace: obj.metadata.namespace} : {}), name: `${obj.kind} ${obj.metadata.name}`, path: 're-apply (the platform controller should have written it; check its logs)', yaml: stringify(obj)},
+    change: {kind: 'Cluster', ...(obj.metadata.namespace ? {namespace: obj.metadata.namespace} : {}), name: `${obj.kind} ${obj.metadata.name}`, path: 're-apply (the platform controller should have written it; check its logs)', yaml: yamlLib().stringify(obj)},
     apply: (a: Attempt) => ({
       ...a,
       policies: [...(a.policies ?? []).filter((o) => !(o.kind === obj.kind && o.metadata.name === obj.metadata.name && o.metadata.namespace === obj.metadata.namespace)), obj],

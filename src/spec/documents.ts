@@ -12,7 +12,7 @@
 
 import {readFile} from 'node:fs/promises'
 import jsyaml from 'js-yaml'
-import {parseAllDocuments} from 'yaml'
+import {yamlLib} from '../core/io/lazy-yaml.js'
 import {readCached, writeCached} from './parse-cache.js'
 import {InputError} from '../core/errors.js'
 import {isRecord} from './coerce.js'
@@ -120,6 +120,40 @@ function parseYaml(text: string, file: string): unknown[] {
  */
 const NEEDS_REFERENCE = /(?:^|[\s[{,])[&!?]|^%|<<|[\]}][ \t]*:(?:\s|$)/m
 
+/** `key: |` / `- >-` (no quote before it, no indentation indicator, then only a comment). */
+const BLOCK_SCALAR_HEADER = /^[^#\n"']*[:-][ \t]+[|>][+-]?[ \t]*(?:#.*)?$/
+
+/**
+ * The text with the bodies of block scalars (`|`, `>`) removed: their lines are literal text
+ * (a Cedar policy's `&&` is not an anchor), so they must not send the file to the reference
+ * reader. As YAML reads it: the first non-blank line after the header sets the content
+ * indentation and must be deeper than the column where the header's key (or `- ` entry's
+ * content) starts; the body is then every blank line and every line at least that deep.
+ * Removing fewer lines than YAML would only costs speed; any tab in an indentation ends it.
+ */
+function withoutBlockScalarBodies(text: string): string {
+  if (!text.includes('|') && !text.includes('>')) return text
+  const kept: string[] = []
+  let parentColumn = -1
+  let contentIndent = -1
+  for (const line of text.split('\n')) {
+    if (parentColumn >= 0) {
+      const indent = line.length - line.trimStart().length
+      const tab = line.slice(0, indent).includes('\t')
+      if (!tab && line.trim() === '') continue
+      if (!tab && contentIndent < 0 && indent > parentColumn) contentIndent = indent
+      if (!tab && contentIndent >= 0 && indent >= contentIndent) continue
+      parentColumn = -1
+    }
+    kept.push(line)
+    if (BLOCK_SCALAR_HEADER.test(line.replace(/\r$/, ''))) {
+      parentColumn = /^[ -]*/.exec(line)![0].length
+      contentIndent = -1
+    }
+  }
+  return kept.join('\n')
+}
+
 /** A mapping key that is empty, `~` or null (`yaml` names it '', js-yaml 'null'). */
 function hasNullKey(text: string): boolean {
   for (let i = text.indexOf(':'); i !== -1; i = text.indexOf(':', i + 1)) {
@@ -155,7 +189,8 @@ const CORE_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
 
 /** The fast path: plain data only; undefined means "ask the reference reader". */
 function parsePlainYaml(text: string): unknown[] | undefined {
-  if (NEEDS_REFERENCE.test(text) || hasNullKey(text)) return undefined
+  const outsideLiterals = withoutBlockScalarBodies(text)
+  if (NEEDS_REFERENCE.test(outsideLiterals) || hasNullKey(outsideLiterals)) return undefined
   try {
     return jsyaml.loadAll(text, undefined, {schema: CORE_SCHEMA})
   } catch {
@@ -164,7 +199,7 @@ function parsePlainYaml(text: string): unknown[] | undefined {
 }
 
 function parseYamlReference(text: string, file: string): unknown[] {
-  const docs = parseAllDocuments(text, {merge: true, prettyErrors: true})
+  const docs = yamlLib().parseAllDocuments(text, {merge: true, prettyErrors: true})
   if (!Array.isArray(docs)) return [] // an empty stream
   return docs.map((doc, i) => {
     const err = doc.errors[0]
@@ -196,7 +231,7 @@ function jsonErrorDetail(text: string, message: string): string {
     const before = text.slice(0, Number(position[2])).split('\n')
     return ` at line ${before.length}, column ${before[before.length - 1].length + 1}: ${position[1]}`
   }
-  const docs = parseAllDocuments(text)
+  const docs = yamlLib().parseAllDocuments(text)
   const err = Array.isArray(docs) ? docs.flatMap((d) => d.errors)[0] : undefined
   if (err?.linePos) return ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}: ${firstLine(err.message)}`
   // Node's other form quotes the whole input: `Unexpected token '}', "{..." is not valid JSON`.

@@ -123,14 +123,14 @@ describe('platform compile', () => {
     const r = cli(['compile', '--specs', dir, '-o', 'json'])
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/denied commerce\/payments: secret access denied: 'stripe-key'/)
-    const objects = JSON.parse(r.stdout) as any[]
+    const objects = JSON.parse(r.stdout).items as any[]
     expect(objects.some((o) => o.metadata.name === 'cnp-mesh-3d68c7ca')).toBe(false)
     expect(objects.some((o) => o.metadata.name === 'cnp-mesh-e79249a6')).toBe(false) // checkout's curl needs a permit too
   })
 
   it('--layer filters the groups', () => {
     const r = cli(['compile', ...EX, '--layer', 'l7', '-o', 'json'])
-    const kinds = new Set((JSON.parse(r.stdout) as any[]).map((o) => o.kind))
+    const kinds = new Set((JSON.parse(r.stdout).items as any[]).map((o) => o.kind))
     expect([...kinds].sort()).toEqual(['AuthorizationPolicy', 'Gateway', 'ServiceEntry'])
   })
 })

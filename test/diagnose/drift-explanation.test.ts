@@ -25,7 +25,7 @@ describe('drift in the result line', () => {
   it('a missing CNP among many foreign policies: the missing one is named, the rest counted', async () => {
     const specDir = writeSpecs([...seedPair(), SEED_POLICIES])
     const fleet = await compileFleet(await loadSpecs([specDir]), defaultCompileOptions())
-    const dump = (JSON.parse(renderJsonList(sections(fleet, new Set(OUTPUT_GROUPS)))) as KubeObject[]).filter((o) => o.metadata.name !== 'cnp-mesh-3d68c7ca')
+    const dump = (JSON.parse(renderJsonList(sections(fleet, new Set(OUTPUT_GROUPS)))).items as KubeObject[]).filter((o) => o.metadata.name !== 'cnp-mesh-3d68c7ca')
     const objects = [...Array.from({length: 10}, (_, i) => foreignCnp(i)), ...dump]
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'platform-dump-')), 'live.yaml')
     writeFileSync(file, stringify({apiVersion: 'v1', kind: 'List', items: objects}))

@@ -25,7 +25,7 @@ const PAYMENTS_AP = 'allow-to-3d68c7ca'
 /** `platform compile --specs DIR -o json`, in process: the JSON list of every derived object. */
 async function compileDump(specDir: string): Promise<KubeObject[]> {
   const fleet = await compileFleet(await loadSpecs([specDir]), defaultCompileOptions())
-  return JSON.parse(renderJsonList(sections(fleet, new Set(OUTPUT_GROUPS)))) as KubeObject[]
+  return JSON.parse(renderJsonList(sections(fleet, new Set(OUTPUT_GROUPS)))).items as KubeObject[]
 }
 
 function writeDump(objects: KubeObject[], format: 'list' | 'multidoc' = 'list'): string {

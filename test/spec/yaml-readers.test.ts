@@ -16,6 +16,9 @@ const SNIPPETS = [
   // Handed to the reference reader: anchors, tags, merge keys, complex and null keys, errors.
   'x: &a 1\ny: *a\n', 'base: &b {p: 1}\nc:\n  <<: *b\n', 'x: !!str 1\n', '? a\n: b\n', 'null: 1\n', ': x\n', '- : 1\n', '[a]: b\n',
   'a: 1\na: 2\n', 'a: *b\n', '%YAML 1.2\n---\na: 1\n',
+  // Block scalar bodies are literal text (a Cedar `&&`); what follows them is still checked.
+  'p: |\n  when { a && b }\n  ? x\n  !y\n  <<: z\n  : w\nq: 1\n', '- >-\n  a && b\n- c\n', 'k:\n  - x: |\n      &a\n    y: &b 1\n  - *b\n',
+  'p: |\n    deep && x\n  bad: &a 1\n', 'p: |+\n  a && b\n\nq: &r 1\nz: *r\n', 'p: |2\n   && x\n', 'p: "x: |\n  &a"\nq: &b 1\n',
 ]
 
 function repoYamlFiles(dir: string, out: string[] = []): string[] {
@@ -49,6 +52,14 @@ describe('YAML readers', () => {
       expect(same, JSON.stringify(text)).toBe(true)
     }
     expect(fast).toBeGreaterThan(10)
+  })
+
+  it('block scalar bodies do not send a file to the reference reader, what follows them does', () => {
+    expect(yamlReaders.plain(readFileSync('examples/commerce/cedar-policies.yaml', 'utf8'))).toBeDefined()
+    expect(yamlReaders.plain('p: |\n  a && b\n  !c\nq: 1\n')).toEqual([{p: 'a && b\n!c\n', q: 1}])
+    for (const text of ['p: |\n  a && b\nq: &r 1\nz: *r\n', 'k:\n  - x: |\n      t\n    y: &b 1\n', 'p: |\n    deep\n  bad: &a 1\n', 'p: |2\n   && x\n', 'p: "x: |\n  &a"\n']) {
+      expect(yamlReaders.plain(text), JSON.stringify(text)).toBeUndefined()
+    }
   })
 
   it('leaves anchors, tags, merge keys, null keys and invalid text to the reference reader', () => {

@@ -19,6 +19,7 @@
 import type {CedarWasm} from './wasm.js'
 import {BoundedMap} from './bounded-map.js'
 import {type CedarEntity, actionUidText, entityUidText, toEntityJson, ACTION_TYPE} from './entities.js'
+import {type PolicyGuard, type PolicyReads, pickAttrs, ruledOut, unionReads} from './prefilter.js'
 
 export interface LoadedPolicy {
   /** `<object name>_<original id>` */
@@ -31,6 +32,10 @@ export interface LoadedPolicy {
   actions: string[] | 'all'
   /** Principal uid the scope is pinned to, or `all`. */
   principal: string | 'all'
+  /** First `when` term Cedar evaluates first; false for a request ⇒ Cedar skips the policy. */
+  guard?: PolicyGuard
+  /** Entity attributes the policy can read (absent: all). */
+  reads?: PolicyReads
 }
 
 export interface CedarRequest {
@@ -54,6 +59,13 @@ export interface Verdict {
 
 let engineSeq = 0
 
+/** A preparsed bucket and the attributes its policies can read (undefined: all). */
+interface Prepared {
+  id: string
+  principalAttrs?: Set<string>
+  resourceAttrs?: Set<string>
+}
+
 /** Policies one action can see: those pinned to no principal, plus per pinned principal
  * the same list with that principal's policies merged in, in load order. */
 interface ActionIndex {
@@ -76,7 +88,7 @@ interface PartialResult {
 export class CedarEngine {
   private readonly seq = ++engineSeq
   private readonly indexes = new Map<string, ActionIndex>()
-  private readonly prepared = new Map<string, string | {error: string}>()
+  private readonly prepared = new Map<string, Prepared | {error: string}>()
   private readonly actionShortcuts = new Map<string, Verdict | null>()
   /** Per action and resource asked once so far (the recent ones). */
   private readonly seenResources = new BoundedMap<string, true>(MEMO_LIMIT)
@@ -118,15 +130,22 @@ export class CedarEngine {
         bucket = plan.keep
       }
     }
-    const psetId = this.prepare(bucketKey, bucket)
-    if (typeof psetId !== 'string') return errorVerdict(psetId.error)
+    const guarded = guardedBucket(bucket, req)
+    if (guarded) {
+      bucketKey += guarded.key
+      bucket = guarded.keep
+    }
+    const pset = this.prepare(bucketKey, bucket)
+    if ('error' in pset) return errorVerdict(pset.error)
+    const principalEntity = {...req.principal, attrs: pickAttrs(req.principal.attrs, pset.principalAttrs)}
+    const resourceEntity = {...req.resource, attrs: pickAttrs(req.resource.attrs, pset.resourceAttrs)}
     const answer = this.cedar.statefulIsAuthorized({
       principal: {type: req.principal.type, id: req.principal.id},
       action: {type: ACTION_TYPE, id: req.action},
       resource: {type: req.resource.type, id: req.resource.id},
       context: {},
-      entities: [toEntityJson(req.principal), toEntityJson(req.resource)],
-      preparsedPolicySetId: psetId,
+      entities: [toEntityJson(principalEntity), toEntityJson(resourceEntity)],
+      preparsedPolicySetId: pset.id,
     })
     if (answer.type === 'failure') return errorVerdict(answer.errors.map((e) => e.message).join('; '))
     const allowed = answer.response.decision === 'allow'
@@ -202,12 +221,13 @@ export class CedarEngine {
     return {keep, verdict: {allowed, policies, forbidden: !allowed && policies.length > 0, policyErrors: []}}
   }
 
-  private prepare(bucketKey: string, bucket: LoadedPolicy[]): string | {error: string} {
+  private prepare(bucketKey: string, bucket: LoadedPolicy[]): Prepared | {error: string} {
     const existing = this.prepared.get(bucketKey)
     if (existing) return existing
     const id = `lattice-${this.seq}-${this.prepared.size}`
     const answer = this.cedar.preparsePolicySet(id, {staticPolicies: Object.fromEntries(bucket.map((p) => [p.id, p.text]))})
-    const result = answer.type === 'success' ? id : {error: answer.errors.map((e) => e.message).join('; ')}
+    const reads = unionReads(bucket.map((p) => p.reads))
+    const result = answer.type === 'success' ? {id, principalAttrs: reads.principal, resourceAttrs: reads.resource} : {error: answer.errors.map((e) => e.message).join('; ')}
     this.prepared.set(bucketKey, result)
     return result
   }
@@ -215,6 +235,22 @@ export class CedarEngine {
   private sorted(ids: string[]): string[] {
     return ids.length < 2 ? ids.slice() : ids.slice().sort((a, b) => (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0))
   }
+}
+
+/**
+ * The bucket without the policies whose guard is false for this request (Cedar would skip
+ * them: see prefilter.ts), and a key naming which were kept; undefined when none is dropped.
+ */
+function guardedBucket(bucket: LoadedPolicy[], req: CedarRequest): {keep: LoadedPolicy[]; key: string} | undefined {
+  let keep: LoadedPolicy[] | undefined
+  for (let i = 0; i < bucket.length; i++) {
+    const p = bucket[i]
+    if (p.guard && ruledOut(p.guard, req.principal, req.resource)) keep ??= bucket.slice(0, i)
+    else keep?.push(p)
+  }
+  if (!keep) return undefined
+  const kept = new Set(keep)
+  return {keep, key: ` guarded ${bucket.map((p) => (kept.has(p) ? '1' : '0')).join('')}`}
 }
 
 function errorVerdict(error: string): Verdict {

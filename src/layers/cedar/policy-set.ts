@@ -10,6 +10,7 @@ import {type CedarWasm, loadCedarWasm, type WasmLoadOptions} from './wasm.js'
 import {CedarEngine, type LoadedPolicy} from './engine.js'
 import {uidText} from './entities.js'
 import {LATTICE_CEDAR_SCHEMA} from './schema.js'
+import {policyGuard, policyReads} from './prefilter.js'
 
 export const INHERITED_LABEL = 'lattice.dev/inherited'
 
@@ -68,7 +69,7 @@ type Parsed = {policies: LoadedPolicy[]; templates: number} | {reason: string}
 let parsedCache: DiskCache<Parsed> | undefined
 
 function parseObjectCached(cedar: CedarWasm, object: string, text: string): Parsed {
-  parsedCache ??= diskCache<Parsed>('cedar', `policies/1/${cedar.getCedarVersion()}`)
+  parsedCache ??= diskCache<Parsed>('cedar', `policies/2/${cedar.getCedarVersion()}`)
   const key = `${object}\u0000${text}`
   const hit = parsedCache.get(key)
   if (hit) return hit
@@ -94,10 +95,14 @@ function parseObject(cedar: CedarWasm, object: string, text: string): {policies:
       text: policyText,
       actions: actionScope(json.json.action),
       principal: principalScope(json.json.principal),
+      ...withGuard(policyGuard(json.json)),
+      reads: policyReads(json.json),
     })
   }
   return {policies, templates: parts.policy_templates.length}
 }
+
+const withGuard = (guard: ReturnType<typeof policyGuard>) => (guard ? {guard} : {})
 
 type Uid = {type: string; id: string} | {__entity: {type: string; id: string}}
 const uidOf = (u: Uid) => ('__entity' in u ? uidText(u.__entity.type, u.__entity.id) : uidText(u.type, u.id))
