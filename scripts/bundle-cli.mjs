@@ -40,6 +40,9 @@ await build({
     '@grpc/grpc-js', '@grpc/proto-loader',
     '@kubernetes/client-node',
     'typescript', 'ts-node', 'bufferutil', 'utf-8-validate',
+    // The TUI (ink, React) loads only for `debug tui` / `-i`; ink's optional devtools hook is
+    // not installed at all.
+    'ink', 'react', 'react/*', '@inkjs/ui', 'react-devtools-core',
   ],
   // Whitespace and syntax only: names stay readable in stack traces (DEBUG=platform).
   minifyWhitespace: true,

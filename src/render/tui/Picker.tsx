@@ -1,7 +1,7 @@
 import React from 'react'
 import {Box, Text} from 'ink'
 import {Colored} from './parts.js'
-import {keyOfEndpoint} from './picker.js'
+import {keyOfEndpoint} from './fuzzy-pick.js'
 import type {Endpoint} from './session.js'
 
 export interface PickerProps {
