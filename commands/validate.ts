@@ -25,6 +25,7 @@ ${CACHE_HELP}`
   static override flags = {
     quiet: Flags.boolean({char: 'q', description: 'print only problems'}),
     verbose: Flags.boolean({char: 'v', description: 'also count the objects of other kinds that were skipped'}),
+    output: Flags.string({char: 'o', description: 'output format (json/yaml: a v1 List of ValidationReport documents, schema/validation-list.schema.json)', options: ['text', 'json', 'yaml'], default: 'text'}),
     ...noCacheFlag,
   }
 
@@ -36,9 +37,17 @@ ${CACHE_HELP}`
       const {admitMeshMember, admitService, formatIssue} = await import('../src/layers/admission/index.js')
       const {oneLine} = await import('../src/cli/guard.js')
       const {specs, problems} = await loadSpecsReport(argv as string[])
-      for (const p of problems) process.stdout.write(`FAIL ${oneLine(p.message)}\n`)
       const opts = {exemptNamespaces: defaultCompileOptions().exemptNamespaces}
       const reports = [...specs.services.map((s) => admitService(s, opts)), ...specs.meshMembers.map((m) => admitMeshMember(m, opts))]
+      const invalidCount = reports.filter((r) => r.errors.length > 0).length
+      const exit = problems.length > 0 ? 2 : invalidCount > 0 ? 1 : 0
+      if (flags.output !== 'text') {
+        const {validationList} = await import('../src/render/validation-list.js')
+        const {renderStructured} = await import('../src/render/structured.js')
+        process.stdout.write(renderStructured(validationList(reports, problems.map((p) => oneLine(p.message))), flags.output as 'json' | 'yaml'))
+        return exit
+      }
+      for (const p of problems) process.stdout.write(`FAIL ${oneLine(p.message)}\n`)
       let invalid = 0
       for (const r of reports) {
         if (r.errors.length > 0) {

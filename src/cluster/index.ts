@@ -17,6 +17,6 @@ export {readPairState, startPairState, mergePerNamespace, podSelectorOf, DEFAULT
 export type {PairState, PairStateRequest, PairStateEvent, PairEndpoint, PerNamespace, PendingPairState} from './pair-state.js'
 export {realizedStateFindings, pairRealizedState} from './realized-state.js'
 export type {RealizedStateFinding, RealizedStateFindingKind, PairRealizedState} from './realized-state.js'
-export {PERMISSIONS, checkPermissions, formatPermissionReport, describeCheck, namespacesFor} from './permissions.js'
+export {PERMISSIONS, checkPermissions, formatPermissionReport, permissionReportDocument, describeCheck, namespacesFor} from './permissions.js'
 export type {Permission, PermissionCheck, PermissionReport, PermissionScope} from './permissions.js'
 export {Redactor} from './redact.js'

@@ -111,3 +111,25 @@ export function formatPermissionReport(report: PermissionReport): string[] {
     return `ERROR ${describeCheck(c)}: ${c.reason ?? 'review failed'}`
   })
 }
+
+/** `debug permissions -o json|yaml` (schema/permissions.schema.json). */
+export function permissionReportDocument(report: PermissionReport, context: string) {
+  const status = (c: PermissionCheck) => (c.allowed === true ? 'granted' : c.allowed === false ? 'missing' : 'unknown')
+  return {
+    apiVersion: 'platform.lattice.dev/v1alpha1',
+    kind: 'PermissionReport',
+    context,
+    allGranted: report.missing.length === 0,
+    checks: report.checks.map((c) => ({
+      verb: c.permission.verb,
+      group: c.permission.group,
+      resource: c.permission.resource,
+      ...(c.permission.subresource ? {subresource: c.permission.subresource} : {}),
+      ...(c.name ? {name: c.name} : {}),
+      ...(c.namespace ? {namespace: c.namespace} : {}),
+      status: status(c),
+      why: c.permission.why,
+      ...(c.reason ? {reason: c.reason} : {}),
+    })),
+  }
+}

@@ -140,3 +140,28 @@ describe('completion', () => {
     expect(oneLine(r.stderr)).toMatch(/^platform: Expected tcsh to be one of: bash, zsh, fish/)
   })
 })
+
+describe('validate -o json|yaml', () => {
+  const ajv = () => {
+    const a = new Ajv({allErrors: true})
+    a.addSchema(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'schema', 'compile-reports.schema.json'), 'utf8')))
+    return a.compile(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'schema', 'validation-list.schema.json'), 'utf8')))
+  }
+
+  it('is a v1 List of ValidationReport documents, as compile --layer admission emits', () => {
+    const r = cli(['validate', 'examples/commerce', '-o', 'json'])
+    expect(r.code).toBe(0)
+    const doc = JSON.parse(r.stdout)
+    const validate = ajv()
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true)
+    expect(doc.items.map((i: {metadata: {name: string}}) => i.metadata.name).sort()).toEqual(['checkout', 'inventory', 'orders-db', 'payments', 'web'])
+  })
+
+  it('an unreadable path is an InputProblem item and exit 2', () => {
+    const r = cli(['validate', 'examples/commerce', '/nonexistent/specs.yaml', '-o', 'json'])
+    expect(r.code).toBe(2)
+    const doc = JSON.parse(r.stdout)
+    expect(ajv()(doc)).toBe(true)
+    expect(doc.items.filter((i: {kind: string}) => i.kind === 'InputProblem')).toHaveLength(1)
+  })
+})
