@@ -45,7 +45,7 @@ describe('operator LatticeMeshMembers and the ingress gateway (§4.5, §10.15)',
     const r = cli(['compile', '--specs', writeSpecs([member]), '-o', 'json'])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('denied LatticeMeshMember monitoring/vmagent: MeshMember failed: Cedar policy denied depends_all (wildcard outbound) for monitoring/vmagent-lattice-metrics; add a permit policy for Action::"AllowWildcard" on Mesh::"outbound" (no policies emitted for this member)')
-    const objects = JSON.parse(r.stdout) as Array<{metadata: {namespace?: string}}>
+    const objects = (JSON.parse(r.stdout) as {kind: string; items: Array<{metadata: {namespace?: string}}>}).items
     expect(objects.some((o) => o.metadata.namespace === 'monitoring')).toBe(false)
   })
 
