@@ -73,6 +73,10 @@ export async function launchTui(args: {source?: string; target?: string}, flags:
   const {useColor} = await import('../color.js')
   // React's development build is several times slower to render; the CLI is not a dev server.
   process.env.NODE_ENV ??= 'production'
+  // Ink renders only the last frame when CI/CONTINUOUS_INTEGRATION is set (is-in-ci, read when
+  // ink loads). The caller has checked that stdin and stdout are terminals: someone is at the
+  // keyboard, so the TUI must draw every frame even in a shell where CI=true is exported.
+  for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) if (key in process.env) process.env[key] = 'false'
   const {runTui} = await import('./index.js')
   const qualify = (ref?: string) => (ref && !ref.includes('/') && flags.namespace ? `${flags.namespace}/${ref}` : ref)
   const last: Diagnosis | undefined = await runTui({
