@@ -38,10 +38,12 @@ export interface LiveRequest {
   connect: ConnectOptions
   evidence: Omit<EvidenceOptions, 'timeoutMs'> & {enabled: boolean}
   emit?: EventSink
+  /** An open connection to reuse (a triage shares one, with its reads cached, across many pairs). */
+  cluster?: Cluster
 }
 
 export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
-  const cluster = await connect(req.connect)
+  const cluster = req.cluster ?? await connect(req.connect)
   const defaultNs = req.namespace ?? cluster.namespace
   const [source, target] = [split(req.source, defaultNs, 'source'), split(req.target, defaultNs, 'target')]
   // Round trips: 1) discovery with every core read (pods, Namespaces, Services, ConfigMaps)
