@@ -8,7 +8,7 @@
 
 import {GATEWAY_NAME_LABEL, type CompileOptions} from '../../core/constants.js'
 import {InconclusiveError, InputError} from '../../core/errors.js'
-import {notAsked, unavailable, type EvidenceRead, type EvidenceSourceState, type FlowRecord, type MeshAccessRecord, type ProcessEventRecord} from '../../core/evidence.js'
+import {notAsked, unavailable, type EvidenceRead, type EvidenceSourceState, type MeshAccessRecord, type ProcessEventRecord} from '../../core/evidence.js'
 import type {KubeObject} from '../../core/kube.js'
 import {connect, RESOURCES, type Cluster, type ConnectOptions, type ReadResult} from '../../cluster/index.js'
 import {denialFromEvent, denialFromFlow, denialFromMesh, partyText, type Denial, type DenialLayer, type EvidenceSource} from './denials.js'
@@ -80,14 +80,11 @@ interface Collector {
 }
 
 /** Drains one reader into the groups; the coverage is the reader's state plus the denials kept. */
-async function drain<T>(source: EvidenceSource, read: EvidenceRead<T>, toDenial: (r: T) => Denial | undefined, c: Collector): Promise<SourceCoverage> {
+async function drain<T>(read: EvidenceRead<T>, toDenial: (r: T) => Denial | undefined, c: Collector): Promise<SourceCoverage> {
   let denials = 0
-  let replies = 0
+  // Replies and the reverse direction never reach here: the Hubble reader keeps the forward
+  // direction only (flowHop), and ztunnelDenial counts a connection at its destination.
   for await (const r of read.records) {
-    if (source === 'hubble' && (r as FlowRecord).isReply === true) {
-      replies++
-      continue
-    }
     c.book.learn(r)
     const raw = toDenial(r)
     const d = raw && raw.layer === 'l7' ? {...raw, source: c.book.resolve(raw.source)} : raw
@@ -95,13 +92,12 @@ async function drain<T>(source: EvidenceSource, read: EvidenceRead<T>, toDenial:
     denials++
     c.groups.add(d)
   }
-  return coverageOf(read.state(), denials, replies)
+  return coverageOf(read.state(), denials)
 }
 
-function coverageOf(s: EvidenceSourceState, denials: number, replies = 0): SourceCoverage {
+function coverageOf(s: EvidenceSourceState, denials: number): SourceCoverage {
   return {
     source: s.source, state: s.state, records: s.recordsRead ?? 0, denials,
-    ...(replies > 0 ? {skippedReplies: replies} : {}),
     ...(s.lostEvents ? {lostEvents: s.lostEvents} : {}),
     ...(s.window ? {from: s.window.from, to: s.window.to} : {}),
     ...(s.agents ? {agents: s.agents} : {}),
@@ -134,7 +130,7 @@ async function readHubble(cluster: Cluster, req: LiveTriageRequest, since: Date,
     const ns = req.namespace
     const filter = {hops: ns ? [{from: {namespaces: [ns]}, to: {}}, {from: {}, to: {namespaces: [ns]}}] : [{from: {}, to: {}}]}
     const read = readHubbleRelay(client, {filter, window: {since}, verdicts: ['DROPPED']})
-    return await drain('hubble', read, (f) => denialFromFlow(f), c)
+    return await drain(read, (f) => denialFromFlow(f), c)
   } finally {
     client.close()
     close()
@@ -157,7 +153,7 @@ async function readZtunnel(cluster: Cluster, req: LiveTriageRequest, since: Date
   // Every node's ztunnel: the client's and the server's node both log a connection; the
   // server's inbound record is the one counted (ztunnelDenial).
   const read = readMeshLog('ztunnel', logStreams(cluster, ztunnels.items, 'istio-proxy', req), {filter: {}, window: {since}, mustContain: ZTUNNEL_DENIAL_NEEDLES})
-  return drain('ztunnel', read, ztunnelDenial, c)
+  return drain(read, ztunnelDenial, c)
 }
 
 /** Waypoint pods of the namespace, or (-A) of every ambient namespace. */
@@ -177,7 +173,7 @@ async function readWaypoints(cluster: Cluster, req: LiveTriageRequest, since: Da
   if (pods.items.length === 0) return coverageOf(notAsked('waypoint', `no waypoint pod in ${req.namespace ? `namespace ${req.namespace}` : 'any ambient namespace'}`), 0)
   const {readMeshLog} = await import('../../layers/istio/logs/index.js')
   const read = readMeshLog('waypoint', logStreams(cluster, pods.items, 'istio-proxy', req), {filter: {}, window: {since}})
-  return drain('waypoint', read, (r: MeshAccessRecord) => denialFromMesh(r), c)
+  return drain(read, (r: MeshAccessRecord) => denialFromMesh(r), c)
 }
 
 async function readTetragon(cluster: Cluster, req: LiveTriageRequest, since: Date, c: Collector): Promise<SourceCoverage> {
@@ -189,7 +185,7 @@ async function readTetragon(cluster: Cluster, req: LiveTriageRequest, since: Dat
     const ac = new AbortController()
     const timer = setTimeout(() => ac.abort(), req.tetragonListenMs ?? 2000)
     try {
-      return await drain('tetragon', events.readTetragonGrpc(client, {filter, window: {since}}, ac.signal), toDenial, c)
+      return await drain(events.readTetragonGrpc(client, {filter, window: {since}}, ac.signal), toDenial, c)
     } finally {
       clearTimeout(timer)
       client.close()
@@ -198,7 +194,7 @@ async function readTetragon(cluster: Cluster, req: LiveTriageRequest, since: Dat
   const agents = await cluster.pods('kube-system', {labelSelector: TETRAGON_SELECTOR})
   if (!agents.ok) return coverageOf(unavailable('tetragon', `tetragon pods (kube-system, ${TETRAGON_SELECTOR}): ${agents.reason}`), 0)
   if (agents.items.length === 0) return coverageOf(notAsked('tetragon', `no tetragon pod (kube-system, ${TETRAGON_SELECTOR})`), 0)
-  return drain('tetragon', events.readTetragonLogs(logStreams(cluster, agents.items, 'export-stdout', req), {filter, window: {since}}), toDenial, c)
+  return drain(events.readTetragonLogs(logStreams(cluster, agents.items, 'export-stdout', req), {filter, window: {since}}), toDenial, c)
 }
 
 /** Reads every denial of the window into groups, each source on its own (one dead source leaves the others). */
