@@ -180,14 +180,15 @@ describe('live triage', () => {
     expect(report.groups.map((g) => g.key)).toEqual([`l7|${NS}/checkout|${NS}/payments|15008|`])
   })
 
-  it('-A: no namespace filter on the server, denials of every namespace', async () => {
+  it('-A: no namespace filter on the server (Hubble) nor in the Tetragon reader, denials of every namespace', async () => {
     await scenario()
     hubble = await startFlowServer(FLOWS)
-    const report = await triageLive(request([], {namespace: undefined, allNamespaces: true, hubbleServer: hubble.address, layers: ['l4']}))
+    const report = await triageLive(request([], {namespace: undefined, allNamespaces: true, hubbleServer: hubble.address, layers: ['l4', 'runtime']}))
     expect(hubble.requests.find((q) => !q.first)!.whitelist).toEqual([expect.objectContaining({verdict: ['DROPPED'], sourcePod: [], destinationPod: []})])
     expect(report.namespace).toBeNull()
     expect(report.groups.map((g) => g.key)).toContain('l4|billing/ledger|billing/ledger|9000|TCP')
-    expect(report.denials).toBe(6)
+    expect(report.groups.map((g) => g.key)).toContain(`runtime|${NS}/checkout|/usr/bin/wget||`)
+    expect(report.denials).toBe(6 + 2)
   })
 
   it('property: the group counts sum to the denials read, for any mix of flows', async () => {

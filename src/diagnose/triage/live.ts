@@ -62,7 +62,8 @@ export function sharedCluster(cluster: Cluster): Cluster & {reads(): number} {
       const value = Reflect.get(target, prop, receiver)
       if (typeof prop !== 'string' || typeof value !== 'function' || !CACHED.has(prop)) return value
       return (...args: unknown[]) => {
-        const key = `${prop}|${JSON.stringify(args, (k, v) => (k === 'signal' ? undefined : k === 'resource' || typeof v !== 'object' || v === null || !('resource' in v) ? v : `${v.group}/${v.resource}`))}`
+        // The arguments are plain data (a ResourceDef, a namespace, selectors); a signal is not part of the question.
+        const key = `${prop}|${JSON.stringify(args, (k, v) => (k === 'signal' ? undefined : v))}`
         let hit = cache.get(key)
         if (!hit) cache.set(key, (hit = (value as (...a: unknown[]) => Promise<unknown>).apply(receiver, args)))
         return hit
