@@ -86,3 +86,36 @@ export async function startFlowServer(flows: FlowSpec[]): Promise<FlowServer> {
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))))
   return {address: `127.0.0.1:${port}`, requests, stop: () => server.forceShutdown()}
 }
+
+/** In-process Tetragon (FineGuidanceSensors.GetEvents, the project's proto/tetragon): SIGKILLs of `binary` in pods, then the stream stays open like the live one. */
+export async function startTetragon(kills: Array<{namespace: string; pod: string; app: string; binary: string}>): Promise<FlowServer> {
+  const grpcMod = (await import('@grpc/grpc-js')) as Obj
+  const loaderMod = (await import('@grpc/proto-loader')) as Obj
+  const grpc = (grpcMod.default ?? grpcMod) as typeof GrpcJs
+  const loader = (loaderMod.default?.load ? loaderMod.default : loaderMod) as typeof import('@grpc/proto-loader')
+  const def = await loader.load('tetragon/sensors.proto', {...LOADER_OPTIONS, includeDirs: [path.join(PROTO_DIR, '..')]})
+  const pkg = grpc.loadPackageDefinition(def) as Obj
+  const requests: Obj[] = []
+  const server = new grpc.Server()
+  server.addService(pkg.tetragon.FineGuidanceSensors.service, {
+    GetEvents(call: GrpcJs.ServerWritableStream<Obj, Obj>) {
+      requests.push(call.request)
+      const now = Date.now()
+      for (const k of kills) {
+        const pod = {namespace: k.namespace, name: k.pod, podLabels: {'app.kubernetes.io/name': k.app}, workload: k.app, workloadKind: 'Deployment'}
+        call.write({
+          processKprobe: {
+            process: {execId: 'x', binary: '/bin/sh', arguments: `-c ${k.binary}`, pod},
+            parent: {execId: 'y', binary: `/srv/${k.app}`, pod},
+            functionName: 'security_bprm_check', args: [{linuxBinprmArg: {path: k.binary, permission: '-rwxr-xr-x'}}],
+            action: 'KPROBE_ACTION_SIGKILL', policyName: `allow-binaries-${k.app}`, returnAction: 'KPROBE_ACTION_POST',
+          },
+          nodeName: 'worker-a', time: ts(now),
+        })
+      }
+      // A live stream: no end; the client stops listening.
+    },
+  })
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))))
+  return {address: `127.0.0.1:${port}`, requests, stop: () => server.forceShutdown()}
+}

@@ -14,7 +14,7 @@ import type {TriageReport} from '../../src/diagnose/triage/run.js'
 import {renderTriageText} from '../../src/render/triage-text.js'
 import {ago, evidencePods, logKey, tetragonKill, ztunnelAllowed, ztunnelDenials} from './evidence-fixtures.js'
 import {FakeCluster, IP_A, IP_B, kubeconfigFor, NODE_A, NODE_B, NS, POD_A, POD_B, seedDocs, SERVER, serveWithNock} from './fake-cluster.js'
-import {startFlowServer, type FlowServer, type FlowSpec} from './triage-fixtures.js'
+import {startFlowServer, startTetragon, type FlowServer, type FlowSpec} from './triage-fixtures.js'
 import {useNock} from './run.js'
 
 useNock()
@@ -189,6 +189,27 @@ describe('live triage', () => {
     expect(report.groups.map((g) => g.key)).toContain('l4|billing/ledger|billing/ledger|9000|TCP')
     expect(report.groups.map((g) => g.key)).toContain(`runtime|${NS}/checkout|/usr/bin/wget||`)
     expect(report.denials).toBe(6 + 2)
+  })
+
+  it('Tetragon over gRPC (--tetragon-server): SIGKILLs of the namespace only, the request filtered by namespace, the window the listening time', async () => {
+    await scenario()
+    const tetragon = await startTetragon([
+      {namespace: NS, pod: POD_A, app: 'checkout', binary: '/usr/bin/curl'},
+      {namespace: NS, pod: POD_A, app: 'checkout', binary: '/usr/bin/curl'},
+      {namespace: 'billing', pod: OTHER.pod, app: 'ledger', binary: '/bin/bash'},
+    ])
+    try {
+      const report = await triageLive(request([], {layers: ['runtime'], tetragonServer: tetragon.address, tetragonListenMs: 500}))
+      expect(tetragon.requests[0].allowList).toEqual([expect.objectContaining({namespace: [NS]})])
+      expect(report.groups.map((g) => `${g.count}× ${g.key}`)).toEqual([`2× runtime|${NS}/checkout|/usr/bin/curl||`])
+      const cov = report.sources.find((s) => s.source === 'tetragon')!
+      expect(cov).toMatchObject({state: 'read', denials: 2})
+      // GetEvents has no history: what was covered is the listening time, not --since.
+      expect(Date.parse(cov.to!) - Date.parse(cov.from!)).toBeLessThan(5000)
+      expect(report.sources.filter((s) => s.source !== 'tetragon').map((s) => s.state)).toEqual(['not-asked', 'not-asked', 'not-asked'])
+    } finally {
+      tetragon.stop()
+    }
   })
 
   it('property: the group counts sum to the denials read, for any mix of flows', async () => {
