@@ -13,7 +13,7 @@ import {triageLive, type LiveTriageRequest} from '../../src/diagnose/triage/live
 import type {TriageReport} from '../../src/diagnose/triage/run.js'
 import {renderTriageText} from '../../src/render/triage-text.js'
 import {ago, evidencePods, logKey, tetragonKill, ztunnelAllowed, ztunnelDenials} from './evidence-fixtures.js'
-import {FakeCluster, IP_A, IP_B, kubeconfigFor, NODE_A, NODE_B, NS, POD_A, POD_B, seedDocs, SERVER, serveWithNock} from './fake-cluster.js'
+import {FakeCluster, IP_A, IP_B, kubeconfigFor, NODE_A, NODE_B, NS, pod, POD_A, POD_B, seedDocs, SERVER, serveWithNock, waypointDocs} from './fake-cluster.js'
 import {startFlowServer, startTetragon, type FlowServer, type FlowSpec} from './triage-fixtures.js'
 import {useNock} from './run.js'
 
@@ -210,6 +210,33 @@ describe('live triage', () => {
     } finally {
       tetragon.stop()
     }
+  })
+
+  it('waypoint RBAC 403s (Envoy access log): the caller, named only by address, is mapped back to its workload by the flows read; 200s and the reverse direction make no group', async () => {
+    const WP = 'commerce-waypoint-5f7d8c9b6-h4k8s'
+    const access = (from: string, service: string, code: 200 | 403, secondsAgo: number) => {
+      const t = new Date(Date.now() - secondsAgo * 1000).toISOString()
+      return `[${t}] "POST /v1/charges HTTP/1.1" ${code} - ${code === 403 ? 'rbac_access_denied_matched_policy[none]' : 'via_upstream'} - "-" 0 19 0 - "-" "curl/8.7.1" "req-${secondsAgo}" "${service}:8080" "-" inbound-vip|8080|http|${service}.svc.cluster.local - 10.96.0.20:8080 ${from} - default`
+    }
+    const log = [
+      access(`${IP_A}:53390`, `payments.${NS}`, 403, 30),
+      access(`${IP_A}:53391`, `payments.${NS}`, 403, 25),
+      access(`${IP_A}:53392`, `payments.${NS}`, 200, 20),
+      access(`${IP_B}:47001`, `checkout.${NS}`, 200, 15),
+    ].join('\n') + '\n'
+    serveWithNock(await FakeCluster.create({
+      docs: waypointDocs(), useWaypoint: 'commerce-waypoint',
+      extra: [...evidencePods(), pod(WP, 'commerce-waypoint', {ip: '10.244.2.50', node: NODE_B, sa: 'commerce-waypoint', labels: {'gateway.networking.k8s.io/gateway-name': 'commerce-waypoint'}})],
+      logs: {[`${NS}/${WP}/istio-proxy`]: log},
+    }))
+    hubble = await startFlowServer([{src: A, dst: WORLD, dport: 443, verdict: 'DROPPED', secondsAgo: 40}, {src: A, dst: B, dport: 15008, verdict: 'FORWARDED', reply: false, secondsAgo: 35}])
+    const report = await triageLive(request([], {layers: ['l4', 'l7'], hubbleServer: hubble.address}))
+    const wp = report.groups.find((g) => g.bySource.waypoint)!
+    expect(wp).toMatchObject({layer: 'l7', count: 2, source: {kind: 'workload', namespace: NS, name: 'checkout'}, destination: {namespace: NS, name: 'payments'}, port: 8080})
+    expect(report.sources.find((s) => s.source === 'waypoint')).toMatchObject({state: 'read', records: 4, denials: 2, agents: {read: 1, asked: 1}})
+    // Seed 001 allows checkout → payments: the waypoint's 403s win over the policies.
+    expect(wp.verdict).toMatchObject({status: 'BLOCKED', blockedAt: 'l7'})
+    expect(wp.verdict.explanation).toMatch(/^the live policies allow commerce\/checkout → commerce\/payments, yet the mesh denied it 2 times .*the datapath is the truth/)
   })
 
   it('property: the group counts sum to the denials read, for any mix of flows', async () => {
