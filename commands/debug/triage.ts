@@ -9,17 +9,24 @@ export default class Triage extends PlatformCommand {
   static override description = `Reads every denial in the window — Hubble DROPPED flows, ztunnel and waypoint RBAC
 denials, Tetragon SIGKILLs — groups them by source, destination, port and layer, and
 diagnoses each group with the same pipeline as debug connectivity (blocking layer, cause,
-fix). Replies and the reverse direction of a connection never make a group. Offline it reads
-exported evidence files with --specs (and --policies). Exit 0 when nothing is denied, 1 when
-some group is denied, 2 on bad input.`
+fix). Replies and the reverse direction of a connection never make a group. Without evidence
+files it reads the cluster (read-only): Hubble Relay (DROPPED flows of the namespace), every
+ztunnel's and the waypoints' logs, Tetragon; the cluster state is read once and each group's
+pair is diagnosed by the live pair pipeline. With exported evidence files it works offline,
+against --specs (and --policies). Each evidence source's coverage (window, lost events, or why
+it could not be read) is shown. Exit 0 when nothing is denied, 1 when some group is denied,
+2 on bad input.`
   static override examples = [
+    '# live, against the current kube-context (read-only):',
+    '<%= config.bin %> debug triage -n commerce --since 10m',
+    '<%= config.bin %> debug triage -A --layer l4 --hubble-server localhost:4245 -o json',
     '<%= config.bin %> debug triage -n shop --specs ./specs --flows flows.jsonl --ztunnel-log ztunnel.log --tetragon-events tetragon.jsonl',
     'hubble observe -n shop --since 10m -o jsonpb > flows.jsonl && <%= config.bin %> debug triage -n shop --specs ./specs --flows flows.jsonl -o json',
   ]
   static override flags = {
     namespace: Flags.string({char: 'n', description: 'only denials from or to this namespace'}),
     'all-namespaces': Flags.boolean({char: 'A', description: 'denials in every namespace'}),
-    since: Flags.string({description: 'only records newer than this (e.g. 10m), counted back from now'}),
+    since: Flags.string({description: 'only records newer than this (e.g. 10m), counted back from now (live default: 15m)'}),
     layer: Flags.string({description: 'only these layers (repeatable)', multiple: true, options: ['l4', 'l7', 'runtime']}),
     output: Flags.string({char: 'o', description: 'output format', options: ['text', 'json', 'yaml'], default: 'text'}),
     specs: Flags.string({description: 'spec file or directory (repeatable)', multiple: true}),
@@ -29,6 +36,15 @@ some group is denied, 2 on bad input.`
     'waypoint-log': Flags.string({description: 'waypoint (Envoy) access log (repeatable)', multiple: true}),
     'tetragon-events': Flags.string({description: 'Tetragon events, export-stdout JSON lines (repeatable)', multiple: true}),
     'max-groups': Flags.integer({description: 'diagnose at most this many groups (most frequent first)', default: 50, min: 1}),
+    kubeconfig: Flags.string({description: 'live: kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)'}),
+    context: Flags.string({description: 'live: kubeconfig context'}),
+    'request-timeout': Flags.string({description: 'live: timeout per API request (0: none, as in kubectl)', default: '10s'}),
+    'read-timeout': Flags.string({description: 'live: bound of each evidence stream (Hubble flows, each pod log)', default: '60s'}),
+    'hubble-server': Flags.string({description: 'live: Hubble Relay HOST:PORT (default: port-forward to kube-system/hubble-relay)'}),
+    'hubble-tls': Flags.boolean({description: 'live: use TLS to Hubble'}),
+    'hubble-ca': Flags.string({description: 'live: CA file for Hubble TLS'}),
+    'hubble-server-name': Flags.string({description: 'live: TLS server name for Hubble'}),
+    'tetragon-server': Flags.string({description: 'live: Tetragon gRPC HOST:PORT (default: export-stdout logs of the tetragon pods)'}),
     ...compileFlags,
   }
 
@@ -44,17 +60,39 @@ some group is denied, 2 on bad input.`
         ...(flags['waypoint-log'] ? {waypointLogs: flags['waypoint-log']} : {}),
         ...(flags['tetragon-events'] ? {tetragonEvents: flags['tetragon-events']} : {}),
       }
-      if (Object.keys(files).length === 0) {
-        throw new InputError('give the evidence to triage: --flows, --ztunnel-log, --waypoint-log and/or --tetragon-events (exported files); reading it live from the cluster is not implemented yet')
-      }
-      if (!flags.specs || flags.specs.length === 0) throw new InputError('offline triage needs --specs (the LatticeService files the groups are diagnosed against)')
+      const {parseRequestTimeoutMs} = await import('../../src/cli/duration.js')
+      const requestTimeoutMs = parseRequestTimeoutMs(flags['request-timeout'])
+      const readTimeoutMs = parseDurationMs(flags['read-timeout'], '--read-timeout')
+      const live = Object.keys(files).length === 0
+      if (live && flags.specs?.length) throw new InputError('--specs is for offline triage of exported evidence (--flows, --ztunnel-log, --waypoint-log, --tetragon-events); live triage diagnoses against the cluster\'s LatticeServices')
+      if (!live && (!flags.specs || flags.specs.length === 0)) throw new InputError('offline triage needs --specs (the LatticeService files the groups are diagnosed against)')
       const {triageOffline} = await import('../../src/diagnose/triage/run.js')
-      const report = await triageOffline({
+      const {triageLive} = await import('../../src/diagnose/triage/live.js')
+      const report = live ? await triageLive({
+        ...(flags.namespace ? {namespace: flags.namespace} : {}),
+        ...(flags['all-namespaces'] ? {allNamespaces: true} : {}),
+        ...(flags.layer ? {layers: flags.layer as Array<'l4' | 'l7' | 'runtime'>} : {}),
+        sinceSeconds: Math.round((sinceMs ?? 15 * 60_000) / 1000),
+        connect: {
+          ...(flags.kubeconfig ? {kubeconfig: flags.kubeconfig} : {}),
+          ...(flags.context ? {context: flags.context} : {}),
+          ...(flags.namespace ? {namespace: flags.namespace} : {}),
+          requestTimeoutMs,
+        },
+        readTimeoutMs,
+        ...(flags['hubble-server'] ? {hubbleServer: flags['hubble-server']} : {}),
+        ...(flags['hubble-tls'] ? {hubbleTls: true} : {}),
+        ...(flags['hubble-ca'] ? {hubbleCa: flags['hubble-ca']} : {}),
+        ...(flags['hubble-server-name'] ? {hubbleServerName: flags['hubble-server-name']} : {}),
+        ...(flags['tetragon-server'] ? {tetragonServer: flags['tetragon-server']} : {}),
+        profile: compileOptionsFrom(flags).profile,
+        maxDiagnosed: flags['max-groups'],
+      }) : await triageOffline({
         files,
         ...(flags.namespace ? {namespace: flags.namespace} : {}),
         ...(flags.layer ? {layers: flags.layer as Array<'l4' | 'l7' | 'runtime'>} : {}),
         ...(sinceMs !== undefined ? {since: new Date(Date.now() - sinceMs).toISOString()} : {}),
-        specPaths: flags.specs,
+        specPaths: flags.specs ?? [],
         policyPaths: flags.policies ?? [],
         options: compileOptionsFrom(flags),
         maxDiagnosed: flags['max-groups'],
@@ -68,6 +106,7 @@ some group is denied, 2 on bad input.`
         process.stdout.write(renderStructured(report, flags.output as 'json' | 'yaml'))
       }
       for (const s of report.sources.filter((x) => x.state === 'unavailable')) process.stderr.write(`warning: ${s.source} evidence unavailable: ${s.reason}\n`)
+      for (const s of report.sources.filter((x) => x.state === 'partial')) process.stderr.write(`warning: ${s.source} evidence incomplete: ${s.reason}\n`)
       throw new ExitCode(report.groups.some((g) => g.verdict.status !== 'ALLOWED') ? 1 : 0)
     })
     if (code !== 0) this.exit(code)

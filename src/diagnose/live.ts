@@ -38,6 +38,8 @@ export interface LiveRequest {
   connect: ConnectOptions
   evidence: Omit<EvidenceOptions, 'timeoutMs'> & {enabled: boolean}
   emit?: EventSink
+  /** An open connection to reuse (a triage shares one, with its reads cached, across many pairs). */
+  cluster?: Cluster
   /** Sees every run (the first, then each fix re-run) with the objects it evaluated: the TUI's drill-down and what-if. */
   observe?: RunObserver
   /** The pair as the cluster resolved it, for following its evidence afterwards (watch mode). */
@@ -57,7 +59,7 @@ export interface LivePair {
 }
 
 export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
-  const cluster = await connect(req.connect)
+  const cluster = req.cluster ?? await connect(req.connect)
   const defaultNs = req.namespace ?? cluster.namespace
   const [source, target] = [split(req.source, defaultNs, 'source'), split(req.target, defaultNs, 'target')]
   // Round trips: 1) discovery with every core read (pods, Namespaces, Services, ConfigMaps)

@@ -48,11 +48,12 @@ function verdictLine(r: TriageRow): string {
 }
 
 function coverageLine(s: SourceCoverage): string {
-  if (s.state === 'not-asked') return `${s.source}: not asked`
+  if (s.state === 'not-asked') return `${s.source}: not asked${s.reason ? ` (${s.reason})` : ''}`
   if (s.state === 'unavailable') return `${s.source}: unavailable (${s.reason ?? 'no reason given'})`
   const window = s.from && s.to ? ` from ${s.from} to ${s.to}` : ''
-  const extra = [s.skippedReplies ? `${s.skippedReplies} replies skipped` : '', s.lostEvents ? `${s.lostEvents} events lost` : ''].filter(Boolean).join(', ')
-  return `${s.source}: ${s.records} records, ${s.denials} denials${window}${extra ? ` (${extra})` : ''}`
+  const extra = [s.agents ? `${s.agents.read}/${s.agents.asked} agents read` : '', s.skippedReplies ? `${s.skippedReplies} replies skipped` : '', s.lostEvents ? `${s.lostEvents} events lost` : ''].filter(Boolean).join(', ')
+  const partial = s.state === 'partial' ? `; incomplete: ${s.reason ?? 'partly read'}` : ''
+  return `${s.source}: ${s.records} records, ${s.denials} denials${window}${extra ? ` (${extra})` : ''}${partial}`
 }
 
 export function renderTriageText(report: TriageReport, opts: TriageTextOptions = {}): string {

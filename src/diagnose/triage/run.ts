@@ -37,8 +37,10 @@ export interface TriageRequest {
 
 export interface SourceCoverage {
   source: EvidenceSource
-  state: 'read' | 'unavailable' | 'not-asked'
+  state: 'read' | 'partial' | 'unavailable' | 'not-asked'
   files?: string[]
+  /** Live: agents (ztunnel or Tetragon per node, waypoint pods, Relay) read / asked. */
+  agents?: {read: number; asked: number}
   /** Records read (all verdicts), denials kept, replies skipped. */
   records: number
   denials: number
@@ -90,7 +92,7 @@ async function parserFor(source: EvidenceSource, file: string): Promise<Parsed> 
     // One connection, one denial: the destination's inbound access record. The source's
     // outbound echo and the policy-decision line logged for the same connection (it names
     // only the peer address) are not counted again.
-    return {records: parseZtunnelLog(stream), toDenial: (r: MeshAccessRecord) => (r.direction === 'outbound' || !r.message?.startsWith('connection ') ? undefined : denialFromMesh(r))}
+    return {records: parseZtunnelLog(stream), toDenial: ztunnelDenial}
   }
   if (source === 'waypoint') {
     const {parseWaypointLog} = await import('../../layers/istio/logs/index.js')
@@ -100,10 +102,15 @@ async function parserFor(source: EvidenceSource, file: string): Promise<Parsed> 
   return {records: parseTetragonStream(stream, {types: ['kprobe']}), toDenial: (r: ProcessEventRecord) => denialFromEvent(r)}
 }
 
+/** One connection, one denial: the destination's inbound access record (see parserFor). */
+export function ztunnelDenial(r: MeshAccessRecord): Denial | undefined {
+  return r.direction === 'outbound' || !r.message?.startsWith('connection ') ? undefined : denialFromMesh(r)
+}
+
 const FILES_OF: Record<EvidenceSource, keyof EvidenceFiles> = {hubble: 'flows', ztunnel: 'ztunnelLogs', waypoint: 'waypointLogs', tetragon: 'tetragonEvents'}
 const LAYER_OF: Record<EvidenceSource, DenialLayer> = {hubble: 'l4', ztunnel: 'l7', waypoint: 'l7', tetragon: 'runtime'}
 
-function inScope(d: Denial, req: Pick<TriageRequest, 'namespace' | 'layers' | 'since'>): boolean {
+export function inScope(d: Denial, req: Pick<TriageRequest, 'namespace' | 'layers' | 'since'>): boolean {
   if (req.layers && !req.layers.includes(d.layer)) return false
   if (req.since && d.time < req.since) return false
   if (req.namespace && d.source.namespace !== req.namespace && d.destination.namespace !== req.namespace) return false
@@ -114,7 +121,7 @@ function inScope(d: Denial, req: Pick<TriageRequest, 'namespace' | 'layers' | 's
  * Pod IP → workload, learned from the records themselves (Hubble endpoints, ztunnel access
  * records): waypoint access logs name the caller only by address.
  */
-class AddressBook {
+export class AddressBook {
   private readonly byIp = new Map<string, Party>()
   learn(r: unknown): void {
     const f = r as Partial<FlowRecord>
@@ -179,7 +186,7 @@ export async function readDenials(req: Pick<TriageRequest, 'files' | 'namespace'
 }
 
 /** `ns/name` of a group's party when it names a Lattice service or mesh member of the specs. */
-type Resolve = (namespace: string | undefined, name: string) => string | undefined
+export type Resolve = (namespace: string | undefined, name: string) => string | undefined
 
 /** Diagnoses each group with the pair pipeline (or the external one), once per distinct question. */
 export async function diagnoseGroups(list: DenialGroup[], req: TriageRequest, resolve: Resolve): Promise<TriageRow[]> {
@@ -223,14 +230,14 @@ export async function diagnoseGroups(list: DenialGroup[], req: TriageRequest, re
   return rows
 }
 
-function verdictOf(d: import('../model.js').Diagnosis): TriageVerdict {
+export function verdictOf(d: import('../model.js').Diagnosis): TriageVerdict {
   const v: TriageVerdict = {status: d.result.status, blockedAt: d.result.blockedAt, explanation: d.result.explanation}
   if (d.fix) v.fix = {summary: d.fix.summary, verified: d.fix.verified}
   return v
 }
 
 /** A SIGKILL: the binary is outside the workload's allowlist (or hit another runtime policy). */
-function runtimeVerdict(g: DenialGroup, resolve: Resolve): TriageVerdict {
+export function runtimeVerdict(g: DenialGroup, resolve: Resolve): TriageVerdict {
   const binary = g.destination.name
   const who = partyText(g.source)
   const by = g.policies.length > 0 ? ` by ${g.policies.join(', ')}` : ''

@@ -6,6 +6,7 @@ import {EvidenceTally, type EvidenceRead, type EvidenceWindow, type FlowRecord} 
 import type {LineSource} from '../../../core/io/lines.js'
 import type {HubbleClient, HubbleCoverage} from './client.js'
 import {flowHop, hopWhitelist, type DirectedFlowFilter} from './direction.js'
+import type {FlowFilterMessage} from './filters.js'
 import {parseHubbleJsonl} from './jsonl.js'
 import {isLostEvents, type HubbleRecord} from './normalize.js'
 
@@ -16,6 +17,8 @@ export interface HubbleReadOptions {
   filter: DirectedFlowFilter
   window: EvidenceWindow
   signal?: AbortSignal
+  /** Only flows of these verdicts (e.g. DROPPED for a triage), filtered on the server too. */
+  verdicts?: string[]
 }
 
 /** Filters any stream of Hubble records; `coverage` (Relay's buffer) bounds the window covered. */
@@ -36,6 +39,7 @@ export function readHubbleRecords(input: AsyncIterable<HubbleRecord>, opts: Hubb
         got++
         const t = Date.parse(r.time)
         if (Number.isFinite(t) && (t < since || t > until)) continue
+        if (opts.verdicts && !opts.verdicts.includes(r.verdict)) continue
         const hop = flowHop(r, opts.filter)
         if (hop < 0) continue
         tally.recordsMatched++
@@ -56,8 +60,14 @@ export function readHubbleRecords(input: AsyncIterable<HubbleRecord>, opts: Hubb
 export function readHubbleRelay(client: HubbleClient, opts: HubbleReadOptions): EvidenceRead<MatchedFlow> & {coverage: Promise<HubbleCoverage | undefined>} {
   // Asked alongside the flows, not before them (two more calls on the same channel).
   const coverage = client.coverage().catch(() => undefined)
-  const input = client.flows({since: opts.window.since, ...(opts.window.until ? {until: opts.window.until} : {}), whitelist: hopWhitelist(opts.filter)}, opts.signal)
+  const input = client.flows({since: opts.window.since, ...(opts.window.until ? {until: opts.window.until} : {}), whitelist: withVerdicts(hopWhitelist(opts.filter), opts.verdicts)}, opts.signal)
   return {...readHubbleRecords(input, opts, coverage, ''), coverage}
+}
+
+/** Each whitelist filter narrowed to the verdicts (fields of one filter are ANDed); no hop filter: the verdicts alone. */
+function withVerdicts(whitelist: FlowFilterMessage[], verdicts: string[] | undefined): FlowFilterMessage[] {
+  if (!verdicts || verdicts.length === 0) return whitelist
+  return whitelist.length === 0 ? [{verdict: verdicts}] : whitelist.map((f) => ({...f, verdict: verdicts}))
 }
 
 /** Flows from `hubble observe -o jsonpb` output (a file or a pipe). */

@@ -8,6 +8,7 @@ import type {TetragonClient} from './client.js'
 import {parseTetragonStream} from './stream.js'
 
 export interface ProcessEventFilter {
+  /** Empty: every namespace (a cluster-wide triage). */
   namespaces: string[]
   /** `namespace/pod`; all pods of the namespaces when absent. */
   pods?: string[]
@@ -28,7 +29,8 @@ export interface TetragonLogStream {
 function matcher(filter: ProcessEventFilter): (e: ProcessEventRecord) => boolean {
   const pods = filter.pods && filter.pods.length > 0 ? new Set(filter.pods) : undefined
   const namespaces = new Set(filter.namespaces)
-  return (e) => e.namespace !== undefined && namespaces.has(e.namespace) && (!pods || (e.pod !== undefined && pods.has(`${e.namespace}/${e.pod}`)))
+  const anyNamespace = namespaces.size === 0
+  return (e) => e.namespace !== undefined && (anyNamespace || namespaces.has(e.namespace)) && (!pods || (e.pod !== undefined && pods.has(`${e.namespace}/${e.pod}`)))
 }
 
 /** export-stdout of the Tetragon agents (container export-stdout, one JSON event per line). */
@@ -40,7 +42,7 @@ export function readTetragonLogs(streams: TetragonLogStream[], opts: TetragonRea
     tally.agentAsked()
     let got = 0
     try {
-      for await (const e of parseTetragonStream(s.input, {namespaces: opts.filter.namespaces, ...(opts.filter.types ? {types: opts.filter.types} : {})})) {
+      for await (const e of parseTetragonStream(s.input, {...(opts.filter.namespaces.length > 0 ? {namespaces: opts.filter.namespaces} : {}), ...(opts.filter.types ? {types: opts.filter.types} : {})})) {
         tally.recordsRead++
         got++
         const t = Date.parse(e.time)
