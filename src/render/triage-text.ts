@@ -4,6 +4,7 @@
 import type {SourceCoverage, TriageReport, TriageRow} from '../diagnose/triage/run.js'
 import {partyText} from '../diagnose/triage/denials.js'
 import {painter, statusStyle} from './color.js'
+import {wrapLine} from './wrap.js'
 
 export interface TriageTextOptions {
   color?: boolean
@@ -12,21 +13,9 @@ export interface TriageTextOptions {
 
 const LAYER = {l4: 'L4', l7: 'L7', runtime: 'Runtime'} as const
 
-/** Words of `text` on lines of at most `width` columns; continuation lines start with `indent`. */
-export function wrap(text: string, width: number, indent: string): string {
-  const lead = /^ */.exec(text)![0]
-  const words = text.slice(lead.length).split(/ +/)
-  const lines: string[] = []
-  let line = lead
-  for (const w of words) {
-    const next = line.trim() === '' ? `${line}${w}` : `${line} ${w}`
-    if (next.length > width && line.trim() !== '') {
-      lines.push(line)
-      line = `${indent}${w}`
-    } else line = next
-  }
-  lines.push(line)
-  return lines.join('\n')
+/** One line wrapped to the width with the report's hanging indent (render/wrap.ts). */
+function wrap(text: string, width: number): string {
+  return wrapLine(text, width).join('\n')
 }
 
 function clock(iso: string): string {
@@ -61,18 +50,18 @@ export function renderTriageText(report: TriageReport, opts: TriageTextOptions =
   const paint = painter(opts.color ?? false)
   const out: string[] = []
   const scope = report.namespace ? `namespace ${report.namespace}` : 'all namespaces'
-  out.push(wrap(`${report.denials} denials in ${report.groups.length} groups (${scope}${report.since ? `, since ${report.since}` : ''})`, width, '  '))
+  out.push(wrap(`${report.denials} denials in ${report.groups.length} groups (${scope}${report.since ? `, since ${report.since}` : ''})`, width))
   for (const r of report.groups) {
     out.push('')
-    const head = `${r.count}× ${LAYER[r.layer]}  ${partyText(r.source)} → ${destination(r)}  (${clock(r.firstSeen)}–${clock(r.lastSeen)})`
-    out.push(wrap(head, width, '    '))
+    const head = `${r.count}× ${LAYER[r.layer]} ${partyText(r.source)} → ${destination(r)} (${clock(r.firstSeen)}–${clock(r.lastSeen)})`
+    out.push(wrap(head, width))
     const style = r.verdict.status === 'NOT-DIAGNOSED' ? 'dim' : statusStyle(r.verdict.status)
-    out.push(paint(style, wrap(`  ${verdictLine(r)}`, width, '    ')))
+    out.push(paint(style, wrap(`  ${verdictLine(r)}`, width)))
     const seen = [...r.policies.map((p) => `policy ${p}`), ...r.reasons].slice(0, 3).join('; ')
-    if (seen) out.push(paint('dim', wrap(`  seen: ${seen}`, width, '    ')))
-    if (r.verdict.fix) out.push(wrap(`  Fix${r.verdict.fix.verified ? ' (verified)' : ''}: ${r.verdict.fix.summary}`, width, '    '))
+    if (seen) out.push(paint('dim', wrap(`  seen: ${seen}`, width)))
+    if (r.verdict.fix) out.push(wrap(`  Fix${r.verdict.fix.verified ? ' (verified)' : ''}: ${r.verdict.fix.summary}`, width))
   }
   out.push('', 'Evidence:')
-  for (const s of report.sources) out.push(wrap(`  ${coverageLine(s)}`, width, '    '))
+  for (const s of report.sources) out.push(wrap(`  ${coverageLine(s)}`, width))
   return `${out.join('\n')}\n`
 }
