@@ -12,6 +12,7 @@ import type {KubeObject} from '../core/kube.js'
 import type {Evidence, LayerResult} from '../core/result.js'
 import type {EvidenceOptions} from './live-evidence.js'
 import type {EventSink} from './model.js'
+import type {HubbleRecord} from '../layers/cilium/hubble/index.js'
 
 export interface ExternalEvidence {
   /** The Hubble source's state (the only evidence source read for an external destination). */
@@ -85,12 +86,25 @@ export function annotateExternalL4(r: LayerResult, ev: ExternalFlows, target: Ex
   return out
 }
 
+/**
+ * A DNS answer travels from the resolver to A (a reply): it is evidence of A's lookup, so it
+ * is counted in the lookup's direction (A → resolver:53). Other records pass unchanged.
+ */
+async function* asLookups(input: AsyncIterable<HubbleRecord>, podsA: string[]): AsyncGenerator<HubbleRecord> {
+  for await (const r of input) {
+    const f = r as FlowRecord
+    const toA = f.destination?.namespace !== undefined && f.destination.pod !== undefined && podsA.includes(`${f.destination.namespace}/${f.destination.pod}`)
+    if (f.dns && toA && (f.isReply === true || f.dns.type === 'RESPONSE')) yield {...f, source: f.destination, destination: f.source, isReply: false, destinationPort: DNS_PORT}
+    else yield r
+  }
+}
+
 /** Reads A's flows (destination port and DNS) from Hubble Relay, bounded by the request timeout. */
 export async function externalEvidence(cluster: Cluster, who: {podsA: KubeObject[]; target: ExternalTarget}, opts: EvidenceOptions, emit?: EventSink): Promise<ExternalEvidence> {
   if (who.podsA.length === 0) return {sources: [notAsked('hubble', 'no pods of the source: no flows to look for')]}
   emit?.({type: 'source-started', source: 'hubble'})
   const t0 = performance.now()
-  const {createHubbleClient, readHubbleRelay} = await import('../layers/cilium/hubble/index.js')
+  const {createHubbleClient, readHubbleRecords} = await import('../layers/cilium/hubble/index.js')
   let close = () => {}
   let address = opts.hubbleServer
   try {
@@ -108,7 +122,10 @@ export async function externalEvidence(cluster: Cluster, who: {podsA: KubeObject
     const flows: FlowRecord[] = []
     let state: EvidenceSourceState
     try {
-      const read = readHubbleRelay(client, {filter: {hops: [{from, to: {}, ports, name: 'to the destination'}]}, window: {since: new Date(Date.now() - opts.sinceSeconds * 1000)}, signal: ac.signal})
+      const since = new Date(Date.now() - opts.sinceSeconds * 1000)
+      // A's packets on the ports, and the DNS answers sent back to A (from port 53).
+      const raw = client.flows({since, whitelist: [{sourcePod: from.pods, destinationPort: ports.map(String)}, {destinationPod: from.pods, sourcePort: [String(DNS_PORT)]}]}, ac.signal)
+      const read = readHubbleRecords(asLookups(raw, from.pods), {filter: {hops: [{from, to: {}, ports, name: 'to the destination'}]}, window: {since}}, client.coverage().catch(() => undefined), '')
       for await (const f of read.records) if (flows.length < 20_000) flows.push(f)
       state = read.state()
     } finally {
