@@ -103,7 +103,7 @@ describe('live: plain workloads', () => {
     expect(layer(d, 'l7').summary).toMatch(/cluster.local\/ns\/commerce\/sa\/default/)
   })
 
-  it('kube-dns reachability: commerce/checkout → kube-system/svc/kube-dns on 53/UDP is ALLOWED (checkout's DNS egress)', async () => {
+  it('kube-dns reachability: commerce/checkout → kube-system/svc/kube-dns on 53/UDP is ALLOWED (the DNS egress of checkout)', async () => {
     serveWithNock(await FakeCluster.create({docs: seedDocs(), extra: kubeDns()}))
     const d = await run('commerce/checkout', 'kube-system/svc/kube-dns', {port: 'dns'})
     expect(d.target).toMatchObject({namespace: 'kube-system', name: 'kube-dns', kind: 'Service', port: {name: 'dns', servicePort: 53, targetPort: 53}})
