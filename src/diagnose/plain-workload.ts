@@ -19,7 +19,7 @@ import {runtimeLayer} from '../layers/tetragon/index.js'
 import {annotateWithEvidence, evidenceNotAsked, evidenceWarnings, listEvidenceAgents, startEvidence, tetragonEvents, type EvidenceBundle} from './live-evidence.js'
 import {dnsCaptureWarning, enforcementMode, isReadyPod, liveViews, meshRootNamespace, namedContainerPorts, resolveTrustDomain, waypointNameOf, waypointOf} from './live-state.js'
 import type {LiveRequest} from './live.js'
-import type {Diagnosis, Fix} from './model.js'
+import type {Diagnosis, Fix, SpecChange} from './model.js'
 import {combinePorts, gate, portLabel, type LiveFacts} from './pair.js'
 import {isWorkloadRef, parseWorkloadRef, type WorkloadKind} from './plain-workload-ref.js'
 import {combine} from './result.js'
@@ -237,49 +237,58 @@ function describeEnd(end: End): string {
 }
 
 /**
- * What would open the path, in words (nothing to verify in memory: a plain workload has no
- * spec to recompile). The blocking layer's evidence names the policy; else the onboarding.
+ * What would open the path (nothing to verify in memory: a plain workload has no spec to
+ * recompile). The blocking layer's evidence names the policy to change; else the onboarding
+ * (a LatticeMeshMember for the plain end, a declaration on the Lattice end).
  */
 export function plainFix(d: Diagnosis, a: End, b: End, q: ConnectivityQuery): Fix | null {
   if (d.result.status !== 'BLOCKED') return null
   const layer = d.layers.find((l) => l.layer === d.result.blockedAt)
   if (!layer) return null
   const port = d.target.port
-  const on = port ? ` on port ${port.targetPort}${q.port?.protocol && q.port.protocol !== 'TCP' ? `/${q.port.protocol}` : ''}` : ''
-  const sel = (w: Workload) => Object.entries(w.podLabels).filter(([k]) => !/hash|controller-revision|pod-template/.test(k)).slice(0, 2).map(([k, v]) => `${k}=${v}`).join(',')
+  const proto = q.target.ports.find((p) => p.targetPort === port?.targetPort && p.name === port?.name)?.protocol ?? 'TCP'
+  const on = port ? ` on port ${port.targetPort}${proto !== 'TCP' ? `/${proto}` : ''}` : ''
+  const stable = (w: Workload) => Object.fromEntries(Object.entries(w.podLabels).filter(([k]) => !/hash|controller-revision|pod-template/.test(k)).slice(0, 2))
+  const sel = (w: Workload) => Object.entries(stable(w)).map(([k, v]) => `${k}=${v}`).join(',')
+  const flow = (labels: Record<string, string>) => `{${Object.entries(labels).map(([k, v]) => `${k}: ${v}`).join(', ')}}`
+  const portsYaml = port ? `\n  ports: [{port: ${port.targetPort}, protocol: ${proto}}]` : ''
   const steps: string[] = []
+  const changes: SpecChange[] = []
+  const onboard = () => {
+    for (const x of [a, b]) {
+      const peer = x === a ? b : a
+      const dir = x === a ? 'outbound' : 'inbound'
+      if (x.kind === 'LatticeService') {
+        steps.push(`declare ${peer.namespace}/${peer.name} ${dir} on LatticeService ${x.namespace}/${x.name}`)
+        changes.push({kind: 'LatticeService', namespace: x.namespace, name: x.name, path: 'spec.workload.resources', yaml: `${peer.name}: {type: service, direction: ${dir}${peer.namespace !== x.namespace ? `, namespace: ${peer.namespace}` : ''}}`})
+      } else {
+        const w = x === a ? q.source : q.target
+        steps.push(`onboard ${x.namespace}/${x.name}: create a LatticeMeshMember for it (pods ${sel(w)}) declaring ${peer.namespace}/${peer.name} ${dir}`)
+        changes.push({kind: 'Cluster', namespace: x.namespace, name: x.name, path: 'new LatticeMeshMember spec', yaml: `target: {selector: ${flow(stable(w))}}\n${x === a ? `dependencies: [{name: ${peer.name}, namespace: ${peer.namespace}}]` : `allowedCallers: [{name: ${peer.name}, namespace: ${peer.namespace}}]`}`})
+      }
+    }
+  }
   if (layer.layer === 'l4') {
-    const ingressDeny = /ingress/i.test(layer.summary) && !/egress/i.test(layer.summary.split(';')[0] ?? '')
     for (const e of layer.evidence) {
       if (e.kind !== 'NetworkPolicy' || !e.name) continue
-      const onB = e.namespace === b.namespace && /ingress/i.test(`${e.detail ?? ''} ${layer.summary}`)
-      steps.push(onB
-        ? `add an ingress rule to NetworkPolicy ${e.namespace}/${e.name} allowing pods ${sel(q.source)} of namespace ${a.namespace}${on}`
-        : `add an egress rule to NetworkPolicy ${e.namespace}/${e.name} allowing pods ${sel(q.target)} of namespace ${b.namespace}${on}`)
+      const ingress = e.namespace === b.namespace && !/egress/i.test(e.detail ?? '')
+      const [peerNs, peer] = ingress ? [a.namespace, q.source] : [b.namespace, q.target]
+      steps.push(`add an ${ingress ? 'ingress' : 'egress'} rule to NetworkPolicy ${e.namespace}/${e.name} allowing pods ${sel(peer)} of namespace ${peerNs}${on}`)
+      changes.push({kind: 'Cluster', namespace: e.namespace!, name: `NetworkPolicy ${e.name}`, path: `spec.${ingress ? 'ingress' : 'egress'}`, yaml: `- ${ingress ? 'from' : 'to'}: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ${peerNs}}}, podSelector: {matchLabels: ${flow(stable(peer))}}}]${portsYaml}`})
     }
-    if (steps.length === 0) {
-      const plainEnds = [a, b].filter((x) => x.kind !== 'LatticeService')
-      for (const x of plainEnds) {
-        const peer = x === a ? b : a
-        const dir = x === a ? 'outbound' : 'inbound'
-        steps.push(`onboard ${x.namespace}/${x.name}: create a LatticeMeshMember for it (pods ${sel(x === a ? q.source : q.target)}) declaring ${peer.namespace}/${peer.name} ${dir}`)
-      }
-      for (const x of [a, b].filter((y) => y.kind === 'LatticeService')) {
-        const peer = x === a ? b : a
-        steps.push(`declare ${peer.namespace}/${peer.name} ${x === a ? 'outbound' : 'inbound'} on LatticeService ${x.namespace}/${x.name}`)
-      }
-      if (ingressDeny && steps.length === 0) steps.push(`add an ingress rule on ${b.namespace}/${b.name} allowing ${a.namespace}/${a.name}${on}`)
-    }
+    if (steps.length === 0) onboard()
   } else if (layer.layer === 'l7') {
-    const who = `spiffe://${d.trustDomain}/ns/${a.namespace}/sa/${q.source.serviceAccount}`
-    steps.push(b.kind === 'LatticeService'
-      ? `declare ${a.namespace}/${a.name} inbound on LatticeService ${b.namespace}/${b.name} (its AuthorizationPolicy then allows ${who}${on})`
-      : `add an ALLOW AuthorizationPolicy in ${b.namespace} selecting ${sel(q.target)} for principal ${who.slice('spiffe://'.length)}${on}, or onboard ${b.namespace}/${b.name} as a LatticeMeshMember declaring ${a.namespace}/${a.name} inbound`)
+    const who = `${d.trustDomain}/ns/${a.namespace}/sa/${q.source.serviceAccount}`
+    if (b.kind === 'LatticeService') onboard()
+    else {
+      steps.push(`add an ALLOW AuthorizationPolicy in ${b.namespace} selecting ${sel(q.target)} for principal ${who}${on}, or onboard ${b.namespace}/${b.name} as a LatticeMeshMember allowing ${a.namespace}/${a.name}`)
+      changes.push({kind: 'Cluster', namespace: b.namespace, name: `AuthorizationPolicy allow-${a.name}-to-${b.name}`.slice(0, 80), path: 'new AuthorizationPolicy spec', yaml: `selector: {matchLabels: ${flow(stable(q.target))}}\naction: ALLOW\nrules: [{from: [{source: {principals: [${who}]}}]${port ? `, to: [{operation: {ports: ["${port.targetPort}"]}}]` : ''}}]`})
+    }
   } else if (layer.layer === 'runtime') {
-    steps.push(`${layer.summary}: allow the binary in the TracingPolicy that kills it, or run the workload's own entrypoint`)
+    steps.push(`${layer.summary}: allow the binary in the TracingPolicy that kills it, or call with the workload's own binary`)
   }
-  if (steps.length === 0) return null
-  return {summary: steps.join('; '), changes: [], verified: false, verification: 'not verified in memory: a workload that is not a Lattice service has no spec to recompile'}
+  if (changes.length === 0) return null
+  return {summary: steps.join('; '), changes, verified: false, verification: 'not verified in memory: a workload that is not a Lattice service has no spec to recompile'}
 }
 
 function sentence(s: string): string {

@@ -134,6 +134,8 @@ describe('live: plain workloads', () => {
     expect(d.result).toMatchObject({status: 'BLOCKED', blockedAt: 'l4'})
     expect(layer(d, 'l4').evidence.some((e) => e.kind === 'NetworkPolicy' && e.name === 'metrics-from-monitoring')).toBe(true)
     expect(d.fix?.summary).toMatch(/add an ingress rule to NetworkPolicy kube-system\/metrics-from-monitoring allowing pods app=probe of namespace kube-system on port 8443/)
+    expect(d.fix?.changes).toEqual([{kind: 'Cluster', namespace: 'kube-system', name: 'NetworkPolicy metrics-from-monitoring', path: 'spec.ingress',
+      yaml: '- from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {app: probe}}}]\n  ports: [{port: 8443, protocol: TCP}]'}])
 
     // Without the NetworkPolicy the same pair is open (kube-system is exempt from default-deny).
     const cluster = await FakeCluster.create({docs: seedDocs(), extra: extra.filter((x) => x !== np)})
