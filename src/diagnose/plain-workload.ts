@@ -29,7 +29,7 @@ import {selectPorts} from './workload.js'
 export interface End {
   namespace: string
   name: string
-  kind: WorkloadKind | 'LatticeService'
+  kind: WorkloadKind | 'LatticeService' | 'LatticeMeshMember' | 'Unknown'
   live: Omit<LiveWorkload, 'kind'>
 }
 
@@ -44,6 +44,13 @@ export async function diagnosePlainWorkloads(req: LiveRequest): Promise<Diagnosi
   }, (e) => req.emit?.(e))
   const agents = req.evidence.enabled ? listEvidenceAgents(cluster, req.evidence) : undefined
   const state = await started.state
+  // An end written NAMESPACE/NAME is what the cluster says it is: LatticeService, mesh member, or neither.
+  for (const end of [a, b]) {
+    if (end.kind !== 'LatticeService') continue
+    const has = (r: ReadResult<KubeObject> | undefined) => r?.ok === true && r.items.some((x) => x.metadata.name === end.name)
+    const unread = [state.latticeServices[end.namespace], state.meshMembers[end.namespace]].some((r) => r !== undefined && !r.ok && r.status !== 'not-installed')
+    if (!unread && !has(state.latticeServices[end.namespace])) end.kind = has(state.meshMembers[end.namespace]) ? 'LatticeMeshMember' : 'Unknown'
+  }
   const {view, unavailable, notes} = liveViews(state)
   const td = resolveTrustDomain(req.trustDomain, state, view.l7)
   const root = meshRootNamespace(state)
@@ -61,7 +68,7 @@ export async function diagnosePlainWorkloads(req: LiveRequest): Promise<Diagnosi
     if (!end.live.pods.ok) warnings.push(`pods of ${end.namespace}/${end.name}: ${end.live.pods.reason}`)
     else if (end.live.pods.items.length === 0) warnings.push(`${describeEnd(end)} has no pods${role === 'target' ? ': nothing can serve the traffic' : ''}`)
   }
-  for (const end of [a, b]) if (end.kind !== 'LatticeService' && !end.live.serviceAccountName) warnings.push(`${describeEnd(end)} sets no serviceAccountName: its pods run as ${end.namespace}/default, shared by every such workload of the namespace`)
+  for (const end of [a, b]) if (isWorkloadKind(end.kind) && !end.live.serviceAccountName) warnings.push(`${describeEnd(end)} sets no serviceAccountName: its pods run as ${end.namespace}/default, shared by every such workload of the namespace`)
   const dns = dnsCaptureWarning(a.live.pods, view.l4, source.ambient)
   if (dns) warnings.push(dns)
   if (root !== MESH_ROOT_NAMESPACE) warnings.push(`Istio mesh root namespace is ${root}: mesh-wide AuthorizationPolicies there were not read`)
@@ -98,7 +105,7 @@ export async function diagnosePlainWorkloads(req: LiveRequest): Promise<Diagnosi
     ...(req.method ? {method: req.method} : {}),
     ...(req.path ? {path: req.path} : {}),
   }
-  const diagnosis = evaluateWorkloadPair(query, ports, view, live, [a, b])
+  const diagnosis = {...evaluateWorkloadPair(query, ports, view, live, [a, b]), profile: req.profile}
   const out: Diagnosis = {
     ...diagnosis,
     source: {...diagnosis.source, kind: a.kind},
@@ -118,7 +125,7 @@ export async function diagnosePlainWorkloads(req: LiveRequest): Promise<Diagnosi
  */
 export function evaluateWorkloadPair(base: ConnectivityQuery, ports: PortRef[], view: {l4: KubeObject[]; l7: KubeObject[]; runtime: KubeObject[]}, live: LiveFacts, ends: Array<{namespace: string; name: string; kind: string}>): Diagnosis {
   const {source, target} = base
-  const plain = ends.filter((e) => e.kind !== 'LatticeService').map((e) => `${e.namespace}/${e.name}`)
+  const plain = ends.filter((e) => e.kind !== 'LatticeService' && e.kind !== 'LatticeMeshMember').map((e) => `${e.namespace}/${e.name}`)
   const why = `${plain.join(' and ')} ${plain.length > 1 ? 'are' : 'is'} not a Lattice service`
   const skip = (id: 'admission' | 'cedar' | 'declarations', what: string) => layerResult(id, 'SKIP', `${why}: ${what}`)
   const admission = skip('admission', 'no spec admitted')
@@ -196,7 +203,7 @@ export function workloadOfEnd(end: End, namespaceLabels: Record<string, string> 
   const ambient = podMode === 'none' ? false : podMode === 'ambient' || namespaceLabels?.['istio.io/dataplane-mode'] === 'ambient' || pod?.metadata.annotations?.['ambient.istio.io/redirection'] === 'enabled'
   const containerPorts = pod ? namedContainerPorts(pod) : templatePorts(end.live.object)
   return {
-    namespace: end.namespace, name: end.name, kind: end.kind === 'LatticeService' ? 'LatticeService' : 'Unknown',
+    namespace: end.namespace, name: end.name, kind: end.kind === 'LatticeService' || end.kind === 'LatticeMeshMember' ? end.kind : 'Unknown',
     serviceAccount: sa, podLabels: labels,
     ...(namespaceLabels ? {namespaceLabels} : {}),
     ambient, ports: portsOf(end, containerPorts, pod ?? end.live.object), containerPorts,
@@ -233,7 +240,7 @@ function portsOf(end: End, named: NonNullable<Workload['containerPorts']>, podLi
 }
 
 function describeEnd(end: End): string {
-  return end.kind === 'LatticeService' ? `${end.namespace}/${end.name}` : `${end.kind} ${end.namespace}/${end.name}`
+  return isWorkloadKind(end.kind) ? `${end.kind} ${end.namespace}/${end.name}` : `${end.namespace}/${end.name}`
 }
 
 /**
@@ -258,7 +265,11 @@ export function plainFix(d: Diagnosis, a: End, b: End, q: ConnectivityQuery): Fi
     for (const x of [a, b]) {
       const peer = x === a ? b : a
       const dir = x === a ? 'outbound' : 'inbound'
-      if (x.kind === 'LatticeService') {
+      if (x.kind === 'LatticeMeshMember') {
+        const field = x === a ? 'dependencies' : 'allowedCallers'
+        steps.push(`add ${peer.namespace}/${peer.name} to spec.${field} of LatticeMeshMember ${x.namespace}/${x.name}`)
+        changes.push({kind: 'Cluster', namespace: x.namespace, name: x.name, path: `LatticeMeshMember spec.${field}`, yaml: `- {name: ${peer.name}, namespace: ${peer.namespace}}`})
+      } else if (x.kind === 'LatticeService') {
         steps.push(`declare ${peer.namespace}/${peer.name} ${dir} on LatticeService ${x.namespace}/${x.name}`)
         changes.push({kind: 'LatticeService', namespace: x.namespace, name: x.name, path: 'spec.workload.resources', yaml: `${peer.name}: {type: service, direction: ${dir}${peer.namespace !== x.namespace ? `, namespace: ${peer.namespace}` : ''}}`})
       } else {
@@ -290,6 +301,9 @@ export function plainFix(d: Diagnosis, a: End, b: End, q: ConnectivityQuery): Fi
   if (changes.length === 0) return null
   return {summary: steps.join('; '), changes, verified: false, verification: 'not verified in memory: a workload that is not a Lattice service has no spec to recompile'}
 }
+
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Pod', 'Service'])
+const isWorkloadKind = (kind: string) => WORKLOAD_KINDS.has(kind)
 
 function sentence(s: string): string {
   const text = s.endsWith('.') ? s : `${s}.`

@@ -146,6 +146,14 @@ describe('live: plain workloads', () => {
     expect(open.result.status).toBe('ALLOWED')
   })
 
+  it('an end written NAMESPACE/NAME that is no LatticeService is reported as Unknown and its layers SKIP too', async () => {
+    const orders = [plainPod(NS, 'orders-66d9f7c8b-p9v2x', {'app.kubernetes.io/name': 'orders'}, {ip: '10.244.2.63', sa: 'orders'}), o.service(NS, 'orders') as KubeObject]
+    serveWithNock(await FakeCluster.create({docs: seedDocs(), extra: [...legacy(), ...orders]}))
+    const d = await run('deploy/legacy-billing', 'commerce/orders')
+    expect(d.target.kind).toBe('Unknown')
+    expect(layer(d, 'cedar').summary).toMatch(/^commerce\/legacy-billing and commerce\/orders are not a Lattice service/)
+  })
+
   it('an unknown workload is an input error naming it', async () => {
     serveWithNock(await FakeCluster.create({docs: seedDocs()}))
     await expect(run('deploy/nope', 'commerce/payments')).rejects.toThrow(/source 'deploy\/nope': no Deployment nope in namespace commerce/)
