@@ -299,7 +299,7 @@ export function plainFix(d: Diagnosis, a: End, b: End, q: ConnectivityQuery): Fi
     steps.push(`${layer.summary}: allow the binary in the TracingPolicy that kills it, or call with the workload's own binary`)
   }
   if (changes.length === 0) return null
-  return {summary: steps.join('; '), changes, verified: false, verification: 'not verified in memory: a workload that is not a Lattice service has no spec to recompile'}
+  return {summary: steps.join('; '), changes, verified: false, verification: 'a workload that is not a Lattice service has no spec to recompile in memory'}
 }
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Pod', 'Service'])
