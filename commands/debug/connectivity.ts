@@ -33,10 +33,13 @@ ${CACHE_HELP}`
     '<%= config.bin %> debug connectivity commerce/checkout commerce/payments',
     '<%= config.bin %> debug connectivity checkout payments -n commerce --context prod --since 30m -o json',
     '<%= config.bin %> debug connectivity commerce/checkout commerce/payments --specs ./specs --live',
+    '<%= config.bin %> debug connectivity commerce/payments https://api.stripe.com/v1/charges',
+    '<%= config.bin %> debug connectivity deploy/legacy-billing kube-system/svc/kube-dns -n commerce --port 53',
+    '<%= config.bin %> debug connectivity commerce/checkout kube-system/svc/kube-dns',
   ]
   static override args = {
-    source: Args.string({description: 'caller: <namespace>/<name> or <name> with -n'}),
-    target: Args.string({description: 'callee: <namespace>/<name> or <name> with -n; or an external host, URL, IP[:port] or CIDR:port'}),
+    source: Args.string({description: 'caller: <namespace>/<name> or <name> with -n; live also a workload as kubectl names it (deploy/NAME, sts/, ds/, pod/, svc/; <namespace>/<kind>/<name>)'}),
+    target: Args.string({description: 'callee: <namespace>/<name> or <name> with -n; or an external host, URL, IP[:port] or CIDR:port; live also deploy/NAME, svc/NAME... or <namespace>/<kind>/<name>'}),
   }
   static override flags = {
     specs: Flags.string({description: 'spec file or directory (repeatable); offline mode', multiple: true}),
@@ -99,10 +102,8 @@ ${CACHE_HELP}`
       let livePair: import('../../src/diagnose/live.js').LivePair | undefined
       if (live) {
         if (!flags.all && (!args.source || !args.target)) throw new InputError('expected two arguments: <source> <target> (or --from <source> --all)')
-        if (!flags.all && args.target) {
-          const {looksExternal} = await import('../../src/diagnose/external-target.js')
-          if (looksExternal(args.target)) throw new InputError(`target '${args.target}' is an external destination: it is diagnosed from spec files (--specs DIR, optionally --policies DUMP); live reads for external destinations are not implemented yet`)
-        }
+        const {looksExternal} = await import('../../src/diagnose/external-target.js')
+        const external = !flags.all && args.target !== undefined && looksExternal(args.target)
         const {diagnoseLive, reachabilityLive} = await import('../../src/diagnose/live.js')
         const {EXIT_CODES} = await import('../../src/diagnose/result.js')
         const {useColor} = await import('../../src/render/color.js')
@@ -135,7 +136,17 @@ ${CACHE_HELP}`
           const {source: sKey, rows} = await reachabilityLive({...request, from: flags.from!})
           throw new ExitCode(await writeReachability(sKey, rows, flags, format, text, 'cluster'))
         }
-        const diagnosis = await diagnoseLive(request)
+        let diagnosis: import('../../src/diagnose/model.js').Diagnosis
+        const {isWorkloadRef} = await import('../../src/diagnose/plain-workload-ref.js')
+        if (external) {
+          const {parseExternalTarget} = await import('../../src/diagnose/external-target.js')
+          const {diagnoseExternalLive} = await import('../../src/diagnose/external-live.js')
+          const {target: _t, port: _p, method: _m, path: _pa, ...rest} = request
+          diagnosis = await diagnoseExternalLive({...rest, target: parseExternalTarget(args.target!, flags.port)})
+        } else if (isWorkloadRef(args.source!) || isWorkloadRef(args.target!)) {
+          const {diagnosePlainWorkloads} = await import('../../src/diagnose/plain-workload.js')
+          diagnosis = await diagnosePlainWorkloads(request)
+        } else diagnosis = await diagnoseLive(request)
         await writeDiagnosis(diagnosis, format, flags.verbose, text)
         if (flags.watch && livePair) {
           const {watchFollow} = await import('../../src/diagnose/watch-cli.js')

@@ -58,7 +58,7 @@ function fromAggregated(items: unknown[]): InstalledApis {
   return {resources: resources.sort(), indeterminate: []}
 }
 
-const WANTED_GROUP_VERSIONS = [...new Set(Object.values(RESOURCES).filter((r) => r.group).map((r) => `${r.group}/${r.version}`))]
+const WANTED_GROUP_VERSIONS = [...new Set(Object.values(RESOURCES).filter((r) => r.group && r.crd).map((r) => `${r.group}/${r.version}`))]
 
 async function fromLegacy(transport: Transport, groups: unknown[], timeoutMs?: number): Promise<ReadResult<InstalledApis>> {
   const served = new Set<string>()

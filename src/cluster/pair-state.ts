@@ -4,6 +4,7 @@
 import {CEDAR_POLICY_NAMESPACE, MESH_ROOT_NAMESPACE} from '../core/constants.js'
 import {NAME_LABEL, type KubeObject} from '../core/kube.js'
 import type {Cluster} from './cluster.js'
+import {RESOURCES} from './resources.js'
 import type {InstalledApis} from './discovery.js'
 import {failure, type ReadResult} from './read-result.js'
 
@@ -19,6 +20,8 @@ export interface PairStateRequest {
   target: PairEndpoint
   /** Evidence window in seconds (default 15 minutes), carried for the evidence readers. */
   since?: number
+  /** More namespaces whose ServiceEntries and Gateways are read (egress: istio-system). */
+  l7Namespaces?: string[]
 }
 
 export type PairStateEvent =
@@ -58,6 +61,8 @@ export interface PairState {
   tracingPoliciesNamespaced: PerNamespace
   ciliumConfig: ReadResult<KubeObject>
   istioConfig: ReadResult<KubeObject>
+  /** Kubernetes NetworkPolicies of A's and B's namespaces (Cilium enforces them at L4). */
+  networkPolicies?: PerNamespace
 }
 
 export const DEFAULT_SINCE_SECONDS = 15 * 60
@@ -82,6 +87,7 @@ export function startPairState(cluster: Cluster, request: PairStateRequest, onEv
   const {source: a, target: b} = request
   const pairNamespaces = [...new Set([a.namespace, b.namespace])]
   const meshNamespaces = [...new Set([b.namespace, MESH_ROOT_NAMESPACE])]
+  const l7Namespaces = [...new Set([...pairNamespaces, ...(request.l7Namespaces ?? [])])]
 
   const track = <T>(name: string, read: () => Promise<ReadResult<T>>): Promise<ReadResult<T>> => {
     onEvent?.({type: 'source-started', source: name})
@@ -111,12 +117,13 @@ export function startPairState(cluster: Cluster, request: PairStateRequest, onEv
     ccnps: track('ccnps', () => cluster.ciliumClusterwideNetworkPolicies()),
     authorizationPolicies: perNamespace('authorizationPolicies', meshNamespaces, (ns) => cluster.authorizationPolicies(ns)),
     peerAuthentications: perNamespace('peerAuthentications', meshNamespaces, (ns) => cluster.peerAuthentications(ns)),
-    serviceEntries: perNamespace('serviceEntries', pairNamespaces, (ns) => cluster.serviceEntries(ns)),
-    gateways: perNamespace('gateways', pairNamespaces, (ns) => cluster.gateways(ns)),
+    serviceEntries: perNamespace('serviceEntries', l7Namespaces, (ns) => cluster.serviceEntries(ns)),
+    gateways: perNamespace('gateways', l7Namespaces, (ns) => cluster.gateways(ns)),
     tracingPolicies: track('tracingPolicies', () => cluster.tracingPolicies()),
     tracingPoliciesNamespaced: perNamespace('tracingPoliciesNamespaced', pairNamespaces, (ns) => cluster.tracingPoliciesNamespaced(ns)),
     ciliumConfig: track('ciliumConfig', () => cluster.ciliumConfig()),
     istioConfig: track('istioConfig', () => cluster.istioConfig()),
+    networkPolicies: perNamespace('networkPolicies', pairNamespaces, (ns) => cluster.list(RESOURCES.networkPolicies, ns)),
   }
 
   const state = (async (): Promise<PairState> => {
@@ -131,12 +138,13 @@ export function startPairState(cluster: Cluster, request: PairStateRequest, onEv
       settle(pending.peerAuthentications), settle(pending.serviceEntries), settle(pending.gateways),
       pending.tracingPolicies, settle(pending.tracingPoliciesNamespaced), pending.ciliumConfig, pending.istioConfig,
     ])
+    const networkPolicies = await settle(pending.networkPolicies)
 
     return {
       source: a, target: b, pairNamespaces, sinceSeconds: request.since ?? DEFAULT_SINCE_SECONDS,
       installed, latticeServices, meshMembers, cedarPolicies, namespaces, podsA, podsB, servicesB,
       ciliumEndpointsA, ciliumEndpointsB, cnps, ccnps, authorizationPolicies, peerAuthentications,
-      serviceEntries, gateways, tracingPolicies, tracingPoliciesNamespaced, ciliumConfig, istioConfig,
+      serviceEntries, gateways, tracingPolicies, tracingPoliciesNamespaced, ciliumConfig, istioConfig, networkPolicies,
     }
   })()
   return {pending, state}

@@ -50,6 +50,10 @@ export const PERMISSIONS: Permission[] = [
   on(RESOURCES.gateways, 'list', 'pair', 'waypoints'),
   on(RESOURCES.tracingPolicies, 'list', 'cluster', 'runtime policies'),
   on(RESOURCES.tracingPoliciesNamespaced, 'list', 'pair', 'namespaced runtime policies'),
+  on(RESOURCES.networkPolicies, 'list', 'pair', 'Kubernetes NetworkPolicies (enforced by Cilium at L4)'),
+  on(RESOURCES.deployments, 'list', 'pair', 'plain workloads named deploy/NAME'),
+  on(RESOURCES.statefulSets, 'list', 'pair', 'plain workloads named sts/NAME'),
+  on(RESOURCES.daemonSets, 'list', 'pair', 'plain workloads named ds/NAME'),
   {verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews', scope: 'cluster', why: 'platform debug permissions'},
 ]
 

@@ -34,6 +34,10 @@ export const RESOURCES = {
   gateways: def('gateway.networking.k8s.io', 'v1', 'gateways', 'Gateway', true, true),
   tracingPolicies: def('cilium.io', 'v1alpha1', 'tracingpolicies', 'TracingPolicy', false, true),
   tracingPoliciesNamespaced: def('cilium.io', 'v1alpha1', 'tracingpoliciesnamespaced', 'TracingPolicyNamespaced', true, true),
+  networkPolicies: def('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true, false),
+  deployments: def('apps', 'v1', 'deployments', 'Deployment', true, false),
+  statefulSets: def('apps', 'v1', 'statefulsets', 'StatefulSet', true, false),
+  daemonSets: def('apps', 'v1', 'daemonsets', 'DaemonSet', true, false),
 } as const satisfies Record<string, ResourceDef>
 
 export type ResourceKey = keyof typeof RESOURCES

@@ -36,6 +36,18 @@ export interface FlowRecord {
   egressDeniedBy?: PolicyRef[]
   ingressDeniedBy?: PolicyRef[]
   summary?: string
+  /** A DNS record (Hubble L7 flow of Cilium's DNS proxy): the lookup and its answer. */
+  dns?: DnsRecord
+}
+
+export interface DnsRecord {
+  /** Queried name as sent, usually with the trailing dot. */
+  query: string
+  /** REQUEST or RESPONSE. */
+  type?: string
+  /** DNS response code (0 NOERROR, 3 NXDOMAIN, 5 REFUSED: Cilium's answer to a lookup its DNS rules deny). */
+  rcode?: number
+  ips?: string[]
 }
 
 /** A ztunnel access/policy record or a waypoint (Envoy) access-log record. */

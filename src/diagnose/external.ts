@@ -21,7 +21,7 @@ import type {EgressRule, SpecSet} from '../spec/model.js'
 import {loadObjects, loadSpecs} from '../spec/load.js'
 import {cedarPolicy, patchService, type Attempt} from './fix.js'
 import type {Diagnosis, EventSink, Fix, SpecChange} from './model.js'
-import {compiledView, type PolicyView} from './pair.js'
+import {compiledView, gate, type LiveFacts, type PolicyView} from './pair.js'
 import {dumpView} from './offline.js'
 import {combine} from './result.js'
 import {resolveKey, workloadOf} from './workload.js'
@@ -55,17 +55,33 @@ export async function diagnoseExternalOffline(req: ExternalRequest): Promise<Dia
   return diagnosis
 }
 
+/** What a live run knows that the specs do not (src/diagnose/external-live.ts); absent offline. */
+export interface ExternalLiveFacts {
+  admissionMode?: 'file' | 'live'
+  /** A's workload as its live pods and namespace say (labels, service account, ambient). */
+  refineSource?: (w: Workload) => Workload
+  /** The waypoint with its live readiness; null = none (overrides the one found from the view). */
+  waypoint?: Waypoint | null
+  unavailable?: LiveFacts['unavailable']
+  rootNamespace?: string
+  namespaceLabels?: Record<string, Record<string, string>>
+  events?: LiveFacts['events']
+  annotate?: (layer: LayerResult) => LayerResult
+  warnings?: string[]
+}
+
 /** The layers for A → external target over a compiled fleet and a policy view. */
-export function evaluateExternal(fleet: CompiledFleet, sourceKey: string, target: ExternalTarget, view: PolicyView, clientBinary?: string, emit?: EventSink): Diagnosis {
-  const decide = (r: LayerResult) => {
+export function evaluateExternal(fleet: CompiledFleet, sourceKey: string, target: ExternalTarget, view: PolicyView, clientBinary?: string, emit?: EventSink, live: ExternalLiveFacts = {}): Diagnosis {
+  const decide = (r0: LayerResult) => {
+    const r = live.annotate ? live.annotate(r0) : r0
     emit?.({type: 'layer-decided', result: r})
     return r
   }
   const dest = describeExternal(target)
   const outcome = fleet.outcomes.get(sourceKey)
-  const admission = decide(admissionLayer(outcome ? [outcome.admission] : [], 'file'))
+  const admission = decide(admissionLayer(outcome ? [outcome.admission] : [], live.admissionMode ?? 'file'))
   const node = fleet.graph.node(sourceKey)
-  const source = workloadOf(fleet.graph, fleet.specs, sourceKey)
+  const source = (live.refineSource ?? ((w: Workload) => w))(workloadOf(fleet.graph, fleet.specs, sourceKey))
   const rules = (node?.egress ?? []).filter((r) => covers(r, target))
   const cedar = decide(endpointCedar(cedarLayer(outcome?.cedar ? [outcome.cedar] : [], fleet.cedar), outcome?.cedar?.decisions ?? [], target))
   const declarations = decide(
@@ -76,15 +92,16 @@ export function evaluateExternal(fleet: CompiledFleet, sourceKey: string, target
         }),
   )
   const q: ExternalQuery = {source, target, trustDomain: fleet.options.trustDomain, ...(clientBinary ? {clientBinary} : {})}
-  const waypoint = waypointFor(q, view.l7)
+  const waypoint = live.waypoint !== undefined ? live.waypoint ?? undefined : waypointFor(q, view.l7)
   if (waypoint) q.waypoint = waypoint
-  const l4 = decide(l4ExternalLayer(q, view.l4))
-  const l7 = decide(view.source === 'dump' && !view.l7.some((o) => o.kind === 'ServiceEntry')
+  const l4 = decide(gate('l4', live, () => l4ExternalLayer(q, view.l4)))
+  const l7ctx = {...(live.rootNamespace ? {rootNamespace: live.rootNamespace} : {}), ...(live.namespaceLabels ? {namespaceLabels: live.namespaceLabels} : {})}
+  const l7 = decide(gate('l7', live, () => view.source === 'dump' && !view.l7.some((o) => o.kind === 'ServiceEntry')
     ? layerResult('l7', 'UNKNOWN', 'the policy dump holds no ServiceEntry: export them too (kubectl get serviceentries,gateways -A -o yaml)')
-    : l7ExternalLayer(q, view.l7))
+    : l7ExternalLayer(q, view.l7, l7ctx)))
   const pseudo: Workload = {namespace: '', name: dest, kind: 'Unknown', serviceAccount: '', podLabels: {}, ambient: false, ports: []}
   const rq: ConnectivityQuery = {source, target: pseudo, trustDomain: q.trustDomain, serverBinaries: [], ...(clientBinary ? {clientBinary} : {})}
-  const rt = runtimeLayer(rq, view.runtime)
+  const rt = gate('runtime', live, () => runtimeLayer(rq, view.runtime, live.events ? {events: live.events} : {}))
   // An external destination runs no entrypoint here: only the caller's binary is checked.
   const runtime = decide(rt.status === 'PASS' && !clientBinary ? {...rt, summary: `no --client-binary given: the binary ${source.name} calls ${dest} with is not checked`} : rt)
   const layers = [admission, cedar, declarations, l4, l7, runtime]
@@ -103,7 +120,7 @@ export function evaluateExternal(fleet: CompiledFleet, sourceKey: string, target
     layers,
     result: {status: combined.status, blockedAt: combined.blockedAt, explanation},
     drift: [],
-    warnings: [...new Set(layers.flatMap((l) => l.warnings))],
+    warnings: [...new Set([...layers.flatMap((l) => l.warnings), ...(live.warnings ?? [])])],
     fix: null,
   }
 }
@@ -141,7 +158,7 @@ function describeRule(r: EgressRule): string {
 }
 
 /** The waypoint an egress ServiceEntry routes the destination through, when its Gateway exists. */
-function waypointFor(q: ExternalQuery, l7: KubeObject[]): Waypoint | undefined {
+export function waypointFor(q: ExternalQuery, l7: KubeObject[]): Waypoint | undefined {
   const se = serviceEntriesFor(q, l7)[0]
   const name = se?.metadata.labels?.['istio.io/use-waypoint']
   if (!se || !name || name === 'none') return undefined
@@ -157,7 +174,7 @@ type Run = (attempt: Attempt) => Promise<{fleet: CompiledFleet; diagnosis: Diagn
  * Declare the endpoint on A; if Cedar then refuses it, add the permit. Verified by the
  * re-run: `verified` only when it says ALLOWED.
  */
-async function externalFix(first: {fleet: CompiledFleet; diagnosis: Diagnosis}, source: string, t: ExternalTarget, start: Attempt, run: Run): Promise<Fix | null> {
+export async function externalFix(first: {fleet: CompiledFleet; diagnosis: Diagnosis}, source: string, t: ExternalTarget, start: Attempt, run: Run): Promise<Fix | null> {
   const changes: SpecChange[] = []
   let attempt = start
   let current = first

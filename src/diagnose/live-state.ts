@@ -3,7 +3,7 @@
 // a cluster knows (enforcement mode, trust domain, waypoint and pod readiness).
 
 import {parse as parseYaml} from 'yaml'
-import {DEFAULT_TRUST_DOMAIN, GATEWAY_NAME_LABEL, USE_WAYPOINT_LABEL} from '../core/constants.js'
+import {DEFAULT_TRUST_DOMAIN, GATEWAY_NAME_LABEL, MESH_ROOT_NAMESPACE, USE_WAYPOINT_LABEL} from '../core/constants.js'
 import type {KubeObject} from '../core/kube.js'
 import type {Waypoint, Workload} from '../core/query.js'
 import type {PairState, PerNamespace, ReadResult} from '../cluster/index.js'
@@ -38,7 +38,8 @@ export function liveViews(state: PairState): {view: PolicyView; unavailable: Una
   const unavailable: Unavailable = {}
   const notes: string[] = []
   const sources = {
-    l4: [all(state.cnps), state.ccnps],
+    // NetworkPolicies are enforced by Cilium alongside CNPs: without them L4 is not known.
+    l4: [all(state.cnps), state.ccnps, ...(state.networkPolicies ? [all(state.networkPolicies)] : [])],
     l7: [all(state.authorizationPolicies), all(state.peerAuthentications)],
     runtime: [state.tracingPolicies, all(state.tracingPoliciesNamespaced)],
   }
@@ -112,6 +113,19 @@ export function resolveTrustDomain(flag: string | undefined, state: PairState, p
     }
   }
   return {trustDomain: DEFAULT_TRUST_DOMAIN, source: 'default (cluster.local)'}
+}
+
+/** The Istio mesh root namespace (mesh config `rootNamespace`, default istio-system): its policies apply mesh-wide. */
+export function meshRootNamespace(state: Pick<PairState, 'istioConfig'>): string {
+  if (!state.istioConfig.ok) return MESH_ROOT_NAMESPACE
+  const mesh = (state.istioConfig.items[0] as {data?: Record<string, unknown>} | undefined)?.data?.mesh
+  if (typeof mesh !== 'string') return MESH_ROOT_NAMESPACE
+  try {
+    const root = (parseYaml(mesh) as {rootNamespace?: unknown} | null)?.rootNamespace
+    return typeof root === 'string' && root ? root : MESH_ROOT_NAMESPACE
+  } catch {
+    return MESH_ROOT_NAMESPACE
+  }
 }
 
 /** Cilium's `enable-policy` (default | always | never). */

@@ -3,7 +3,7 @@
 // change before it is applied), the layer evaluators on the LIVE objects, drift against
 // the expected ones, and live evidence attached to its layer.
 
-import {defaultCompileOptions, GATEWAY_NAME_LABEL, type CompileOptions} from '../core/constants.js'
+import {defaultCompileOptions, GATEWAY_NAME_LABEL, MESH_ROOT_NAMESPACE, type CompileOptions} from '../core/constants.js'
 import {InconclusiveError, InputError} from '../core/errors.js'
 import {spiffeId} from '../core/query.js'
 import {connect, startPairState, type Cluster, type ConnectOptions, type PairState, type PendingPairState} from '../cluster/index.js'
@@ -13,7 +13,7 @@ import {compileFleet} from '../pipeline/fleet.js'
 import {computeDrift} from './drift.js'
 import {proposeFix} from './fix.js'
 import {annotateWithEvidence, evidenceNotAsked, evidenceWarnings, listEvidenceAgents, startEvidence, tetragonEvents, type EvidenceBundle, type EvidenceOptions} from './live-evidence.js'
-import {dnsCaptureWarning, enforcementMode, isReadyPod, liveExemptNamespaces, liveSpecs, liveViews, resolveTrustDomain, waypointNameOf, waypointOf, withLivePods} from './live-state.js'
+import {dnsCaptureWarning, enforcementMode, isReadyPod, liveExemptNamespaces, liveSpecs, liveViews, meshRootNamespace, resolveTrustDomain, waypointNameOf, waypointOf, withLivePods} from './live-state.js'
 import type {Diagnosis, EventSink} from './model.js'
 import type {KubeObject} from '../core/kube.js'
 import {compiledView, evaluatePair, type LiveFacts, type PairRequest} from './pair.js'
@@ -112,6 +112,8 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   const nsA = state.namespaces[source.namespace]
   const dns = dnsCaptureWarning(state.podsA, view.l4, nsA?.ok === true && nsA.items[0]?.metadata.labels?.['istio.io/dataplane-mode'] === 'ambient')
   if (dns) warnings.push(dns)
+  const root = meshRootNamespace(state)
+  if (root !== MESH_ROOT_NAMESPACE) warnings.push(`Istio mesh root namespace is ${root}: mesh-wide AuthorizationPolicies there were not read (only ${MESH_ROOT_NAMESPACE} and ${target.namespace})`)
 
   // Evidence streams while the expected objects compile (CPU), instead of after it.
   const srcSa = (podsA[0]?.spec?.serviceAccountName as string | undefined) ?? source.name
@@ -147,6 +149,7 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
     refineWorkload: (w, role) => withLivePods(w, role === 'source' ? state.podsA : state.podsB, state.namespaces[role === 'source' ? source.namespace : target.namespace]),
     annotate: annotateWithEvidence(evidence, warnings),
     warnings,
+    rootNamespace: root,
   }
   // Only objects of collections that were read can be missing: AuthorizationPolicies and
   // PeerAuthentications are read in B's namespace and istio-system, not in A's.
@@ -215,6 +218,7 @@ function wasRead(state: PairState, o: KubeObject): boolean {
   const perNs = {
     CiliumNetworkPolicy: state.cnps, AuthorizationPolicy: state.authorizationPolicies, PeerAuthentication: state.peerAuthentications,
     ServiceEntry: state.serviceEntries, Gateway: state.gateways, TracingPolicyNamespaced: state.tracingPoliciesNamespaced,
+    NetworkPolicy: state.networkPolicies ?? {},
   }[o.kind]
   return perNs === undefined || ns in perNs
 }

@@ -50,6 +50,8 @@ export interface LiveFacts {
   refineWorkload?: (w: Workload, role: 'source' | 'target') => Workload
   /** Extra warnings (realized state, evidence contradictions, trust-domain source). */
   warnings?: string[]
+  /** Istio mesh root namespace (mesh config `rootNamespace`); default istio-system. */
+  rootNamespace?: string
 }
 
 export function compiledView(fleet: CompiledFleet): PolicyView {
@@ -118,7 +120,7 @@ export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: Polic
     // Live evidence counts only on this port (§10.14): its wire port, and what mesh logs name.
     const onPorts = port ? {wirePorts: [wire(port)], appPorts: [port.servicePort, port.targetPort]} : {}
     const l4 = decide(gate('l4', live, () => missing?.l4 ?? named(l4Layer(q, view.l4, live.enforcementMode ? {enforcementMode: live.enforcementMode} : {}))), onPorts)
-    const l7 = decide(gate('l7', live, () => missing?.l7 ?? named(l7Layer(q, view.l7))), onPorts)
+    const l7 = decide(gate('l7', live, () => missing?.l7 ?? named(l7Layer(q, view.l7, live.rootNamespace ? {rootNamespace: live.rootNamespace} : {}))), onPorts)
     const runtime = decide(gate('runtime', live, () => missing?.runtime ?? runtimeLayer(q, view.runtime, {
       ...(live.events ? {events: live.events} : {}),
       ...(live.targetReady !== undefined ? {targetReady: live.targetReady} : {}),
@@ -197,7 +199,7 @@ export function combinePorts(ports: Array<{name: string; result: Diagnosis['resu
 }
 
 /** A layer whose engine is absent or unreadable is SKIP/UNKNOWN without evaluating. */
-function gate(id: 'l4' | 'l7' | 'runtime', live: LiveFacts, run: () => LayerResult): LayerResult {
+export function gate(id: 'l4' | 'l7' | 'runtime', live: LiveFacts, run: () => LayerResult): LayerResult {
   const u = live.unavailable?.[id]
   if (!u) return run()
   const names = {l4: 'Cilium', l7: 'Istio', runtime: 'Tetragon'}

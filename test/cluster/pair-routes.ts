@@ -32,6 +32,7 @@ export function pairRoutes(): Route[] {
     add(`cnps/${ns}`, `/apis/cilium.io/v2/namespaces/${ns}/ciliumnetworkpolicies`, list(C, 'CiliumNetworkPolicy', [o.cnp(ns, `cnp-mesh-${ns}`)]))
     add(`serviceEntries/${ns}`, `/apis/networking.istio.io/v1/namespaces/${ns}/serviceentries`, list('networking.istio.io/v1', 'ServiceEntry', ns === 'commerce' ? [o.serviceEntry(ns, 'se-auto-b3a048a9')] : []))
     add(`gateways/${ns}`, `/apis/gateway.networking.k8s.io/v1/namespaces/${ns}/gateways`, list('gateway.networking.k8s.io/v1', 'Gateway', ns === 'commerce' ? [o.gateway(ns, 'commerce-waypoint')] : []))
+    add(`networkPolicies/${ns}`, `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`, list('networking.k8s.io/v1', 'NetworkPolicy', []))
     add(`tracingPoliciesNamespaced/${ns}`, `/apis/cilium.io/v1alpha1/namespaces/${ns}/tracingpoliciesnamespaced`, list('cilium.io/v1alpha1', 'TracingPolicyNamespaced', [o.tracingPolicyNamespaced(ns, `allow-binaries-${app}`)]))
   }
   add('cedarPolicies/lattice-system', '/apis/lattice.dev/v1alpha1/namespaces/lattice-system/cedarpolicies', list(L, 'CedarPolicy', [o.cedarPolicy('default-permit')]))

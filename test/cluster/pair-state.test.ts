@@ -22,7 +22,7 @@ function results(state: PairState): Record<string, ReadResult<unknown>> {
   return out
 }
 
-const SOURCES = 29 // distinct ReadResults (servicesB and ciliumConfig each merge two requests)
+const SOURCES = 31 // distinct ReadResults (servicesB and ciliumConfig each merge two requests; NetworkPolicies of both namespaces)
 
 describe('readPairState', () => {
   it('reads every §9.2 step-1 source with GET only, never a Secret, as plain objects', async () => {

@@ -34,6 +34,7 @@ export interface FlowFilterMessage {
   sourceIp?: string[]
   destinationIp?: string[]
   destinationPort?: string[]
+  sourcePort?: string[]
   sourcePod?: string[]
   destinationPod?: string[]
   sourceLabel?: string[]

@@ -175,7 +175,25 @@ function normalizeFlow(f: Obj, envelope: Obj | undefined): FlowRecord {
   if (ingressDeniedBy) rec.ingressDeniedBy = ingressDeniedBy
   const summary = text(f.Summary)
   if (summary) rec.summary = summary
+  const dns = dnsOf(f.l7)
+  if (dns) rec.dns = dns
   return rec
+}
+
+/** flow.Layer7 with a DNS record (upstream flow.proto: l7 = 15, Layer7.dns = 100); rcode 0 is NOERROR. */
+function dnsOf(l7: unknown): FlowRecord['dns'] {
+  if (!isObj(l7) || !isObj(l7.dns)) return undefined
+  const query = text(l7.dns.query)
+  if (!query) return undefined
+  const out: NonNullable<FlowRecord['dns']> = {query}
+  const type = enumName(l7.type, 'UNKNOWN_L7_TYPE')
+  if (type) out.type = type
+  const rcode = l7.dns.rcode
+  if (typeof rcode === 'number') out.rcode = rcode
+  else if (typeof rcode === 'string' && rcode !== '') out.rcode = Number(rcode)
+  const ips = strings(l7.dns.ips)
+  if (ips) out.ips = ips
+  return out
 }
 
 function lostEvents(l: Obj, envelope: Obj): LostEventsRecord {
