@@ -9,7 +9,7 @@ import {defaultCompileOptions, GATEWAY_NAME_LABEL, MESH_ROOT_NAMESPACE, type Com
 import {InconclusiveError, InputError} from '../core/errors.js'
 import type {ExternalTarget} from '../core/external.js'
 import type {Waypoint} from '../core/query.js'
-import {connect, startPairState, type ConnectOptions} from '../cluster/index.js'
+import {connect, startPairState, type Cluster, type ConnectOptions} from '../cluster/index.js'
 import {compileFleet, createFleetCache} from '../pipeline/fleet.js'
 import {loadSpecs} from '../spec/load.js'
 import {evaluateExternal, externalFix, waypointFor} from './external.js'
@@ -34,10 +34,12 @@ export interface ExternalLiveRequest {
   connect: ConnectOptions
   evidence: Omit<EvidenceOptions, 'timeoutMs'> & {enabled: boolean}
   emit?: EventSink
+  /** An open connection to reuse (a triage shares one, with its reads cached, across many pairs). */
+  cluster?: Cluster
 }
 
 export async function diagnoseExternalLive(req: ExternalLiveRequest): Promise<Diagnosis> {
-  const cluster = await connect(req.connect)
+  const cluster = req.cluster ?? await connect(req.connect)
   const source = splitSource(req.source, req.namespace ?? cluster.namespace)
   const sKey = `${source.namespace}/${source.name}`
   // A is both ends of the fan-out: every read is of A's namespace (and the mesh's).

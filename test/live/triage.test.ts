@@ -30,7 +30,7 @@ const FLOWS: FlowSpec[] = [
   {src: A, dst: B, dport: 15008, verdict: 'DROPPED', secondsAgo: 50, deniedBy: 'default-deny'},
   {src: A, dst: B, dport: 15008, verdict: 'DROPPED', secondsAgo: 40, deniedBy: 'default-deny'},
   {src: A, dst: B, dport: 15008, verdict: 'DROPPED', secondsAgo: 30, deniedBy: 'default-deny'},
-  // A plain workload (not a LatticeService) and an external destination: grouped, not diagnosed.
+  // A plain workload (not a LatticeService): grouped, not diagnosed; an external destination: grouped and diagnosed.
   {src: LEGACY, dst: B, dport: 8080, verdict: 'DROPPED', secondsAgo: 20},
   {src: A, dst: WORLD, dport: 443, verdict: 'DROPPED', secondsAgo: 25},
   // Replies of a dropped connection (payments → checkout, is_reply true): never a group.
@@ -117,7 +117,8 @@ describe('live triage', () => {
     expect(row(report, 'l7', `${NS}/checkout`, `${NS}/payments`)!.verdict).toEqual(l4.verdict)
     expect(row(report, 'runtime', `${NS}/checkout`, '/usr/bin/wget')!.verdict).toMatchObject({status: 'BLOCKED', blockedAt: 'runtime', explanation: 'Tetragon killed /usr/bin/wget in commerce/checkout by allow-binaries-checkout.'})
     expect(row(report, 'l4', `${NS}/legacy-batch`, `${NS}/payments`)!.verdict).toEqual({status: 'NOT-DIAGNOSED', blockedAt: null, explanation: 'commerce/legacy-batch is not a LatticeService or LatticeMeshMember in the cluster (plain workloads are not diagnosed yet)'})
-    expect(row(report, 'l4', `${NS}/checkout`, '203.0.113.10')!.verdict.status).toBe('NOT-DIAGNOSED')
+    // A drop to an address outside the cluster goes through the live external pipeline.
+    expect(row(report, 'l4', `${NS}/checkout`, '203.0.113.10')!.verdict).toMatchObject({status: 'BLOCKED', blockedAt: 'l4', explanation: expect.stringMatching(/checkout declares no external-service for 203\.0\.113\.10:443/)})
 
     // Coverage of every source.
     const cov = Object.fromEntries(report.sources.map((s) => [s.source, s]))

@@ -286,12 +286,28 @@ export async function diagnoseLiveGroups(cluster: Cluster, list: DenialGroup[], 
       throw err
     }
   }
+  const externalQuestion = async (source: string, g: DenialGroup): Promise<TriageVerdict> => {
+    const [{verdictOf}, {diagnoseExternalLive}, {parseExternalTarget}] = await Promise.all([import('./run.js'), import('../external-live.js'), import('../external-target.js')])
+    const target = parseExternalTarget(`${g.destination.name}:${g.port ?? 443}${g.protocol === 'UDP' ? '/udp' : ''}`)
+    return verdictOf(await diagnoseExternalLive({
+      source, target, specPaths: [], profile: req.profile,
+      ...(req.trustDomain ? {trustDomain: req.trustDomain} : {}),
+      connect: req.connect, cluster,
+      evidence: {enabled: false, sinceSeconds: req.sinceSeconds},
+    }))
+  }
   return mapLimit(list, req.concurrency ?? 4, async (g, i): Promise<TriageRow> => {
     if (i >= limit) return {...g, verdict: not(`not diagnosed: only the ${limit} most frequent groups are (--max-groups)`)}
     if (g.layer === 'runtime') return {...g, verdict: runtimeVerdict(g, resolve)}
     const source = resolve(g.source.namespace, g.source.name)
     if (!source) return {...g, verdict: notMember(g.source)}
-    if (g.destination.kind !== 'workload') return {...g, verdict: not(`${partyText(g.destination)} is outside the cluster: external destinations are diagnosed from spec files (debug connectivity ${source} ${g.destination.name} --specs DIR)`)}
+    if (g.destination.kind === 'external') {
+      // A drop to an address outside the cluster: the external pipeline, against the same connection.
+      const key = `${source}|external|${g.destination.name}|${g.port ?? ''}|${g.protocol ?? ''}`
+      if (!cache.has(key)) cache.set(key, externalQuestion(source, g).catch((err) => (err instanceof InputError || err instanceof InconclusiveError ? not((err as Error).message) : Promise.reject(err))))
+      return {...g, verdict: datapathWins(await cache.get(key)!, g)}
+    }
+    if (g.destination.kind !== 'workload') return {...g, verdict: not(`${partyText(g.destination)} is not a workload`)}
     const target = resolve(g.destination.namespace, g.destination.name)
     if (!target) return {...g, verdict: notMember(g.destination)}
     const key = `${source}|${target}|${g.port ?? ''}`
