@@ -37,3 +37,28 @@ export async function cliSlowReader(args: string[], delayMs: number): Promise<Cl
   const [code] = await Promise.all([exited, new Promise((resolve) => child.stdout.once('end', resolve))])
   return {code, stdout: Buffer.concat(chunks).toString('utf8'), stderr}
 }
+
+/**
+ * The built CLI as a child process, asynchronously: for tests whose API server (or gRPC
+ * fixture) lives in this process and must keep answering while the CLI runs. No kubeconfig
+ * from the environment, no colour, no COLUMNS.
+ */
+export function cliAsync(args: string[], timeoutMs = 30_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'run.js'), ...args], {
+      cwd: PROJECT_ROOT,
+      env: {...process.env, NO_COLOR: '', FORCE_COLOR: '0', KUBECONFIG: '', DEBUG: '', COLUMNS: ''},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code: code ?? -1, stdout, stderr})
+    })
+  })
+}

@@ -1,34 +1,14 @@
 // The built CLI against a live (HTTP-served fake) cluster for external destinations and
 // plain workloads (issues 9.2, 9.3): schema-valid JSON, exit codes, GET only, no --specs.
-import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {Ajv} from 'ajv'
 import {describe, expect, it} from 'vitest'
 import type {KubeObject} from '../../src/core/kube.js'
 import {PROJECT_ROOT} from '../helpers/shared.js'
-import type {CliResult} from '../helpers/cli.js'
+import {cliAsync} from '../helpers/cli.js'
 import {FakeCluster, kubeconfigFor, NODE_B, NS, pod, seedDocs, serveOverHttp} from './fake-cluster.js'
 
-function cliAsync(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'run.js'), ...args], {
-      cwd: PROJECT_ROOT,
-      env: {...process.env, NO_COLOR: '', FORCE_COLOR: '0', KUBECONFIG: '', DEBUG: ''},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({code: code ?? -1, stdout, stderr})
-    })
-  })
-}
 
 const validate = new Ajv({allErrors: true}).compile(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'schema', 'diagnosis.schema.json'), 'utf8')))
 const waypointPod = pod('commerce-waypoint-5f7d8c9b6-h4k8s', 'commerce-waypoint', {ip: '10.244.2.50', node: NODE_B, sa: 'commerce-waypoint', labels: {'gateway.networking.k8s.io/gateway-name': 'commerce-waypoint'}})

@@ -2,35 +2,14 @@
 // same fake API (nock does not cross processes), the CLI gets --kubeconfig pointing at it and
 // -o json. The JSON follows schema/diagnosis.schema.json, exit codes are 0/1/3 for
 // ALLOWED/BLOCKED/UNKNOWN, and nothing else is written to stderr.
-import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {Ajv} from 'ajv'
 import {describe, expect, it} from 'vitest'
 import {PROJECT_ROOT} from '../helpers/shared.js'
-import type {CliResult} from '../helpers/cli.js'
+import {cliAsync} from '../helpers/cli.js'
 import {FakeCluster, kubeconfigFor, seedDocs, serveOverHttp} from './fake-cluster.js'
 
-/** test/helpers/cli.ts, but asynchronous: the API server lives in this process and must keep answering. */
-function cliAsync(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'run.js'), ...args], {
-      cwd: PROJECT_ROOT,
-      env: {...process.env, NO_COLOR: '', FORCE_COLOR: '0', KUBECONFIG: '', DEBUG: ''},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({code: code ?? -1, stdout, stderr})
-    })
-  })
-}
 
 const schema = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'schema', 'diagnosis.schema.json'), 'utf8'))
 const validate = new Ajv({allErrors: true}).compile(schema)

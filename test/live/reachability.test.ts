@@ -1,34 +1,14 @@
 // `--from A --all` against a live cluster (issue 7 point 7): the built CLI reads the fake
 // API over HTTP (test/live/fake-cluster.ts), lists A's peers (its namespace and what it
 // declares outbound), gives each the live pair verdict, and exits 1/3/0 like offline.
-import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {Ajv} from 'ajv'
 import {describe, expect, it} from 'vitest'
-import type {CliResult} from '../helpers/cli.js'
+import {cliAsync} from '../helpers/cli.js'
 import {PROJECT_ROOT} from '../helpers/shared.js'
 import {FakeCluster, kubeconfigFor, seedDocs, serveOverHttp} from './fake-cluster.js'
 
-function cliAsync(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'run.js'), ...args], {
-      cwd: PROJECT_ROOT,
-      env: {...process.env, NO_COLOR: '', FORCE_COLOR: '0', KUBECONFIG: '', DEBUG: '', COLUMNS: ''},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({code: code ?? -1, stdout, stderr})
-    })
-  })
-}
 
 const validate = new Ajv({allErrors: true}).compile(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'schema', 'reachability.schema.json'), 'utf8')))
 

@@ -2,36 +2,16 @@
 // (--kubeconfig at a real HTTP server on 127.0.0.1 serving the fake API; nock does not cross
 // processes) and an in-process Hubble Relay (--hubble-server). Exit 1 (groups denied), JSON
 // per schema/triage.schema.json, the dead source as a warning on stderr, GETs only on the wire.
-import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {Ajv} from 'ajv'
 import {describe, expect, it} from 'vitest'
 import {PROJECT_ROOT} from '../helpers/shared.js'
-import type {CliResult} from '../helpers/cli.js'
+import {cliAsync} from '../helpers/cli.js'
 import {evidencePods, logKey, tetragonKill, ztunnelDenials} from './evidence-fixtures.js'
 import {FakeCluster, IP_A, IP_B, kubeconfigFor, NODE_A, NODE_B, NS, POD_A, POD_B, seedDocs, serveOverHttp} from './fake-cluster.js'
 import {startFlowServer} from './triage-fixtures.js'
 
-function cliAsync(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'run.js'), ...args], {
-      cwd: PROJECT_ROOT,
-      env: {...process.env, NO_COLOR: '', FORCE_COLOR: '0', KUBECONFIG: '', DEBUG: ''},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({code: code ?? -1, stdout, stderr})
-    })
-  })
-}
 
 const schema = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'schema', 'triage.schema.json'), 'utf8'))
 const validate = new Ajv({allErrors: true, strict: false}).compile(schema)
