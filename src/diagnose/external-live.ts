@@ -5,38 +5,26 @@
 // offline (evaluateExternal) on the live objects, with A's workload as its pods say. A fix
 // that changes the spec is verified against what the platform compiles from it.
 
-import {defaultCompileOptions, GATEWAY_NAME_LABEL, MESH_ROOT_NAMESPACE, type CompileOptions} from '../core/constants.js'
+import {defaultCompileOptions, GATEWAY_NAME_LABEL, MESH_ROOT_NAMESPACE} from '../core/constants.js'
 import {InconclusiveError, InputError} from '../core/errors.js'
 import type {ExternalTarget} from '../core/external.js'
 import type {Waypoint} from '../core/query.js'
-import {connect, startPairState, type Cluster, type ConnectOptions} from '../cluster/index.js'
+import {connect, startPairState} from '../cluster/index.js'
 import {compileFleet, createFleetCache} from '../pipeline/fleet.js'
 import {loadSpecs} from '../spec/load.js'
 import {evaluateExternal, externalFix, waypointFor} from './external.js'
 import {externalEvidence, type ExternalEvidence} from './external-live-evidence.js'
 import type {Attempt} from './fix.js'
 import {dnsCaptureWarning, liveExemptNamespaces, liveSpecs, liveViews, meshRootNamespace, resolveTrustDomain, waypointOf, withLivePods} from './live-state.js'
-import type {EvidenceOptions} from './live-evidence.js'
 import {evidenceNotAsked} from './live-evidence.js'
-import type {Diagnosis, EventSink} from './model.js'
+import type {Diagnosis} from './model.js'
+import type {LiveRequest} from './live.js'
 import {knownMemberKeys, unknownServiceError} from './names.js'
 import {compiledView} from './pair.js'
 import {workloadOf} from './workload.js'
 
-export interface ExternalLiveRequest {
-  source: string
-  target: ExternalTarget
-  namespace?: string
-  clientBinary?: string
-  specPaths: string[]
-  profile: CompileOptions['profile']
-  trustDomain?: string
-  connect: ConnectOptions
-  evidence: Omit<EvidenceOptions, 'timeoutMs'> & {enabled: boolean}
-  emit?: EventSink
-  /** An open connection to reuse (a triage shares one, with its reads cached, across many pairs). */
-  cluster?: Cluster
-}
+/** A live pair request whose B is outside the cluster (no port name, no HTTP request, no TUI hooks). */
+export type ExternalLiveRequest = Omit<LiveRequest, 'target' | 'port' | 'method' | 'path' | 'observe' | 'onPair'> & {target: ExternalTarget}
 
 export async function diagnoseExternalLive(req: ExternalLiveRequest): Promise<Diagnosis> {
   const cluster = req.cluster ?? await connect(req.connect)
