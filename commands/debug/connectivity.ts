@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {PlatformCommand} from '../../src/cli/command.js'
 import {guard, ExitCode} from '../../src/cli/guard.js'
-import {CACHE_HELP, compileFlags, compileOptionsFrom, noCacheFlag, textFlags} from '../../src/cli/flags.js'
+import {CACHE_HELP, compileFlags, compileOptionsFrom, noCacheFlag, textFlags, connectOptionsFrom, evidenceServersFrom} from '../../src/cli/flags.js'
 import {InputError} from '../../src/core/errors.js'
 
 export default class Connectivity extends PlatformCommand {
@@ -114,20 +114,11 @@ ${CACHE_HELP}`
           specPaths: flags.specs ?? [],
           profile: options.profile,
           ...(flags['trust-domain'] ? {trustDomain: flags['trust-domain']} : {}),
-          connect: {
-            ...(flags.kubeconfig ? {kubeconfig: flags.kubeconfig} : {}),
-            ...(flags.context ? {context: flags.context} : {}),
-            ...(flags.namespace ? {namespace: flags.namespace} : {}),
-            requestTimeoutMs,
-          },
+          connect: connectOptionsFrom(flags, requestTimeoutMs),
           evidence: {
             enabled: flags.evidence,
             sinceSeconds: Math.round(sinceMs / 1000),
-            ...(flags['hubble-server'] ? {hubbleServer: flags['hubble-server']} : {}),
-            ...(flags['hubble-tls'] ? {hubbleTls: true} : {}),
-            ...(flags['hubble-ca'] ? {hubbleCa: flags['hubble-ca']} : {}),
-            ...(flags['hubble-server-name'] ? {hubbleServerName: flags['hubble-server-name']} : {}),
-            ...(flags['tetragon-server'] ? {tetragonServer: flags['tetragon-server']} : {}),
+            ...evidenceServersFrom(flags),
           },
           ...(showProgress ? {emit: progressPrinter(process.stderr, !flags['no-color'] && useColor(process.stderr))} : {}),
           ...(flags.watch ? {onPair: (p: NonNullable<typeof livePair>) => (livePair = p)} : {}),
@@ -152,11 +143,7 @@ ${CACHE_HELP}`
           const {watchFollow} = await import('../../src/diagnose/watch-cli.js')
           await watchFollow(livePair, format === 'text' ? 'text' : 'json', {
             timeoutMs: requestTimeoutMs,
-            ...(flags['hubble-server'] ? {hubbleServer: flags['hubble-server']} : {}),
-            ...(flags['hubble-tls'] ? {hubbleTls: true} : {}),
-            ...(flags['hubble-ca'] ? {hubbleCa: flags['hubble-ca']} : {}),
-            ...(flags['hubble-server-name'] ? {hubbleServerName: flags['hubble-server-name']} : {}),
-            ...(flags['tetragon-server'] ? {tetragonServer: flags['tetragon-server']} : {}),
+            ...evidenceServersFrom(flags),
           })
         }
         throw new ExitCode(EXIT_CODES[diagnosis.result.status])

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {PlatformCommand} from '../../src/cli/command.js'
-import {compileFlags, compileOptionsFrom} from '../../src/cli/flags.js'
+import {compileFlags, compileOptionsFrom, connectOptionsFrom, evidenceServersFrom} from '../../src/cli/flags.js'
 import {guard, ExitCode} from '../../src/cli/guard.js'
 import {InputError} from '../../src/core/errors.js'
 
@@ -73,18 +73,9 @@ it could not be read) is shown. Exit 0 when nothing is denied, 1 when some group
         ...(flags['all-namespaces'] ? {allNamespaces: true} : {}),
         ...(flags.layer ? {layers: flags.layer as Array<'l4' | 'l7' | 'runtime'>} : {}),
         sinceSeconds: Math.round((sinceMs ?? 15 * 60_000) / 1000),
-        connect: {
-          ...(flags.kubeconfig ? {kubeconfig: flags.kubeconfig} : {}),
-          ...(flags.context ? {context: flags.context} : {}),
-          ...(flags.namespace ? {namespace: flags.namespace} : {}),
-          requestTimeoutMs,
-        },
+        connect: connectOptionsFrom(flags, requestTimeoutMs),
         readTimeoutMs,
-        ...(flags['hubble-server'] ? {hubbleServer: flags['hubble-server']} : {}),
-        ...(flags['hubble-tls'] ? {hubbleTls: true} : {}),
-        ...(flags['hubble-ca'] ? {hubbleCa: flags['hubble-ca']} : {}),
-        ...(flags['hubble-server-name'] ? {hubbleServerName: flags['hubble-server-name']} : {}),
-        ...(flags['tetragon-server'] ? {tetragonServer: flags['tetragon-server']} : {}),
+        ...evidenceServersFrom(flags),
         profile: compileOptionsFrom(flags).profile,
         maxDiagnosed: flags['max-groups'],
       }) : await triageOffline({

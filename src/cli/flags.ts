@@ -26,3 +26,36 @@ PLATFORM_CACHE_LIVE=1.`
 export const noCacheFlag = {
   'no-cache': Flags.boolean({description: 'neither read nor write the parse cache (PLATFORM_NO_CACHE=1)'}),
 }
+
+interface ClusterFlags {
+  kubeconfig?: string
+  context?: string
+  namespace?: string | string[]
+  'hubble-server'?: string
+  'hubble-tls'?: boolean
+  'hubble-ca'?: string
+  'hubble-server-name'?: string
+  'tetragon-server'?: string
+}
+
+/** How to reach the API server, from the connection flags every live command shares. */
+export function connectOptionsFrom(flags: ClusterFlags, requestTimeoutMs: number) {
+  const namespace = Array.isArray(flags.namespace) ? flags.namespace[0] : flags.namespace
+  return {
+    ...(flags.kubeconfig ? {kubeconfig: flags.kubeconfig} : {}),
+    ...(flags.context ? {context: flags.context} : {}),
+    ...(namespace ? {namespace} : {}),
+    requestTimeoutMs,
+  }
+}
+
+/** Where Hubble Relay and Tetragon's gRPC are, when given (else port-forward / pod logs). */
+export function evidenceServersFrom(flags: ClusterFlags) {
+  return {
+    ...(flags['hubble-server'] ? {hubbleServer: flags['hubble-server']} : {}),
+    ...(flags['hubble-tls'] ? {hubbleTls: true} : {}),
+    ...(flags['hubble-ca'] ? {hubbleCa: flags['hubble-ca']} : {}),
+    ...(flags['hubble-server-name'] ? {hubbleServerName: flags['hubble-server-name']} : {}),
+    ...(flags['tetragon-server'] ? {tetragonServer: flags['tetragon-server']} : {}),
+  }
+}

@@ -2,7 +2,7 @@
 // with the same rule and the same options as the text report, then loads ink lazily.
 
 import type {Diagnosis} from '../../diagnose/model.js'
-import {compileOptionsFrom} from '../../cli/flags.js'
+import {compileOptionsFrom, connectOptionsFrom, evidenceServersFrom} from '../../cli/flags.js'
 
 export interface TuiFlags {
   specs?: string[]
@@ -45,20 +45,11 @@ export async function launchTui(args: {source?: string; target?: string}, flags:
       specPaths: flags.specs ?? [],
       profile: options.profile,
       ...(flags['trust-domain'] ? {trustDomain: flags['trust-domain']} : {}),
-      connect: {
-        ...(flags.kubeconfig ? {kubeconfig: flags.kubeconfig} : {}),
-        ...(flags.context ? {context: flags.context} : {}),
-        ...(flags.namespace ? {namespace: flags.namespace} : {}),
-        requestTimeoutMs: parseDurationMs(flags['request-timeout'], '--request-timeout'),
-      },
+      connect: connectOptionsFrom(flags, parseDurationMs(flags['request-timeout'], '--request-timeout')),
       evidence: {
         enabled: flags.evidence,
         sinceSeconds: Math.round(parseDurationMs(flags.since, '--since') / 1000),
-        ...(flags['hubble-server'] ? {hubbleServer: flags['hubble-server']} : {}),
-        ...(flags['hubble-tls'] ? {hubbleTls: true} : {}),
-        ...(flags['hubble-ca'] ? {hubbleCa: flags['hubble-ca']} : {}),
-        ...(flags['hubble-server-name'] ? {hubbleServerName: flags['hubble-server-name']} : {}),
-        ...(flags['tetragon-server'] ? {tetragonServer: flags['tetragon-server']} : {}),
+        ...evidenceServersFrom(flags),
       },
     })
   } else {
