@@ -32,19 +32,20 @@ ${CACHE_HELP}`
     const code = await guard(async () => {
       if (flags['no-cache']) (await import('../src/core/io/disk-cache.js')).setDiskCacheEnabled(false)
       const {loadSpecs} = await import('../src/spec/load.js')
-      const {compileFleet} = await import('../src/pipeline/fleet.js')
-      const {OUTPUT_GROUPS, sections, writeCompileOutput} = await import('../src/render/compile-output.js')
+      const {streamFleet} = await import('../src/pipeline/fleet.js')
+      const {OUTPUT_GROUPS, sectionStream, writeCompileOutput} = await import('../src/render/compile-output.js')
       const specs = await loadSpecs(flags.specs)
       for (const w of specs.warnings) process.stderr.write(`warning: ${w.origin.file}: ${w.object ? `${w.object}: ` : ''}${w.path ? `${w.path}: ` : ''}${w.message}\n`)
       if (flags.verbose && specs.others.length > 0) {
         const {skippedSummary} = await import('../src/spec/load.js')
         process.stderr.write(`${skippedSummary(specs.others)}\n`)
       }
-      const fleet = await compileFleet(specs, compileOptionsFrom(flags))
+      // Each service's objects are compiled as the output reaches them, written and dropped.
+      const fleet = await streamFleet(specs, compileOptionsFrom(flags))
       const groups = new Set((flags.layer as typeof OUTPUT_GROUPS | undefined) ?? OUTPUT_GROUPS)
-      const list = sections(fleet, groups)
-      // Streamed object by object; admission/Cedar result documents only when asked for by
-      // --layer (the default output stays a List kubectl can apply).
+      const list = sectionStream(fleet, groups)
+      // Admission/Cedar result documents only when asked for by --layer (the default output
+      // stays a List kubectl can apply).
       await writeCompileOutput(list, flags.output === 'json' ? 'json' : 'yaml', process.stdout, {reports: flags.layer !== undefined})
       let failed = 0
       for (const o of fleet.outcomes.values()) {

@@ -12,9 +12,9 @@ import type {ServiceGraph} from '../graph/model.js'
 import {buildGraph, createNodeCache, deriveMeshMember, type NodeCache} from '../graph/index.js'
 import {admitMeshMember, admitService, type AdmissionReport} from '../layers/admission/index.js'
 import {authorizeMeshMember, authorizeService, loadCedarPolicies, memberPrincipalId, wildcardPermitted, type CedarPolicySet, type CedarServiceReport} from '../layers/cedar/index.js'
-import {ciliumBaseline, compileCilium} from '../layers/cilium/index.js'
+import {ciliumBaseline, ciliumObjects, compileCilium, compileMember} from '../layers/cilium/index.js'
 import {compileIstio, istioBaseline} from '../layers/istio/index.js'
-import {compileTetragon, tetragonBaseline} from '../layers/tetragon/index.js'
+import {compileTetragon, tetragonBaseline, tetragonGroups, tetragonObjects} from '../layers/tetragon/index.js'
 
 export type ResourceLayer = 'mesh' | 'l4' | 'l7' | 'runtime'
 
@@ -74,7 +74,91 @@ export function createFleetCache(): FleetCache {
   return {admission: new WeakMap(), nodes: createNodeCache()}
 }
 
+/**
+ * A compiled fleet whose per-service resources are produced on demand, each layer one
+ * object at a time in the order compileFleet lists them: `platform compile` writes each
+ * object and drops it instead of holding every layer's objects (~72k at 10,000 services).
+ * Each iterable can be read once.
+ */
+export interface StreamedFleet extends Omit<CompiledFleet, 'resources'> {
+  resources: Record<ResourceLayer, Iterable<KubeObject>>
+  /**
+   * The same objects of the layers that produce each owner's objects together, one owner at
+   * a time (owner: the member's `ns/name`, or `namespace <ns>` for a namespace's own), so the
+   * output needs no index from object names back to members. Read either this or `resources`.
+   */
+  owned: Record<'mesh' | 'l4' | 'runtime', Iterable<OwnedObjects>>
+}
+
+export interface OwnedObjects {
+  owner: string
+  objects: KubeObject[]
+}
+
 export async function compileFleet(specs: SpecSet, options: CompileOptions, scope: FleetScope = {}): Promise<CompiledFleet> {
+  const {fleet, emittedServices, emits, lap} = await prepareFleet(specs, options, scope)
+  const mesh = [...meshObjects(fleet.graph, emittedServices)]
+  lap('mesh')
+  const l4 = compileCilium(fleet.graph, options, emits)
+  lap('cilium')
+  const l7 = compileIstio(fleet.graph, options, emits)
+  lap('istio')
+  const runtime = compileTetragon(emittedServices, fleet.graph, options, emits)
+  lap('tetragon')
+  return {...fleet, resources: {mesh, l4, l7, runtime}}
+}
+
+/** compileFleet with the resources left to be produced as they are read (see StreamedFleet). */
+export async function streamFleet(specs: SpecSet, options: CompileOptions, scope: FleetScope = {}): Promise<StreamedFleet> {
+  const {fleet, emittedServices, emits} = await prepareFleet(specs, options, scope)
+  const {graph} = fleet
+  return {
+    ...fleet,
+    resources: {
+      mesh: meshObjects(graph, emittedServices),
+      l4: ciliumObjects(graph, options, emits),
+      // Istio's objects of one service are not contiguous (its waypoint policy follows the
+      // namespace's waypoint objects), so the output groups them: they are produced together.
+      l7: lazily(() => compileIstio(graph, options, emits)),
+      runtime: tetragonObjects(emittedServices, graph, options, emits),
+    },
+    owned: {
+      mesh: owned(emittedServices, (svc) => ({owner: keyOf(svc), objects: [meshObject(graph, svc)]})),
+      l4: owned(graph.nodes.values(), (node) => (emits(node.key) ? {owner: node.key, objects: [compileMember(graph, node, options)]} : undefined)),
+      runtime: owned(tetragonGroups(emittedServices, graph, options, emits), (g) => ({owner: g.member ?? `namespace ${g.namespace}`, objects: g.objects})),
+    },
+  }
+}
+
+function* owned<T>(items: Iterable<T>, group: (item: T) => OwnedObjects | undefined): Generator<OwnedObjects> {
+  for (const item of items) {
+    const g = group(item)
+    if (g && g.objects.length > 0) yield g
+  }
+}
+
+function* lazily<T>(produce: () => T[]): Generator<T> {
+  yield* produce()
+}
+
+function* meshObjects(graph: ServiceGraph, emittedServices: LatticeService[]): Generator<KubeObject> {
+  for (const svc of emittedServices) yield meshObject(graph, svc)
+}
+
+function meshObject(graph: ServiceGraph, svc: LatticeService): KubeObject {
+  return meshMemberObject(graph.node(keyOf(svc))?.member ?? deriveMeshMember(svc))
+}
+
+interface PreparedFleet {
+  fleet: Omit<CompiledFleet, 'resources'>
+  /** Services whose resources are emitted (admitted, permitted by Cedar, in scope). */
+  emittedServices: LatticeService[]
+  emits: (key: string) => boolean
+  lap: (phase: FleetPhase) => void
+}
+
+/** Admission, Cedar gates and the graph: everything before the layer compilers. */
+async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: FleetScope): Promise<PreparedFleet> {
   const inScope = (key: string) => !scope.only || scope.only.has(key)
   const cache = scope.cache
   const timings = scope.timings
@@ -136,28 +220,8 @@ export async function compileFleet(specs: SpecSet, options: CompileOptions, scop
   const emits = (key: string) => inScope(key) && (outcomes.get(key)?.emitted ?? false)
 
   const emittedServices = admittedServices.filter((s) => emits(keyOf(s)))
-  const mesh: KubeObject[] = []
-  for (const svc of emittedServices) {
-    const member = graph.node(keyOf(svc))?.member ?? deriveMeshMember(svc)
-    mesh.push(meshMemberObject(member))
-  }
-  lap('mesh')
-  const l4 = compileCilium(graph, options, emits)
-  lap('cilium')
-  const l7 = compileIstio(graph, options, emits)
-  lap('istio')
-  const runtime = compileTetragon(emittedServices, graph, options, emits)
-  lap('tetragon')
-
-  return {
-    options,
-    specs,
-    graph,
-    cedar,
-    outcomes,
-    resources: {mesh, l4, l7, runtime},
-    baseline: {l4: ciliumBaseline(options), l7: istioBaseline(options), runtime: tetragonBaseline(options)},
-  }
+  const baseline = {l4: ciliumBaseline(options), l7: istioBaseline(options), runtime: tetragonBaseline(options)}
+  return {fleet: {options, specs, graph, cedar, outcomes, baseline}, emittedServices, emits, lap}
 }
 
 /**

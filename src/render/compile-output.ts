@@ -10,7 +10,7 @@
 import jsyaml from 'js-yaml'
 import type {KubeObject} from '../core/kube.js'
 import {names} from '../core/names.js'
-import type {CompiledFleet, MemberOutcome} from '../pipeline/fleet.js'
+import type {CompiledFleet, MemberOutcome, OwnedObjects, ResourceLayer} from '../pipeline/fleet.js'
 
 export type OutputGroup = 'admission' | 'cedar' | 'mesh' | 'l4' | 'l7' | 'runtime' | 'baseline'
 export const OUTPUT_GROUPS: OutputGroup[] = ['admission', 'cedar', 'mesh', 'l4', 'l7', 'runtime', 'baseline']
@@ -31,64 +31,114 @@ export interface Section {
   outcome?: MemberOutcome
 }
 
+/** What the sections are made from: a compiled fleet, or a streamed one (resources produced as read). */
+export type FleetOutput = Pick<CompiledFleet, 'graph' | 'outcomes' | 'baseline'> & {
+  resources: Record<ResourceLayer, Iterable<KubeObject>>
+  /** Layers whose objects come already grouped by owner (a streamed fleet): no name index needed. */
+  owned?: Partial<Record<ResourceLayer, Iterable<OwnedObjects>>>
+}
+
 /** Attributes each object to the service it was derived for, by its deterministic name. */
-export function sections(fleet: CompiledFleet, groups: Set<OutputGroup>): Section[] {
-  const owners = ownerIndex(fleet)
-  const out: Section[] = []
+export function sections(fleet: FleetOutput, groups: Set<OutputGroup>): Section[] {
+  return [...sectionStream(fleet, groups)]
+}
+
+/**
+ * The layers whose compilers produce each owner's objects together (one CNP, one mesh
+ * member, a service's Tetragon policies in a row): their sections are handed on as each
+ * owner ends, so a streamed fleet's objects are written and dropped one service at a time.
+ * The others are grouped whole, in order of each owner's first object.
+ */
+const CONTIGUOUS_OWNERS: ReadonlySet<OutputGroup> = new Set(['mesh', 'l4', 'runtime'])
+
+/** `sections` one section at a time, reading each layer's objects only as far as needed. */
+export function* sectionStream(fleet: FleetOutput, groups: Set<OutputGroup>): Generator<Section> {
   if (groups.has('admission')) {
     for (const o of fleet.outcomes.values()) {
       const notes = o.admission.errors.length === 0 ? ['spec valid'] : o.admission.errors.map((e) => `FAIL ${e.path}: ${e.message}`)
-      out.push({group: 'admission', owner: o.key, objects: [], notes: [...notes, ...o.admission.warnings.map((w) => `warning ${w.path}: ${w.message}`)], outcome: o})
+      yield {group: 'admission', owner: o.key, objects: [], notes: [...notes, ...o.admission.warnings.map((w) => `warning ${w.path}: ${w.message}`)], outcome: o}
     }
   }
   if (groups.has('cedar')) {
     for (const o of fleet.outcomes.values()) {
       if (!o.cedar) continue
       const notes = o.cedar.decisions.map((d) => `${d.allowed ? 'permit' : 'DENY  '} ${d.gate} ${d.resource}${d.allowed ? '' : `: ${d.reason}`}${d.policies.length ? ` [${d.policies.join(', ')}]` : ''}`)
-      out.push({group: 'cedar', owner: o.key, objects: [], notes: notes.length ? [...notes, ...o.cedar.warnings.map((w) => `warning: ${w}`)] : ['no gated requests'], outcome: o})
+      yield {group: 'cedar', owner: o.key, objects: [], notes: notes.length ? [...notes, ...o.cedar.warnings.map((w) => `warning: ${w}`)] : ['no gated requests'], outcome: o}
     }
   }
-  for (const group of ['mesh', 'l4', 'l7', 'runtime'] as const) {
-    if (!groups.has(group)) continue
-    const byOwner = new Map<string, KubeObject[]>()
-    for (const obj of fleet.resources[group]) {
-      const owner = owners.get(`${obj.kind}|${obj.metadata.namespace ?? ''}|${obj.metadata.name}`) ?? (obj.metadata.namespace ? `namespace ${obj.metadata.namespace}` : 'cluster')
-      const list = byOwner.get(owner)
-      if (list) list.push(obj)
-      else byOwner.set(owner, [obj])
-    }
-    for (const [owner, objects] of byOwner) out.push({group, owner, objects, notes: []})
+  const layers = (['mesh', 'l4', 'l7', 'runtime'] as const).filter((g) => groups.has(g))
+  const byName = new Set(layers.filter((g) => !fleet.owned?.[g]))
+  const owners = byName.size > 0 ? ownerIndex(fleet, byName) : new Map<string, string>()
+  const ownerOf = (obj: KubeObject) => owners.get(`${obj.kind}|${obj.metadata.namespace ?? ''}|${obj.metadata.name}`) ?? (obj.metadata.namespace ? `namespace ${obj.metadata.namespace}` : 'cluster')
+  for (const group of layers) {
+    const owned = fleet.owned?.[group]
+    if (owned) for (const g of owned) yield {group, owner: g.owner, objects: g.objects, notes: []}
+    else yield* CONTIGUOUS_OWNERS.has(group) ? ownerRuns(group, fleet.resources[group], ownerOf) : ownerGroups(group, fleet.resources[group], ownerOf)
   }
   if (groups.has('baseline')) {
-    out.push({group: 'baseline', owner: 'cluster', objects: [...fleet.baseline.l4, ...fleet.baseline.l7, ...fleet.baseline.runtime], notes: []})
+    yield {group: 'baseline', owner: 'cluster', objects: [...fleet.baseline.l4, ...fleet.baseline.l7, ...fleet.baseline.runtime], notes: []}
   }
-  return out
 }
 
-function ownerIndex(fleet: CompiledFleet): Map<string, string> {
+function ownerGroups(group: OutputGroup, objects: Iterable<KubeObject>, ownerOf: (o: KubeObject) => string): Section[] {
+  const byOwner = new Map<string, KubeObject[]>()
+  for (const obj of objects) {
+    const owner = ownerOf(obj)
+    const list = byOwner.get(owner)
+    if (list) list.push(obj)
+    else byOwner.set(owner, [obj])
+  }
+  return [...byOwner].map(([owner, list]) => ({group, owner, objects: list, notes: []}))
+}
+
+/** One section per run of objects of the same owner; an owner seen again after its run
+ * would be written apart from its first objects, which ownerGroups would not do. */
+function* ownerRuns(group: OutputGroup, objects: Iterable<KubeObject>, ownerOf: (o: KubeObject) => string): Generator<Section> {
+  const done = new Set<string>()
+  let run: Section | undefined
+  for (const obj of objects) {
+    const owner = ownerOf(obj)
+    if (run?.owner === owner) {
+      run.objects.push(obj)
+      continue
+    }
+    if (run) {
+      done.add(run.owner)
+      yield run
+    }
+    if (done.has(owner)) throw new Error(`internal: the ${group} compiler produced objects of ${owner} apart from each other`)
+    run = {group, owner, objects: [obj], notes: []}
+  }
+  if (run) yield run
+}
+
+/** The member each derived object name belongs to, for the objects of these layers. */
+function ownerIndex(fleet: FleetOutput, layers: Set<ResourceLayer>): Map<string, string> {
   const idx = new Map<string, string>()
   const put = (kind: string, ns: string, name: string, owner: string) => idx.set(`${kind}|${ns}|${name}`, owner)
   for (const node of fleet.graph.nodes.values()) {
     const {namespace: ns, name, key} = node
-    put('LatticeMeshMember', ns, name, key)
-    put('CiliumNetworkPolicy', ns, names.cnp(ns, name), key)
-    for (const n of [names.allowTo(ns, name), names.allowWaypointTo(ns, name), names.allowPlaintext(ns, name)]) put('AuthorizationPolicy', ns, n, key)
-    put('PeerAuthentication', ns, names.permissive(ns, name), key)
-    for (const e of node.egress) {
-      const host = e.target.fqdn ?? e.target.cidr?.replace(/\/\d+$/, '')
-      if (host) put('AuthorizationPolicy', ns, names.allowFqdn(ns, name, host), key)
+    if (layers.has('mesh')) put('LatticeMeshMember', ns, name, key)
+    if (layers.has('l4')) put('CiliumNetworkPolicy', ns, names.cnp(ns, name), key)
+    if (layers.has('l7')) {
+      for (const n of [names.allowTo(ns, name), names.allowWaypointTo(ns, name), names.allowPlaintext(ns, name)]) put('AuthorizationPolicy', ns, n, key)
+      put('PeerAuthentication', ns, names.permissive(ns, name), key)
+      for (const e of node.egress) {
+        const host = e.target.fqdn ?? e.target.cidr?.replace(/\/\d+$/, '')
+        if (host) put('AuthorizationPolicy', ns, names.allowFqdn(ns, name, host), key)
+      }
     }
-    for (const prefix of ['allow-binaries', 'block-rootfs-write', 'block-setuid', 'block-capset']) put('TracingPolicyNamespaced', ns, `${prefix}-${name}`, key)
+    if (layers.has('runtime')) for (const prefix of ['allow-binaries', 'block-rootfs-write', 'block-setuid', 'block-capset']) put('TracingPolicyNamespaced', ns, `${prefix}-${name}`, key)
   }
   return idx
 }
 
-export function renderYaml(list: Section[]): string {
+export function renderYaml(list: Iterable<Section>): string {
   return [...yamlPieces(list)].join('')
 }
 
 /** The YAML text piece by piece: one comment block or one document at a time. */
-export function* yamlPieces(list: Section[]): Generator<string> {
+export function* yamlPieces(list: Iterable<Section>): Generator<string> {
   let lastGroup: OutputGroup | undefined
   let first = true
   const sep = () => {
@@ -124,7 +174,7 @@ export interface JsonOptions {
   reports?: boolean
 }
 
-export function renderJsonList(list: Section[], opts: JsonOptions = {}): string {
+export function renderJsonList(list: Iterable<Section>, opts: JsonOptions = {}): string {
   return [...jsonListPieces(list, opts)].join('')
 }
 
@@ -133,15 +183,26 @@ export function renderJsonList(list: Section[], opts: JsonOptions = {}): string 
  * `JSON.stringify(list, null, 2)` writes it, one item at a time (JSON strings hold no raw
  * newline, so indenting an item's own text by four spaces is the nested layout).
  */
-export function* jsonListPieces(list: Section[], opts: JsonOptions = {}): Generator<string> {
+export function* jsonListPieces(list: Iterable<Section>, opts: JsonOptions = {}): Generator<string> {
   let count = 0
   for (const s of list) {
     const items = opts.reports && s.outcome ? [reportDocument(s)].filter((d) => d !== undefined) : s.objects
     for (const obj of items) {
-      yield (count++ === 0 ? '{\n  "apiVersion": "v1",\n  "kind": "List",\n  "items": [\n    ' : ',\n    ') + JSON.stringify(obj, null, 2).replace(/\n/g, '\n    ')
+      yield (count++ === 0 ? '{\n  "apiVersion": "v1",\n  "kind": "List",\n  "items": [\n    ' : ',\n    ') + itemJson(obj)
     }
   }
   yield count === 0 ? '{\n  "apiVersion": "v1",\n  "kind": "List",\n  "items": []\n}\n' : '\n  ]\n}\n'
+}
+
+/** What JSON.stringify(x, null, 2) writes before (`[\n  [\n    `) and after (`\n  ]\n]`) an object nested two arrays deep. */
+const NESTED_PREFIX = 10
+const NESTED_SUFFIX = 6
+
+/** One item as it sits in the List: indented by four spaces, by JSON.stringify itself (a
+ * regex re-indent of every line cost more than the stringify at 10,000 services). */
+function itemJson(obj: unknown): string {
+  const text = JSON.stringify([[obj]], null, 2)
+  return text.slice(NESTED_PREFIX, text.length - NESTED_SUFFIX)
 }
 
 export const REPORT_API_VERSION = 'platform.lattice.dev/v1alpha1'
@@ -191,6 +252,6 @@ export async function writePieces(pieces: Iterable<string>, sink: OutputSink): P
   if (size > 0) await write(buffer.join(''))
 }
 
-export function writeCompileOutput(list: Section[], format: 'yaml' | 'json', sink: OutputSink, opts: JsonOptions = {}): Promise<void> {
+export function writeCompileOutput(list: Iterable<Section>, format: 'yaml' | 'json', sink: OutputSink, opts: JsonOptions = {}): Promise<void> {
   return writePieces(format === 'json' ? jsonListPieces(list, opts) : yamlPieces(list), sink)
 }

@@ -9,8 +9,11 @@ import {Ajv} from 'ajv'
 import {parseAllDocuments} from 'yaml'
 import {describe, expect, it} from 'vitest'
 import {defaultCompileOptions} from '../../src/core/constants.js'
-import {compileFleet} from '../../src/pipeline/fleet.js'
-import {OUTPUT_GROUPS, jsonListPieces, renderYaml, sections, writeCompileOutput, type OutputGroup} from '../../src/render/compile-output.js'
+import {compileFleet, streamFleet} from '../../src/pipeline/fleet.js'
+import {OUTPUT_GROUPS, jsonListPieces, renderJsonList, renderYaml, sectionStream, sections, writeCompileOutput, type OutputGroup} from '../../src/render/compile-output.js'
+import {generateFleet, writeFleet} from '../../bench/fleet.js'
+import {mkdtempSync, rmSync} from 'node:fs'
+import os from 'node:os'
 import {loadSpecs} from '../../src/spec/load.js'
 import {PROJECT_ROOT} from '../helpers/shared.js'
 import {seedPair, writeSpecs} from '../helpers/specs.js'
@@ -87,5 +90,45 @@ describe('streamed compile output', () => {
     const cedar = JSON.parse(cli(['compile', '--specs', 'examples/commerce', '--layer', 'cedar', '-o', 'json']).stdout)
     expect(cedar.items.length).toBeGreaterThan(0)
     expect(new Set(cedar.items.map((i: any) => i.kind))).toEqual(new Set(['CedarDecisions']))
+  })
+
+  // `platform compile` compiles each service's objects as the output reaches them
+  // (streamFleet + sectionStream) instead of holding the whole fleet's: the text must be the
+  // text of the materialized fleet, for every --layer selection.
+  describe('streamFleet: compiled as written, same bytes as compileFleet', () => {
+    const selections: OutputGroup[][] = [[...OUTPUT_GROUPS], ['mesh'], ['l4'], ['l7'], ['runtime'], ['l7', 'runtime'], ['admission', 'cedar']]
+    const compare = async (dir: string, selected = selections) => {
+      const specs = await loadSpecs([dir])
+      for (const upstream of [false, true]) {
+        const options = {...defaultCompileOptions(), ...(upstream ? {profile: 'upstream' as const} : {})}
+        const fleet = await compileFleet(specs, options)
+        for (const groups of selected) {
+          const want = new Set(groups)
+          const label = `${dir} ${groups.join(',')} ${options.profile}`
+          expect(renderYaml(sectionStream(await streamFleet(specs, options), want)), label).toBe(renderYaml(sections(fleet, want)))
+          expect(renderJsonList(sectionStream(await streamFleet(specs, options), want), {reports: true}), label).toBe(renderJsonList(sections(fleet, want), {reports: true}))
+        }
+      }
+    }
+    it('examples/commerce and the seed pair', async () => {
+      await compare(`${PROJECT_ROOT}/examples/commerce`)
+      await compare(writeSpecs(seedPair()))
+    })
+    it('a generated 250-service fleet (bench/fleet.ts: cross-namespace dependencies, external egress, Cedar policies)', async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'stream-fleet-'))
+      try {
+        writeFleet(dir, generateFleet(250, 7))
+        await compare(dir, [[...OUTPUT_GROUPS], ['runtime']])
+      } finally {
+        rmSync(dir, {recursive: true, force: true})
+      }
+    })
+    it('an owner whose objects are not contiguous is an internal error, never a reordered output', async () => {
+      const fleet = await compileFleet(await loadSpecs([`${PROJECT_ROOT}/examples/commerce`]), defaultCompileOptions())
+      const cnps = fleet.resources.l4
+      expect(cnps.length).toBeGreaterThan(1)
+      const split = {...fleet, resources: {...fleet.resources, l4: [cnps[0], cnps[1], cnps[0]]}}
+      expect(() => sections(split, new Set(['l4']))).toThrow(/apart from each other/)
+    })
   })
 })

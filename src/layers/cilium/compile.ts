@@ -20,12 +20,14 @@ const WEBHOOK_ENTITIES = ['cluster', 'remote-node', 'kube-apiserver', 'host', 'w
  * Cedar emit nothing, but their peers' policies still name them, §10.4). Graph order.
  */
 export function compileCilium(graph: ServiceGraph, opts: CompileOptions, include: (nodeKey: string) => boolean = () => true): KubeObject[] {
-  const out: KubeObject[] = []
+  return [...ciliumObjects(graph, opts, include)]
+}
+
+/** compileCilium one object at a time, so `platform compile` can write each CNP and drop it. */
+export function* ciliumObjects(graph: ServiceGraph, opts: CompileOptions, include: (nodeKey: string) => boolean = () => true): Generator<KubeObject> {
   for (const node of graph.nodes.values()) {
-    if (!include(node.key)) continue
-    out.push(compileMember(graph, node, opts))
+    if (include(node.key)) yield compileMember(graph, node, opts)
   }
-  return out
 }
 
 /** The CNP of one member. */

@@ -1,6 +1,6 @@
 // Public API of the L4 (Cilium) layer.
 
-export {compileCilium, compileMember, needsWaypointIngress, podSelector} from './compile.js'
+export {ciliumObjects, compileCilium, compileMember, needsWaypointIngress, podSelector} from './compile.js'
 export {ciliumBaseline} from './baseline.js'
 export {
   evaluateL4,

@@ -40,8 +40,37 @@ export function compileTetragon(
   opts: CompileOptions,
   include: (nodeKey: string) => boolean = () => true,
 ): KubeObject[] {
-  const out: KubeObject[] = []
-  for (const svc of services) if (include(keyOf(svc))) out.push(...compileServiceRuntime(svc, opts))
+  return [...tetragonObjects(services, graph, opts, include)]
+}
+
+/** compileTetragon one object at a time (same order), so `platform compile` can write and drop each. */
+export function* tetragonObjects(
+  services: LatticeService[],
+  graph: ServiceGraph,
+  opts: CompileOptions,
+  include: (nodeKey: string) => boolean = () => true,
+): Generator<KubeObject> {
+  for (const group of tetragonGroups(services, graph, opts, include)) yield* group.objects
+}
+
+/** What tetragonGroups yields: one service's policies (`member` = its key), or a namespace's waypoint policy. */
+export interface RuntimeGroup {
+  member?: string
+  namespace: string
+  objects: KubeObject[]
+}
+
+/** compileTetragon's objects one service (or waypoint namespace) at a time, in the same order. */
+export function* tetragonGroups(
+  services: LatticeService[],
+  graph: ServiceGraph,
+  opts: CompileOptions,
+  include: (nodeKey: string) => boolean = () => true,
+): Generator<RuntimeGroup> {
+  for (const svc of services) {
+    const key = keyOf(svc)
+    if (include(key)) yield {member: key, namespace: svc.metadata.namespace, objects: compileServiceRuntime(svc, opts)}
+  }
   // Namespaces with an included member that needs the waypoint, found in one pass.
   const needed = new Set<string>()
   for (const n of graph.nodes.values()) {
@@ -49,9 +78,8 @@ export function compileTetragon(
     if ((hasMeshExternalEgress(n) || isWaypointEnforced(graph, n)) && include(n.key)) needed.add(n.namespace)
   }
   for (const ns of waypointNamespaces(graph)) {
-    if (needed.has(ns)) out.push(waypointRuntimePolicy(ns))
+    if (needed.has(ns)) yield {namespace: ns, objects: [waypointRuntimePolicy(ns)]}
   }
-  return out
 }
 
 /** Cluster baseline (§7.1); the sensitive-file write guard only in the seed profile. */
