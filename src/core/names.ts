@@ -1,9 +1,16 @@
 // Deterministic derived names (LATTICE-SPEC Appendix B).
-import {createHash} from 'node:crypto'
+import * as crypto from 'node:crypto'
+
+// One-shot `crypto.hash` (Node >= 20.12) is ~2x faster than a Hash object per name, and a
+// fleet compile derives ~100,000 names; older Node 20 releases fall back to createHash.
+const sha256Hex: (text: string) => string =
+  typeof (crypto as {hash?: unknown}).hash === 'function'
+    ? (text) => (crypto as unknown as {hash: (alg: string, data: string, enc: 'hex') => string}).hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex')
 
 /** First 8 lowercase hex chars of SHA-256 over the parts joined with `/`. */
 export function h8(...parts: string[]): string {
-  return createHash('sha256').update(parts.join('/'), 'utf8').digest('hex').slice(0, 8)
+  return sha256Hex(parts.join('/')).slice(0, 8)
 }
 
 export const names = {

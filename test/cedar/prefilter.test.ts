@@ -14,7 +14,9 @@ import {policyGuard, policyReads, ruledOut} from '../../src/layers/cedar/prefilt
 import {policyObject} from './fixtures.js'
 
 const svc = (ns: string, name: string, extra: Record<string, string> = {}): CedarEntity => ({type: 'Lattice::Service', id: `${ns}/${name}`, attrs: {namespace: ns, name, kind: 'service', ...extra}})
-const PRINCIPALS: CedarEntity[] = [svc('a', 'one'), svc('b', 'one'), svc('c', 'two'), {type: 'Lattice::Service', id: 'x/bare', attrs: {name: 'bare'}}]
+// a/one and a/three share every guard input on `namespace` but not on `name`: the engine
+// remembers kept policies per guard signature (engine.ts guardedBucket), which must not leak.
+const PRINCIPALS: CedarEntity[] = [svc('a', 'one'), svc('b', 'one'), svc('c', 'two'), svc('a', 'three'), {type: 'Lattice::Service', id: 'x/bare', attrs: {name: 'bare'}}]
 const RESOURCES: CedarEntity[] = [
   {type: 'Lattice::SecretPath', id: 'vault:a/k', attrs: {path: 'a/k', provider: 'vault'}},
   {type: 'Lattice::SecretPath', id: 'other:b/k', attrs: {path: 'b/k', provider: 'other'}},
