@@ -6,7 +6,7 @@ import type {LatticeMeshMember, LatticeService} from '../spec/model.js'
 import {computeFindings, selfWildcardFinding} from './findings.js'
 import {createGraph} from './graph.js'
 import {matchEdges, type WildcardPermitted} from './match.js'
-import type {ServiceGraph} from './model.js'
+import type {Finding, ServiceGraph} from './model.js'
 import {collectNodes, type DeclaredNode, type NodeCache} from './nodes.js'
 
 export interface GraphInput {
@@ -35,12 +35,14 @@ export function buildGraph(input: GraphInput, opts: BuildGraphOptions = {}): Ser
   }
   const hasEdge = (from: string, to: string) => callees.get(from)?.has(to) ?? false
   const findings = computeFindings(nodes, hasEdge, permitted)
-  const byKey = new Map(nodes.map((n) => [n.node.key, n]))
-  const selfFindings = (key: string) => {
-    const n = byKey.get(key)
-    const f = n ? selfWildcardFinding(n, hasEdge) : undefined
-    return f ? [f] : []
+  // Found now rather than when asked, so the graph does not keep every node's declarations
+  // (and this build's edge index) alive for the process lifetime: only wildcard members can have one.
+  const selfWildcard = new Map<string, Finding[]>()
+  for (const n of nodes) {
+    const f = n.decl.allowsAll || n.decl.dependsAll ? selfWildcardFinding(n, hasEdge) : undefined
+    if (f) selfWildcard.set(n.node.key, [f])
   }
+  const selfFindings = (key: string) => selfWildcard.get(key)?.slice() ?? []
   return createGraph(
     nodes.map((n) => n.node),
     edges,
