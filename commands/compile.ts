@@ -42,6 +42,9 @@ ${CACHE_HELP}`
       }
       // Each service's objects are compiled as the output reaches them, written and dropped.
       const fleet = await streamFleet(specs, compileOptionsFrom(flags))
+      // Admission is done: what is written from here on comes from the normalized specs.
+      const {forgetSourceDocuments} = await import('../src/spec/model.js')
+      forgetSourceDocuments(specs)
       const groups = new Set((flags.layer as typeof OUTPUT_GROUPS | undefined) ?? OUTPUT_GROUPS)
       const list = sectionStream(fleet, groups)
       // Admission/Cedar result documents only when asked for by --layer (the default output

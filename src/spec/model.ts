@@ -164,6 +164,17 @@ export interface LatticeService {
 
 export type PeerAuthMode = 'Strict' | 'Permissive' | 'Webhook'
 
+/**
+ * Drops the documents as read (`raw`) of every service and mesh member, keeping only their
+ * identity, once nothing will admit them again or write them back: `platform compile`
+ * after admission. At 10,000 services they are ~24 MB of a compile's live heap.
+ */
+export function forgetSourceDocuments(specs: Pick<SpecSet, 'services' | 'meshMembers'>): void {
+  for (const o of [...specs.services, ...specs.meshMembers]) {
+    o.raw = {apiVersion: o.raw.apiVersion, kind: o.raw.kind, metadata: o.raw.metadata}
+  }
+}
+
 export interface MeshMemberPort {
   name: string
   /** Container / target port. */
