@@ -19,9 +19,13 @@ export interface WasmLoadOptions {
  * Up to this many services a process authorizes too few requests for V8's optimizing wasm
  * tier to pay off: on 2 cores, tiering the ~3 MB module up costs more (one pair on 5,000
  * services: Cedar 750 → 350 ms with the baseline compiler only) than the optimized code
- * saves; at 10,000 services it saves 4 s. Measured crossover: about 1,000 services.
+ * saves. Since the engine hands Cedar one or two policies per request (prefilter.ts), the
+ * optimized tier no longer pays at fleet scale either: `compile` of 10,000 services took
+ * the same wall time with ~0.5 s less CPU and ~65 MB less peak RSS (the optimized code of
+ * the module) with the baseline compiler only, and 30,000 services ~1 s less CPU
+ * (bench/RESULTS.md, 2026-12-04). Above this, untested: the optimizing tier is kept.
  */
-export const BASELINE_ONLY_UP_TO_SERVICES = 1000
+export const BASELINE_ONLY_UP_TO_SERVICES = 50_000
 
 /** V8 flags for the module's compilation: baseline only for short runs. */
 export function wasmCompilerFlags(opts: WasmLoadOptions): string[] {
