@@ -1,14 +1,26 @@
 // Lazy loader for Cedar's official WASM build. `platform --help` and every command that
-// never evaluates Cedar must not pay for instantiating the ~3 MB module, so it is only
-// imported from inside an async function. The `nodejs` build is used because the default
-// ESM build imports the `.wasm` file directly, which Node cannot do without a bundler.
+// never evaluates Cedar must not pay for instantiating the ~4 MB module; neither must a
+// pair whose Cedar answers are all in the decision cache (decisions.ts). Two ways in:
+// - loadCedarWasm (async): WebAssembly.compile runs off the main thread, so a command that
+//   knows early that it needs Cedar (prewarmCedarWasm) overlaps the compile with reading
+//   specs. It uses the `web` build, whose glue takes an already compiled module (initSync).
+// - loadCedarWasmSync: on the first Cedar call nobody prepared for (a decision-cache miss);
+//   the `nodejs` build (CommonJS) compiles synchronously on require.
+// Both builds ship the same .wasm; a process uses the first one that finished loading.
 
+import {readFileSync, statSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import {createRequire} from 'node:module'
+import path from 'node:path'
 import {setFlagsFromString} from 'node:v8'
 import type * as CedarWasmModule from '@cedar-policy/cedar-wasm/nodejs'
+import type {SyncInitInput} from '@cedar-policy/cedar-wasm/web'
 
 export type CedarWasm = typeof CedarWasmModule
 
+let loaded: CedarWasm | undefined
 let loading: Promise<CedarWasm> | undefined
+let flagsSet = false
 
 export interface WasmLoadOptions {
   /** How many services this process will authorize (decides the compiler tiers; see below). */
@@ -28,17 +40,68 @@ export function wasmCompilerFlags(opts: WasmLoadOptions): string[] {
   return opts.services !== undefined && opts.services <= BASELINE_ONLY_UP_TO_SERVICES ? ['--liftoff-only'] : []
 }
 
-/** The first call decides how the module is compiled for the whole process. */
+const requireCjs = createRequire(import.meta.url)
+/** The WebAssembly global (the ES2023 lib this project compiles against does not declare it). */
+const wasmApi = (globalThis as unknown as {WebAssembly: {compile(bytes: Uint8Array): Promise<object>}}).WebAssembly
+
+/** The `nodejs` build's directory (its .wasm sits beside the glue). */
+function packageDir(): string {
+  return path.dirname(requireCjs.resolve('@cedar-policy/cedar-wasm/nodejs'))
+}
+
+let versionKey: string | undefined
+
+/**
+ * What identifies the Cedar build without loading it (cache keys): the package version and
+ * the size of its .wasm, read from disk, so a warm run never compiles the module to ask it.
+ */
+export function cedarWasmVersion(): string {
+  if (versionKey) return versionKey
+  const dir = packageDir()
+  const {version} = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {version: string}
+  return (versionKey = `cedar-wasm@${version}+${statSync(path.join(dir, 'cedar_wasm_bg.wasm')).size}`)
+}
+
+/** The first load decides how the module is compiled for the whole process. */
+function setCompilerFlags(opts: WasmLoadOptions): void {
+  if (flagsSet) return
+  flagsSet = true
+  avoidJsToWasmInliningCrash()
+  for (const flag of wasmCompilerFlags(opts)) setFlagsFromString(flag)
+}
+
 export function loadCedarWasm(opts: WasmLoadOptions = {}): Promise<CedarWasm> {
+  if (loaded) return Promise.resolve(loaded)
   loading ??= (async () => {
-    avoidJsToWasmInliningCrash()
-    for (const flag of wasmCompilerFlags(opts)) setFlagsFromString(flag)
-    const mod = (await import('@cedar-policy/cedar-wasm/nodejs')) as unknown as CedarWasm & {default?: CedarWasm}
-    // A CommonJS module imported from ESM: named exports are detected, `default` is the
-    // whole `exports` object. Prefer the latter when present.
-    return mod.default && typeof mod.default.isAuthorized === 'function' ? mod.default : mod
+    setCompilerFlags(opts)
+    const [module, glue] = await Promise.all([
+      readFile(path.join(packageDir(), 'cedar_wasm_bg.wasm')).then((bytes) => wasmApi.compile(bytes)),
+      import('@cedar-policy/cedar-wasm/web'),
+    ])
+    if (loaded) return loaded // a synchronous load won the race: keep one module per process
+    glue.initSync({module: module as SyncInitInput})
+    return (loaded = glue as unknown as CedarWasm)
   })()
   return loading
+}
+
+/** Starts the asynchronous compile now (a command that knows it will ask Cedar); never rejects. */
+export function prewarmCedarWasm(opts: WasmLoadOptions = {}): void {
+  loadCedarWasm(opts).catch(() => {
+    // The synchronous load on first use reports the problem.
+  })
+}
+
+/** The asynchronous load when one was started (prewarm), so callers can wait for it instead of compiling twice. */
+export function pendingCedarWasm(): Promise<CedarWasm> | undefined {
+  return loaded ? Promise.resolve(loaded) : loading
+}
+
+export function loadCedarWasmSync(opts: WasmLoadOptions = {}): CedarWasm {
+  if (loaded) return loaded
+  setCompilerFlags(opts)
+  const mod = requireCjs('@cedar-policy/cedar-wasm/nodejs') as CedarWasm
+  return (loaded = mod)
 }
 
 /**
