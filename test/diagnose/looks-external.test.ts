@@ -1,0 +1,35 @@
+// looksExternal skips node:net's isIP for text that cannot be an address (the README pair's
+// `ns/name`): the guard must never change an answer. Reference: the check without it.
+import {isIP} from 'node:net'
+import fc from 'fast-check'
+import {describe, expect, it} from 'vitest'
+import {looksExternal} from '../../src/diagnose/external-target.js'
+
+function unguarded(text: string): boolean | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return undefined // decided before the guard
+  const hostPart = text.replace(/\/(\d{1,3})(?=$|:)/, '').replace(/:\d+(\/(tcp|udp))?$/i, '')
+  return isIP(hostPart) !== 0 || isIP(text.replace(/^\[|\](:\d+)?$/g, '')) === 6 ? true : undefined
+}
+
+describe('looksExternal', () => {
+  it('every address form isIP accepts is still external', () => {
+    const text = fc.oneof(
+      fc.ipV4(),
+      fc.ipV6(),
+      fc.tuple(fc.ipV4(), fc.integer({min: 1, max: 65535})).map(([ip, p]) => `${ip}:${p}`),
+      fc.tuple(fc.ipV6(), fc.integer({min: 1, max: 65535})).map(([ip, p]) => `[${ip}]:${p}`),
+      fc.tuple(fc.ipV4(), fc.integer({min: 0, max: 32})).map(([ip, b]) => `${ip}/${b}`),
+      fc.stringMatching(/^[0-9a-f:.\/\[\]a-z%-]{1,24}$/),
+    )
+    fc.assert(fc.property(text, (t) => {
+      if (unguarded(t)) expect(looksExternal(t)).toBe(true)
+    }), {numRuns: 2000, seed: 11})
+  })
+
+  it('Lattice names are not external', () => {
+    expect(looksExternal('commerce/payments')).toBe(false)
+    expect(looksExternal('payments')).toBe(false)
+    expect(looksExternal('10.0.0.1')).toBe(true)
+    expect(looksExternal('[::1]:443')).toBe(true)
+  })
+})
