@@ -4,6 +4,7 @@
 // `name`; in-cluster DNS names (`payments.commerce.svc.cluster.local`) are Lattice names.
 
 import {isIP} from 'node:net'
+import {ipVersion} from '../core/ip.js'
 import type {ExternalTarget} from '../core/external.js'
 import {InputError} from '../core/errors.js'
 import {parseEndpoint} from '../spec/endpoints.js'
@@ -18,18 +19,12 @@ export function clusterServiceKey(text: string): string | undefined {
   return name && ns ? `${ns}/${name}` : undefined
 }
 
-/**
- * Only digits and dots (IPv4) or a colon somewhere (IPv6) can be an address: `ns/name` skips
- * isIP, whose IPv6 pattern costs ~3 ms to compile on first use (the README pair's start).
- */
-const ipCandidate = (s: string) => s.includes(':') || /^[\d.]+$/.test(s)
-
 /** True when `text` names something outside the cluster rather than a Lattice service. */
 export function looksExternal(text: string): boolean {
   if (clusterServiceKey(text)) return false
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return true
   const hostPart = text.replace(/\/(\d{1,3})(?=$|:)/, '').replace(/:\d+(\/(tcp|udp))?$/i, '')
-  if ((ipCandidate(hostPart) || text.includes(':')) && (isIP(hostPart) !== 0 || isIP(text.replace(/^\[|\](:\d+)?$/g, '')) === 6)) return true
+  if (ipVersion(hostPart) !== 0 || ipVersion(text.replace(/^\[|\](:\d+)?$/g, '')) === 6) return true
   // A dotted name with no slash is a host: Lattice names are DNS labels, `ns/name`.
   return !text.includes('/') && /^[a-z0-9-]+(\.[a-z0-9-]+)+\.?(:\d+)?$/i.test(text)
 }
