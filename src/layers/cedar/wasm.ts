@@ -13,7 +13,6 @@ import {readFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {setFlagsFromString} from 'node:v8'
 import type * as CedarWasmModule from '@cedar-policy/cedar-wasm/nodejs'
 import type {SyncInitInput} from '@cedar-policy/cedar-wasm/web'
 
@@ -74,7 +73,9 @@ export function cedarWasmVersion(): string {
 function setCompilerFlags(opts: WasmLoadOptions): void {
   if (flagsSet) return
   flagsSet = true
-  avoidJsToWasmInliningCrash()
+  // node:v8 (and the internals it loads) only when Cedar is really loaded, not on a warm pair.
+  const {setFlagsFromString} = requireCjs('node:v8') as typeof import('node:v8')
+  avoidJsToWasmInliningCrash(setFlagsFromString)
   for (const flag of wasmCompilerFlags(opts)) setFlagsFromString(flag)
 }
 
@@ -119,7 +120,7 @@ export function loadCedarWasmSync(opts: WasmLoadOptions = {}): CedarWasm {
  * row trigger it reliably. Turning that one inlining off removes the crash at no
  * measurable cost. Unknown flags are only warned about, so newer V8s are left alone.
  */
-function avoidJsToWasmInliningCrash(): void {
+function avoidJsToWasmInliningCrash(setFlagsFromString: (flag: string) => void): void {
   const major = Number(process.versions.v8.split('.')[0])
   if (major >= 11 && major <= 12) setFlagsFromString('--no-turbo-inline-js-wasm-calls')
 }
