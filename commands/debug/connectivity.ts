@@ -98,12 +98,6 @@ ${CACHE_HELP}`
       if (flags.policies?.length && !flags.specs?.length) throw new InputError('--policies needs --specs: the dump is compared with the policies compiled from the spec files (live mode reads the policies from the cluster)')
       const {setDiskCacheEnabled, liveCacheAllowed} = await import('../../src/core/io/disk-cache.js')
       if (flags['no-cache'] || (live && !liveCacheAllowed())) setDiskCacheEnabled(false)
-      if (!live && !flags.all && !flags.policies?.length) {
-        // An offline pair whose Cedar answers cannot come from the cache: compile Cedar off
-        // the main thread now, while the specs are read (src/layers/cedar/wasm.ts).
-        const {cedarLikelyNeeded} = await import('../../src/layers/cedar/decisions.js')
-        if (cedarLikelyNeeded()) (await import('../../src/layers/cedar/wasm.js')).prewarmCedarWasm({services: 2})
-      }
       const text = await textOptions(flags)
       if (flags.all && (args.source || args.target)) throw new InputError('--from/--all takes no positional arguments')
       if (flags.from && !flags.all) throw new InputError('--from needs --all (or give the pair as two arguments: <source> <target>)')

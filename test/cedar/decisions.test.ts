@@ -1,7 +1,7 @@
 // The persistent Cedar decision cache (src/layers/cedar/decisions.ts) is a pure memo: an
 // answer read back from disk equals what Cedar computes, and anything Cedar is given that
 // changes (a policy text, an entity attribute, the Cedar build) is a miss.
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import fc from 'fast-check'
@@ -9,7 +9,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {setDiskCacheEnabled} from '../../src/core/io/disk-cache.js'
 import {loadCedarPolicies} from '../../src/layers/cedar/index.js'
 import {CedarEngine, type CedarRequest} from '../../src/layers/cedar/engine.js'
-import {cedarLikelyNeeded, decisionStore, PersistentCedarEngine} from '../../src/layers/cedar/decisions.js'
+import {decisionStore, PersistentCedarEngine} from '../../src/layers/cedar/decisions.js'
 import {type CedarWasm, cedarWasmVersion, loadCedarWasm} from '../../src/layers/cedar/wasm.js'
 import {type CedarEntity, meshEntity, secretPathEntity, serviceEntity} from '../../src/layers/cedar/entities.js'
 import {policyObject} from './fixtures.js'
@@ -118,13 +118,5 @@ describe('persistent Cedar decisions', () => {
     other.flush()
     expect(readdirSync(dir)).toHaveLength(1)
     expect(readFileSync(path.join(dir, readdirSync(dir)[0]), 'utf8')).toBe(stored)
-  })
-
-  it('Cedar is compiled early only when the cache cannot answer: off, or no decision kept yet', () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'platform-decisions-'))
-    expect(cedarLikelyNeeded(undefined)).toBe(true)
-    expect(cedarLikelyNeeded(root)).toBe(true)
-    mkdirSync(path.join(root, 'cedar-decisions'))
-    expect(cedarLikelyNeeded(root)).toBe(false)
   })
 })

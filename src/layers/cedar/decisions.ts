@@ -10,9 +10,7 @@
 // principals would churn the cache for no gain.
 
 import {createHash} from 'node:crypto'
-import {existsSync} from 'node:fs'
-import path from 'node:path'
-import {cacheRoot, diskCache, type DiskCache} from '../../core/io/disk-cache.js'
+import {diskCache, type DiskCache} from '../../core/io/disk-cache.js'
 import {CedarEngine, type CedarRequest, type LoadedPolicy, type Verdict} from './engine.js'
 import {toEntityJson} from './entities.js'
 import type {CedarWasm} from './wasm.js'
@@ -27,15 +25,6 @@ const DECISIONS_NAMESPACE = 'cedar-decisions'
 /** The disk entries of one Cedar build; `version` is cedarWasmVersion(). */
 export function decisionStore(version: string, dir?: () => string | undefined): DiskCache<Answers> {
   return dir ? diskCache<Answers>(DECISIONS_NAMESPACE, `1/${version}`, dir) : diskCache<Answers>(DECISIONS_NAMESPACE, `1/${version}`)
-}
-
-/**
- * Whether this process will probably have to ask Cedar itself: the cache is off, or holds no
- * decision at all yet (a first run). A guess that only decides whether to start compiling
- * the module early (a miss later compiles it on first use).
- */
-export function cedarLikelyNeeded(root = cacheRoot()): boolean {
-  return root === undefined || !existsSync(path.join(root, DECISIONS_NAMESPACE))
 }
 
 /** Digest of what Cedar is given: every policy's id and text, in load order. */

@@ -6,7 +6,7 @@
 import type {CedarPolicyObject} from '../../spec/model.js'
 import {diskCache, type DiskCache} from '../../core/io/disk-cache.js'
 import {CEDAR_POLICY_NAMESPACE} from '../../core/constants.js'
-import {type CedarWasm, cedarWasmVersion, loadCedarWasm, loadCedarWasmSync, pendingCedarWasm, type WasmLoadOptions} from './wasm.js'
+import {type CedarWasm, cedarWasmVersion, loadCedarWasm, loadCedarWasmSync, type WasmLoadOptions} from './wasm.js'
 import {CedarEngine, type LoadedPolicy} from './engine.js'
 import {decisionStore, PERSIST_DECISIONS_UP_TO_SERVICES, PersistentCedarEngine, policiesDigest} from './decisions.js'
 import {uidText} from './entities.js'
@@ -43,11 +43,10 @@ export function orderPolicyObjects(objects: CedarPolicyObject[]): CedarPolicyObj
 
 /**
  * Cedar itself is loaded only when a parse or a decision is not in the disk cache: with
- * warm caches a pair never compiles the module. A load already under way (prewarm) is
- * waited for rather than started again.
+ * warm caches a pair never compiles the module.
  */
 export async function loadCedarPolicies(objects: CedarPolicyObject[], opts: WasmLoadOptions = {}): Promise<CedarPolicySet> {
-  let cedar = await pendingCedarWasm()
+  let cedar: CedarWasm | undefined
   const loadedCedar = async () => (cedar ??= await loadCedarWasm(opts))
   const policies: LoadedPolicy[] = []
   const loaded: string[] = []

@@ -1,25 +1,20 @@
 // Lazy loader for Cedar's official WASM build. `platform --help` and every command that
 // never evaluates Cedar must not pay for instantiating the ~4 MB module; neither must a
-// pair whose Cedar answers are all in the decision cache (decisions.ts). Two ways in:
-// - loadCedarWasm (async): WebAssembly.compile runs off the main thread, so a command that
-//   knows early that it needs Cedar (prewarmCedarWasm) overlaps the compile with reading
-//   specs. It uses the `web` build, whose glue takes an already compiled module (initSync).
-// - loadCedarWasmSync: on the first Cedar call nobody prepared for (a decision-cache miss);
-//   the `nodejs` build (CommonJS) compiles synchronously on require.
-// Both builds ship the same .wasm; a process uses the first one that finished loading.
+// pair whose Cedar answers are all in the decision cache (decisions.ts), so it is loaded on
+// the first request Cedar must answer. The `nodejs` build (CommonJS) compiles synchronously
+// on require, which is what a synchronous first request needs. (Compiling the `web` build
+// with WebAssembly.compile off the main thread while the specs load was tried: no gain on
+// the 2-core machine, so not kept.)
 
 import {readFileSync, statSync} from 'node:fs'
-import {readFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type * as CedarWasmModule from '@cedar-policy/cedar-wasm/nodejs'
-import type {SyncInitInput} from '@cedar-policy/cedar-wasm/web'
 
 export type CedarWasm = typeof CedarWasmModule
 
 let loaded: CedarWasm | undefined
-let loading: Promise<CedarWasm> | undefined
 let flagsSet = false
 
 export interface WasmLoadOptions {
@@ -41,8 +36,6 @@ export function wasmCompilerFlags(opts: WasmLoadOptions): string[] {
 }
 
 const requireCjs = createRequire(import.meta.url)
-/** The WebAssembly global (the ES2023 lib this project compiles against does not declare it). */
-const wasmApi = (globalThis as unknown as {WebAssembly: {compile(bytes: Uint8Array): Promise<object>}}).WebAssembly
 
 let nodejsDir: string | undefined
 
@@ -79,31 +72,9 @@ function setCompilerFlags(opts: WasmLoadOptions): void {
   for (const flag of wasmCompilerFlags(opts)) setFlagsFromString(flag)
 }
 
-export function loadCedarWasm(opts: WasmLoadOptions = {}): Promise<CedarWasm> {
-  if (loaded) return Promise.resolve(loaded)
-  loading ??= (async () => {
-    setCompilerFlags(opts)
-    const [module, glue] = await Promise.all([
-      readFile(path.join(packageDir(), 'cedar_wasm_bg.wasm')).then((bytes) => wasmApi.compile(bytes)),
-      import('@cedar-policy/cedar-wasm/web'),
-    ])
-    if (loaded) return loaded // a synchronous load won the race: keep one module per process
-    glue.initSync({module: module as SyncInitInput})
-    return (loaded = glue as unknown as CedarWasm)
-  })()
-  return loading
-}
-
-/** Starts the asynchronous compile now (a command that knows it will ask Cedar); never rejects. */
-export function prewarmCedarWasm(opts: WasmLoadOptions = {}): void {
-  loadCedarWasm(opts).catch(() => {
-    // The synchronous load on first use reports the problem.
-  })
-}
-
-/** The asynchronous load when one was started (prewarm), so callers can wait for it instead of compiling twice. */
-export function pendingCedarWasm(): Promise<CedarWasm> | undefined {
-  return loaded ? Promise.resolve(loaded) : loading
+/** The module (loaded once; asynchronous for callers that can wait). */
+export async function loadCedarWasm(opts: WasmLoadOptions = {}): Promise<CedarWasm> {
+  return loadCedarWasmSync(opts)
 }
 
 export function loadCedarWasmSync(opts: WasmLoadOptions = {}): CedarWasm {
