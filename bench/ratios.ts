@@ -5,7 +5,8 @@
 //   compile: `platform compile -o json` of 10,000 services (output to /dev/null) vs a bare
 //            js-yaml read+parse of the same files (bench/child/parse-yaml.mjs); peak RSS
 // Flags: --rounds N (default 7; compile rounds default 3), --base DIR (another build of
-// the CLI, e.g. the previous commit, measured alongside as `base …`), --no-compile, --keep.
+// the CLI, e.g. the previous commit, measured alongside as `base …`), --no-compile, --keep,
+// --cold (adds the README pair with --no-cache: the other rows run on a warm disk cache).
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, openSync, closeSync, rmSync} from 'node:fs'
 import os from 'node:os'
@@ -53,6 +54,8 @@ for (const [tag, bin] of Object.entries(bins)) {
   start[`${tag}README pair (allowed)`] = cli(bin, 'debug', 'connectivity', 'commerce/checkout', 'commerce/payments', '--specs', ex)
   start[`${tag}README pair (blocked)`] = cli(bin, 'debug', 'connectivity', 'commerce/inventory', 'commerce/orders-db', '--specs', ex)
   start[`${tag}offline pair, 5,000 services`] = cli(bin, 'debug', 'connectivity', 'team-000/svc-00000', 'team-000/svc-00100', '--specs', fleet5k)
+  // Cold: nothing read from or written to the disk cache (spec parses, Cedar parses and decisions).
+  if (args.includes('--cold')) start[`${tag}README pair (allowed), --no-cache`] = cli(bin, 'debug', 'connectivity', 'commerce/checkout', 'commerce/payments', '--specs', ex, '--no-cache')
 }
 const compile: Record<string, string[]> = {'js-yaml read+parse (bare node)': ['node', path.join(root, 'bench/child/parse-yaml.mjs'), fleet10k]}
 for (const [tag, bin] of Object.entries(bins)) compile[`${tag}compile -o json, 10,000 services`] = cli(bin, 'compile', '--specs', fleet10k, '-o', 'json')

@@ -10,7 +10,7 @@
 // The output directory mirrors the depth of dist/src/<dir>: modules that locate the package
 // walk up to package.json and find the same root.
 import {build} from 'esbuild'
-import {rmSync} from 'node:fs'
+import {readFileSync, rmSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import path from 'node:path'
 
@@ -18,7 +18,25 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const outdir = path.join(root, 'dist/bundle/cli')
 rmSync(outdir, {recursive: true, force: true})
 
+// oclif sorts each plugin's commands with localeCompare when it loads, at every start; the
+// first localeCompare of a process builds ICU's collator (~6 ms, a twentieth of `--help`).
+// Command ids are ASCII, for which code-unit order is the same order
+// (test/cli/commands-map.test.ts checks it on the command map). The build fails if oclif's
+// line changes, rather than silently keep the slow sort.
+const OCLIF_COMMAND_SORT = '.sort((a, b) => a.id.localeCompare(b.id))'
+const oclifCommandSort = {
+  name: 'oclif-command-sort',
+  setup(b) {
+    b.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/}, (args) => {
+      const text = readFileSync(args.path, 'utf8')
+      if (!text.includes(OCLIF_COMMAND_SORT)) throw new Error(`${args.path}: oclif's command sort changed; update scripts/bundle-cli.mjs`)
+      return {contents: text.replace(OCLIF_COMMAND_SORT, '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))'), loader: 'js'}
+    })
+  },
+}
+
 await build({
+  plugins: [oclifCommandSort],
   stdin: {
     contents: "export {execute} from '@oclif/core'\nexport {COMMANDS} from './dist/src/cli/commands.js'\n",
     resolveDir: root,

@@ -64,6 +64,9 @@ it could not be read) is shown. Exit 0 when nothing is denied, 1 when some group
       const requestTimeoutMs = parseRequestTimeoutMs(flags['request-timeout'])
       const readTimeoutMs = parseDurationMs(flags['read-timeout'], '--read-timeout')
       const live = Object.keys(files).length === 0
+      // As in debug connectivity: nothing read from a cluster (nor Cedar answers about it) reaches the disk cache.
+      const {setDiskCacheEnabled, liveCacheAllowed} = await import('../../src/core/io/disk-cache.js')
+      if (live && !liveCacheAllowed()) setDiskCacheEnabled(false)
       if (live && flags.specs?.length) throw new InputError('--specs is for offline triage of exported evidence (--flows, --ztunnel-log, --waypoint-log, --tetragon-events); live triage diagnoses against the cluster\'s LatticeServices')
       if (!live && (!flags.specs || flags.specs.length === 0)) throw new InputError('offline triage needs --specs (the LatticeService files the groups are diagnosed against)')
       const {triageOffline} = await import('../../src/diagnose/triage/run.js')

@@ -4,6 +4,7 @@
 // file per command. A new command must be added here (test/cli/commands-map.test.ts checks).
 import Compile from '../../commands/compile.js'
 import Completion from '../../commands/completion.js'
+import Help from '../../commands/help.js'
 import Validate from '../../commands/validate.js'
 import Version from '../../commands/version.js'
 import DebugConnectivity from '../../commands/debug/connectivity.js'
@@ -14,6 +15,7 @@ import DebugTui from '../../commands/debug/tui.js'
 export const COMMANDS = {
   compile: Compile,
   completion: Completion,
+  help: Help,
   validate: Validate,
   version: Version,
   'debug:connectivity': DebugConnectivity,

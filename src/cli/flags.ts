@@ -18,10 +18,10 @@ export const textFlags = {
 }
 
 /** The disk cache, as `--help` describes it (README: Cache). */
-export const CACHE_HELP = `Cache: large spec files and Cedar policies are parsed once into $XDG_CACHE_HOME/platform
-(default ~/.cache/platform; PLATFORM_CACHE_DIR moves it, PLATFORM_CACHE_MAX_BYTES bounds it,
-default 64 MiB). --no-cache or PLATFORM_NO_CACHE=1 turn it off; live mode never uses it unless
-PLATFORM_CACHE_LIVE=1.`
+export const CACHE_HELP = `Cache: large spec files and Cedar policies are parsed once, and a pair's Cedar decisions
+kept, in $XDG_CACHE_HOME/platform (default ~/.cache/platform; PLATFORM_CACHE_DIR moves it,
+PLATFORM_CACHE_MAX_BYTES bounds it, default 64 MiB). --no-cache or PLATFORM_NO_CACHE=1 turn it
+off; live mode never uses it unless PLATFORM_CACHE_LIVE=1.`
 
 export const noCacheFlag = {
   'no-cache': Flags.boolean({description: 'neither read nor write the parse cache (PLATFORM_NO_CACHE=1)'}),

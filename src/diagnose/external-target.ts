@@ -4,6 +4,7 @@
 // `name`; in-cluster DNS names (`payments.commerce.svc.cluster.local`) are Lattice names.
 
 import {isIP} from 'node:net'
+import {ipVersion} from '../core/ip.js'
 import type {ExternalTarget} from '../core/external.js'
 import {InputError} from '../core/errors.js'
 import {parseEndpoint} from '../spec/endpoints.js'
@@ -23,7 +24,7 @@ export function looksExternal(text: string): boolean {
   if (clusterServiceKey(text)) return false
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return true
   const hostPart = text.replace(/\/(\d{1,3})(?=$|:)/, '').replace(/:\d+(\/(tcp|udp))?$/i, '')
-  if (isIP(hostPart) !== 0 || isIP(text.replace(/^\[|\](:\d+)?$/g, '')) === 6) return true
+  if (ipVersion(hostPart) !== 0 || ipVersion(text.replace(/^\[|\](:\d+)?$/g, '')) === 6) return true
   // A dotted name with no slash is a host: Lattice names are DNS labels, `ns/name`.
   return !text.includes('/') && /^[a-z0-9-]+(\.[a-z0-9-]+)+\.?(:\d+)?$/i.test(text)
 }

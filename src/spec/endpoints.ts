@@ -3,6 +3,7 @@
 // (AccessExternalEndpoint requests), so all three agree on what a URL means.
 
 import {isIP} from 'node:net'
+import {ipVersion} from '../core/ip.js'
 
 export type EndpointProtocol = 'https' | 'http' | 'tcp' | 'udp' | 'grpc'
 
@@ -66,8 +67,7 @@ export function parseEndpoint(url: string): ParsedEndpoint | undefined {
     port = Number(portText)
   }
   if (port === undefined || port < 1 || port > 65535) return undefined
-  const v = isIP(host)
-  return {protocol, host, port, ipVersion: v === 4 ? 4 : v === 6 ? 6 : 0}
+  return {protocol, host, port, ipVersion: ipVersion(host)}
 }
 
 export interface EntityId {

@@ -16,4 +16,13 @@ describe('the explicit command map', () => {
   it('lists every command file under commands/, and nothing else', () => {
     expect(Object.keys(COMMANDS).sort()).toEqual(commandIds(path.join(PROJECT_ROOT, 'commands')).sort())
   })
+
+  // scripts/bundle-cli.mjs sorts oclif's commands by code unit instead of localeCompare (whose
+  // first use builds ICU's collator at every start): the same order for these ids.
+  it('command ids sort the same by code unit as by localeCompare', () => {
+    const ids = Object.keys(COMMANDS)
+    const byCodeUnit = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    expect(byCodeUnit).toEqual([...ids].sort((a, b) => a.localeCompare(b)))
+    for (const id of ids) expect(id).toMatch(/^[a-z:-]+$/)
+  })
 })

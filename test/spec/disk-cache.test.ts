@@ -49,6 +49,26 @@ describe('disk cache', () => {
     }
   })
 
+  it('a prune leaves room (90% of the bound), so a full cache is not rescanned on every write', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'platform-dc-'))
+    const prev = process.env.PLATFORM_CACHE_MAX_BYTES
+    process.env.PLATFORM_CACHE_MAX_BYTES = '3000'
+    try {
+      const cache = diskCache<string>('t2', 'v1', () => dir)
+      const entry = JSON.stringify({value: 'z'.repeat(200)}).length
+      let before = 0
+      for (let i = 0; i < 40; i++) {
+        cache.set(`input ${i}`, 'z'.repeat(200))
+        const now = readdirSync(dir).length
+        if (now < before) expect(now * entry).toBeLessThanOrEqual(3000 * 0.9) // this write pruned
+        before = now
+      }
+    } finally {
+      if (prev === undefined) delete process.env.PLATFORM_CACHE_MAX_BYTES
+      else process.env.PLATFORM_CACHE_MAX_BYTES = prev
+    }
+  })
+
   it('setDiskCacheEnabled(false) neither reads nor writes (--no-cache, live mode)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'platform-dc-'))
     const cache = diskCache<number>('t', 'v1', () => dir)

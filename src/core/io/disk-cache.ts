@@ -15,6 +15,8 @@ import path from 'node:path'
 
 const MAX_ENTRIES = 4096
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+/** A prune leaves this fraction of the bounds (hysteresis: see noteWrite). */
+const PRUNE_TO = 0.9
 
 let enabled = true
 
@@ -88,7 +90,9 @@ function noteWrite(dir: string, bytes: number): void {
     u.entries += 1
     u.bytes += bytes
   }
-  if (u.entries > MAX_ENTRIES || u.bytes > cacheMaxBytes()) usage.set(dir, prune(dir, MAX_ENTRIES, cacheMaxBytes()))
+  // Down to 90% of the bounds, not just under them: a full cache would otherwise rescan its
+  // whole directory on every later write (a pair writes a few Cedar decision entries).
+  if (u.entries > MAX_ENTRIES || u.bytes > cacheMaxBytes()) usage.set(dir, prune(dir, Math.floor(MAX_ENTRIES * PRUNE_TO), Math.floor(cacheMaxBytes() * PRUNE_TO)))
 }
 
 function scan(dir: string): {entries: number; bytes: number} {

@@ -101,8 +101,17 @@ export class CedarEngine {
   /** Per bucket: the attributes its guards test, and the kept policies per tested values. */
   private readonly guardPlans = new WeakMap<LoadedPolicy[], {tested: PolicyGuard[]; answers: BoundedMap<string, {keep: LoadedPolicy[]; key: string} | null>}>()
 
-  constructor(readonly cedar: CedarWasm, readonly policies: LoadedPolicy[]) {
+  private module: CedarWasm | undefined
+  private readonly loadModule: () => CedarWasm
+
+  /** `cedar` may be a loader: the module is then loaded on the first request Cedar must answer. */
+  constructor(cedar: CedarWasm | (() => CedarWasm), readonly policies: LoadedPolicy[]) {
+    this.loadModule = typeof cedar === 'function' ? cedar : () => cedar
     policies.forEach((p, i) => this.order.set(p.id, i))
+  }
+
+  get cedar(): CedarWasm {
+    return (this.module ??= this.loadModule())
   }
 
   authorize(req: CedarRequest): Verdict {
@@ -152,7 +161,9 @@ export class CedarEngine {
     if (answer.type === 'failure') return errorVerdict(answer.errors.map((e) => e.message).join('; '))
     const allowed = answer.response.decision === 'allow'
     const policies = this.sorted(answer.response.diagnostics.reason)
-    const policyErrors = answer.response.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`)
+    // Cedar lists errors in hash order (varies between calls): load order keeps reports stable.
+    const errors = answer.response.diagnostics.errors.slice().sort((a, b) => (this.order.get(a.policyId) ?? 0) - (this.order.get(b.policyId) ?? 0))
+    const policyErrors = errors.map((e) => `${e.policyId}: ${e.error.message}`)
     return {allowed, policies, forbidden: !allowed && policies.length > 0, policyErrors}
   }
 

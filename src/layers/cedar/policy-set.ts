@@ -6,8 +6,9 @@
 import type {CedarPolicyObject} from '../../spec/model.js'
 import {diskCache, type DiskCache} from '../../core/io/disk-cache.js'
 import {CEDAR_POLICY_NAMESPACE} from '../../core/constants.js'
-import {type CedarWasm, loadCedarWasm, type WasmLoadOptions} from './wasm.js'
+import {type CedarWasm, cedarWasmVersion, loadCedarWasm, loadCedarWasmSync, type WasmLoadOptions} from './wasm.js'
 import {CedarEngine, type LoadedPolicy} from './engine.js'
+import {decisionStore, PERSIST_DECISIONS_UP_TO_SERVICES, PersistentCedarEngine, policiesDigest} from './decisions.js'
 import {uidText} from './entities.js'
 import {LATTICE_CEDAR_SCHEMA} from './schema.js'
 import {policyGuard, policyReads} from './prefilter.js'
@@ -40,8 +41,13 @@ export function orderPolicyObjects(objects: CedarPolicyObject[]): CedarPolicyObj
     .sort((a, b) => Number(inherited(b)) - Number(inherited(a)) || (b.spec.priority ?? 0) - (a.spec.priority ?? 0) || a.metadata.name.localeCompare(b.metadata.name))
 }
 
+/**
+ * Cedar itself is loaded only when a parse or a decision is not in the disk cache: with
+ * warm caches a pair never compiles the module.
+ */
 export async function loadCedarPolicies(objects: CedarPolicyObject[], opts: WasmLoadOptions = {}): Promise<CedarPolicySet> {
-  const cedar = await loadCedarWasm(opts)
+  let cedar: CedarWasm | undefined
+  const loadedCedar = async () => (cedar ??= await loadCedarWasm(opts))
   const policies: LoadedPolicy[] = []
   const loaded: string[] = []
   const skipped: SkippedPolicyObject[] = []
@@ -50,7 +56,7 @@ export async function loadCedarPolicies(objects: CedarPolicyObject[], opts: Wasm
   if (outside.length > 0) notes.push(`CedarPolicy objects outside ${CEDAR_POLICY_NAMESPACE} are not loaded: ${outside.join(', ')}`)
   for (const obj of orderPolicyObjects(objects)) {
     const name = obj.metadata.name
-    const parsed = parseObjectCached(cedar, name, obj.spec.policies ?? '')
+    const parsed = await parseObjectCached(loadedCedar, name, obj.spec.policies ?? '')
     if ('reason' in parsed) {
       skipped.push({name, reason: parsed.reason})
       continue
@@ -59,21 +65,24 @@ export async function loadCedarPolicies(objects: CedarPolicyObject[], opts: Wasm
     policies.push(...parsed.policies)
     loaded.push(name)
   }
-  return {policies, loaded, skipped, notes, engine: new CedarEngine(cedar, policies)}
+  const module = cedar ?? (() => loadCedarWasmSync(opts))
+  const persist = opts.services !== undefined && opts.services <= PERSIST_DECISIONS_UP_TO_SERVICES
+  const engine = persist ? new PersistentCedarEngine(module, policies, decisionStore(cedarWasmVersion())) : new CedarEngine(module, policies)
+  return {policies, loaded, skipped, notes, engine}
 }
 
 // Parsing is a pure function of the object name and the policy text (one WASM round trip
 // per policy, ~1.5 ms each), so the result is kept on disk between runs, keyed by both and
-// by the Cedar version.
+// by the Cedar build (read from its package, so a hit needs no module).
 type Parsed = {policies: LoadedPolicy[]; templates: number} | {reason: string}
 let parsedCache: DiskCache<Parsed> | undefined
 
-function parseObjectCached(cedar: CedarWasm, object: string, text: string): Parsed {
-  parsedCache ??= diskCache<Parsed>('cedar', `policies/2/${cedar.getCedarVersion()}`)
+async function parseObjectCached(cedar: () => Promise<CedarWasm>, object: string, text: string): Promise<Parsed> {
+  parsedCache ??= diskCache<Parsed>('cedar', `policies/3/${cedarWasmVersion()}`)
   const key = `${object}\u0000${text}`
   const hit = parsedCache.get(key)
   if (hit) return hit
-  const parsed = parseObject(cedar, object, text)
+  const parsed = parseObject(await cedar(), object, text)
   parsedCache.set(key, parsed)
   return parsed
 }
@@ -119,6 +128,7 @@ function principalScope(c: {op: string; entity?: Uid}): string | 'all' {
 }
 
 const schemaWarningCache = new WeakMap<CedarPolicySet, string[]>()
+let schemaCache: DiskCache<string[]> | undefined
 
 /**
  * Strict validation against the §3.5 schema. Warnings only: upstream evaluates without a
@@ -128,6 +138,14 @@ const schemaWarningCache = new WeakMap<CedarPolicySet, string[]>()
 export function schemaWarnings(set: CedarPolicySet): string[] {
   const cached = schemaWarningCache.get(set)
   if (cached) return cached
+  // Validation is pure in the Cedar build and the policies: kept on disk like the parses.
+  schemaCache ??= diskCache<string[]>('cedar', `schema-warnings/1/${cedarWasmVersion()}`)
+  const key = policiesDigest(set.policies)
+  const stored = schemaCache.get(key)
+  if (stored) {
+    schemaWarningCache.set(set, stored)
+    return stored
+  }
   const warnings: string[] = []
   if (set.policies.length > 0) {
     const answer = set.engine.cedar.validate({
@@ -142,6 +160,7 @@ export function schemaWarnings(set: CedarPolicySet): string[] {
       }
   }
   schemaWarningCache.set(set, warnings)
+  if (!warnings.some((w) => w.startsWith('Cedar schema validation failed'))) schemaCache.set(key, warnings)
   return warnings
 }
 

@@ -1,14 +1,21 @@
 // Lazy loader for Cedar's official WASM build. `platform --help` and every command that
-// never evaluates Cedar must not pay for instantiating the ~3 MB module, so it is only
-// imported from inside an async function. The `nodejs` build is used because the default
-// ESM build imports the `.wasm` file directly, which Node cannot do without a bundler.
+// never evaluates Cedar must not pay for instantiating the ~4 MB module; neither must a
+// pair whose Cedar answers are all in the decision cache (decisions.ts), so it is loaded on
+// the first request Cedar must answer. The `nodejs` build (CommonJS) compiles synchronously
+// on require, which is what a synchronous first request needs. (Compiling the `web` build
+// with WebAssembly.compile off the main thread while the specs load was tried: no gain on
+// the 2-core machine, so not kept.)
 
-import {setFlagsFromString} from 'node:v8'
+import {readFileSync, statSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import type * as CedarWasmModule from '@cedar-policy/cedar-wasm/nodejs'
 
 export type CedarWasm = typeof CedarWasmModule
 
-let loading: Promise<CedarWasm> | undefined
+let loaded: CedarWasm | undefined
+let flagsSet = false
 
 export interface WasmLoadOptions {
   /** How many services this process will authorize (decides the compiler tiers; see below). */
@@ -32,17 +39,53 @@ export function wasmCompilerFlags(opts: WasmLoadOptions): string[] {
   return opts.services !== undefined && opts.services <= BASELINE_ONLY_UP_TO_SERVICES ? ['--liftoff-only'] : []
 }
 
-/** The first call decides how the module is compiled for the whole process. */
-export function loadCedarWasm(opts: WasmLoadOptions = {}): Promise<CedarWasm> {
-  loading ??= (async () => {
-    avoidJsToWasmInliningCrash()
-    for (const flag of wasmCompilerFlags(opts)) setFlagsFromString(flag)
-    const mod = (await import('@cedar-policy/cedar-wasm/nodejs')) as unknown as CedarWasm & {default?: CedarWasm}
-    // A CommonJS module imported from ESM: named exports are detected, `default` is the
-    // whole `exports` object. Prefer the latter when present.
-    return mod.default && typeof mod.default.isAuthorized === 'function' ? mod.default : mod
-  })()
-  return loading
+const requireCjs = createRequire(import.meta.url)
+
+let nodejsDir: string | undefined
+
+/** The `nodejs` build's directory (its .wasm sits beside the glue). The ESM resolver when
+ * there is one: the CommonJS one costs ~1.5 ms on first use, and every import has warmed the
+ * ESM one (vitest's module runner has no import.meta.resolve). */
+function packageDir(): string {
+  if (nodejsDir) return nodejsDir
+  const specifier = '@cedar-policy/cedar-wasm/nodejs'
+  const resolved = typeof import.meta.resolve === 'function' ? fileURLToPath(import.meta.resolve(specifier)) : requireCjs.resolve(specifier)
+  return (nodejsDir = path.dirname(resolved))
+}
+
+let versionKey: string | undefined
+
+/**
+ * What identifies the Cedar build without loading it (cache keys): the package version and
+ * the size of its .wasm, read from disk, so a warm run never compiles the module to ask it.
+ */
+export function cedarWasmVersion(): string {
+  if (versionKey) return versionKey
+  const dir = packageDir()
+  const {version} = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {version: string}
+  return (versionKey = `cedar-wasm@${version}+${statSync(path.join(dir, 'cedar_wasm_bg.wasm')).size}`)
+}
+
+/** The first load decides how the module is compiled for the whole process. */
+function setCompilerFlags(opts: WasmLoadOptions): void {
+  if (flagsSet) return
+  flagsSet = true
+  // node:v8 (and the internals it loads) only when Cedar is really loaded, not on a warm pair.
+  const {setFlagsFromString} = requireCjs('node:v8') as typeof import('node:v8')
+  avoidJsToWasmInliningCrash(setFlagsFromString)
+  for (const flag of wasmCompilerFlags(opts)) setFlagsFromString(flag)
+}
+
+/** The module (loaded once; asynchronous for callers that can wait). */
+export async function loadCedarWasm(opts: WasmLoadOptions = {}): Promise<CedarWasm> {
+  return loadCedarWasmSync(opts)
+}
+
+export function loadCedarWasmSync(opts: WasmLoadOptions = {}): CedarWasm {
+  if (loaded) return loaded
+  setCompilerFlags(opts)
+  const mod = requireCjs('@cedar-policy/cedar-wasm/nodejs') as CedarWasm
+  return (loaded = mod)
 }
 
 /**
@@ -52,7 +95,7 @@ export function loadCedarWasm(opts: WasmLoadOptions = {}): Promise<CedarWasm> {
  * row trigger it reliably. Turning that one inlining off removes the crash at no
  * measurable cost. Unknown flags are only warned about, so newer V8s are left alone.
  */
-function avoidJsToWasmInliningCrash(): void {
+function avoidJsToWasmInliningCrash(setFlagsFromString: (flag: string) => void): void {
   const major = Number(process.versions.v8.split('.')[0])
   if (major >= 11 && major <= 12) setFlagsFromString('--no-turbo-inline-js-wasm-calls')
 }

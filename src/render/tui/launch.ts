@@ -36,6 +36,9 @@ export async function launchTui(args: {source?: string; target?: string}, flags:
   const {EXIT_CODES} = await import('../../diagnose/result.js')
   const options = compileOptionsFrom(flags)
   let session
+  // As in the text report: nothing read from a cluster (nor Cedar answers about it) reaches the disk cache.
+  const {setDiskCacheEnabled, liveCacheAllowed} = await import('../../core/io/disk-cache.js')
+  if (isLive(flags) && !liveCacheAllowed()) setDiskCacheEnabled(false)
   if (isLive(flags)) {
     const {parseDurationMs} = await import('../../cli/duration.js')
     session = liveSession({
