@@ -202,9 +202,14 @@ export interface RunningApiServer {
 export async function startApiServer(model: ClusterModel, opts: ApiServerOptions): Promise<RunningApiServer> {
   const log: RequestLogEntry[] = []
   let t0: number | undefined
+  /** Epoch ms of the first request since the last reset (to line the log up with a client's clock). */
+  let t0Epoch: number | undefined
   const now = () => {
     const t = performance.now()
-    t0 ??= t
+    if (t0 === undefined) {
+      t0 = t
+      t0Epoch = Date.now()
+    }
     return t - t0
   }
   const byKey = new Map<string, Obj[]>()
@@ -221,7 +226,7 @@ export async function startApiServer(model: ClusterModel, opts: ApiServerOptions
     }
     if (url.pathname === '/__bench/handshakes') {
       res.setHeader('Content-Type', 'application/json')
-      res.end(JSON.stringify({handshakes}))
+      res.end(JSON.stringify({handshakes, t0Epoch}))
       return
     }
     const control = url.pathname.startsWith('/__bench/') ? opts.controls?.[url.pathname.slice('/__bench/'.length)] : undefined
@@ -232,6 +237,7 @@ export async function startApiServer(model: ClusterModel, opts: ApiServerOptions
     }
     if (url.pathname === '/__bench/reset') {
       log.length = 0
+      t0Epoch = undefined
       t0 = undefined
       res.end('{}')
       return
@@ -392,6 +398,7 @@ export async function startApiServer(model: ClusterModel, opts: ApiServerOptions
     handshakes: () => handshakes,
     reset: () => {
       log.length = 0
+      t0Epoch = undefined
       t0 = undefined
     },
     close: () => new Promise((resolve) => {

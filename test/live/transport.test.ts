@@ -1,0 +1,93 @@
+// A whole live pair (the built CLI, evidence on) against the fake API server served over
+// HTTPS, the way a real API server is reached: the CA comes from the kubeconfig's
+// certificate-authority-data, no insecure flag. Counts TLS handshakes on the server: with
+// one keep-alive agent per cluster a connection is opened only when every open one is busy
+// (HTTP/1.1: one request at a time per connection), and the later waves (CRD reads, logs)
+// reuse the connections of the earlier ones. A new agent per request (what client-node
+// does by itself) made one handshake per request. Hubble is read through the
+// built worker thread (src/layers/cilium/hubble/relay-read.ts): its flows reach the verdict.
+// The certificate in ../cluster/tls/ is a self-signed test certificate for 127.0.0.1.
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import https from 'node:https'
+import type {AddressInfo} from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import {stringify} from 'yaml'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {TOKEN} from '../cluster/fixtures.js'
+import {cliAsync} from '../helpers/cli.js'
+import {PROJECT_ROOT} from '../helpers/shared.js'
+import {evidencePods, logKey, ztunnelAllowed} from './evidence-fixtures.js'
+import {FakeCluster, IP_A, IP_B, NODE_B, NS, POD_A, POD_B, seedDocs} from './fake-cluster.js'
+import {startFlowServer, type FlowServer} from './triage-fixtures.js'
+
+const tls = path.join(PROJECT_ROOT, 'test', 'cluster', 'tls')
+const cert = readFileSync(path.join(tls, 'cert.pem'))
+
+let server: https.Server
+let url = ''
+let handshakes = 0
+let requests = 0
+/** Requests served per connection, and whether the log read came on a connection used before. */
+const perSocket = new Map<unknown, number>()
+let logOnReusedSocket: boolean | undefined
+let hubble: FlowServer
+
+beforeAll(async () => {
+  const cluster = await FakeCluster.create({docs: seedDocs(), extra: evidencePods(), logs: {[logKey.ztunnel(NODE_B)]: ztunnelAllowed(30)}})
+  server = https.createServer({key: readFileSync(path.join(tls, 'key.pem')), cert}, (req, res) => {
+    requests++
+    const served = perSocket.get(req.socket) ?? 0
+    perSocket.set(req.socket, served + 1)
+    if (req.url?.includes('/log?')) logOnReusedSocket = (logOnReusedSocket ?? true) && served > 0
+    // A few ms per answer, so the requests of one wave overlap as on a real API server.
+    setTimeout(() => {
+      const r = cluster.handle(req.method ?? 'GET', req.url ?? '/')
+      res.writeHead(r.status, {'Content-Type': r.contentType})
+      res.end(r.body)
+    }, 5)
+  })
+  server.on('secureConnection', () => handshakes++)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const A = {namespace: NS, pod: POD_A, app: 'checkout', ip: IP_A}
+  const B = {namespace: NS, pod: POD_B, app: 'payments', ip: IP_B}
+  hubble = await startFlowServer([{src: A, dst: B, dport: 15008, verdict: 'DROPPED', secondsAgo: 30}])
+})
+
+afterAll(async () => {
+  hubble?.stop()
+  server.closeAllConnections()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+})
+
+function kubeconfig(): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'platform-tls-')), 'config')
+  writeFileSync(file, stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'live',
+    clusters: [{name: 'live', cluster: {server: url, 'certificate-authority-data': cert.toString('base64')}}],
+    users: [{name: 'live-user', user: {token: TOKEN}}],
+    contexts: [{name: 'live', context: {cluster: 'live', user: 'live-user', namespace: NS}}],
+  }))
+  return file
+}
+
+describe('a live pair over HTTPS (built CLI)', () => {
+  it('reuses connections: fewer TLS handshakes than requests, the log read on a connection of an earlier wave', async () => {
+    const r = await cliAsync(['debug', 'connectivity', 'commerce/checkout', 'commerce/payments', '--kubeconfig', kubeconfig(), '--hubble-server', hubble.address, '-o', 'json', '--request-timeout', '5s'])
+    expect(r.stderr).toBe('')
+    const report = JSON.parse(r.stdout)
+    // Every wave happened: discovery and core reads, CRD reads, the ztunnel log.
+    expect(requests).toBeGreaterThanOrEqual(30)
+    expect(handshakes).toBeGreaterThan(0)
+    expect(handshakes).toBe(perSocket.size)
+    expect(handshakes).toBeLessThan(requests)
+    expect(logOnReusedSocket).toBe(true)
+    // The Hubble drop of A → B on the wire port came back from the worker thread: the
+    // datapath overrides the policies that allow the pair (§10.14).
+    const hubbleState = report.evidenceSources.find((s: {source: string}) => s.source === 'hubble')
+    expect(hubbleState).toMatchObject({state: 'read', recordsRead: 1, recordsMatched: 1})
+    expect(report.result).toMatchObject({status: 'BLOCKED', blockedAt: 'l4'})
+    expect(report.evidenceSources.find((s: {source: string}) => s.source === 'ztunnel')).toMatchObject({state: 'read'})
+  })
+})
