@@ -4,7 +4,7 @@
 // API, discovery is served both aggregated (GET /apis with the apidiscovery Accept) and
 // legacy, and pod logs stream generated lines with backpressure (never buffered whole).
 import http from 'node:http'
-import https from 'node:https'
+import http2 from 'node:http2'
 import type {AddressInfo} from 'node:net'
 import type {ClusterModel} from './model.js'
 import {waypointLog, ztunnelLog} from './model.js'
@@ -26,7 +26,7 @@ export interface ApiServerOptions {
   waypointLines: number
   /** Extra control endpoints (`/__bench/<name>`), answered without latency. */
   controls?: Record<string, () => unknown>
-  /** Serve HTTPS with this key pair (kubectl and real API servers speak TLS). */
+  /** Serve HTTPS with this key pair (kubectl and real API servers speak TLS), HTTP/2 or HTTP/1.1 by ALPN as kube-apiserver does. */
   tls?: {key: string | Buffer; cert: string | Buffer}
 }
 
@@ -250,7 +250,20 @@ export async function startApiServer(model: ClusterModel, opts: ApiServerOptions
       if (!res.headersSent) clearTimeout(timer)
     })
   }
-  const server = opts.tls ? https.createServer({key: opts.tls.key, cert: opts.tls.cert}, handler) : http.createServer(handler)
+  // The HTTP/2 compatibility API hands the same request/response shapes to the handler.
+  const server = opts.tls
+    ? http2.createSecureServer({key: opts.tls.key, cert: opts.tls.cert, allowHTTP1: true}, handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)
+    : http.createServer(handler)
+  const sessions = new Set<{destroy(): void}>()
+  server.on('session', (s: http2.ServerHttp2Session) => {
+    sessions.add(s)
+    s.once('close', () => sessions.delete(s))
+  })
+  const sockets = new Set<{destroy(): void}>()
+  server.on('connection', (c: {destroy(): void; once(e: string, f: () => void): void}) => {
+    sockets.add(c)
+    c.once('close', () => sockets.delete(c))
+  })
   let handshakes = 0
   server.on('secureConnection', () => handshakes++)
   server.on('connection', () => {
@@ -369,7 +382,8 @@ export async function startApiServer(model: ClusterModel, opts: ApiServerOptions
       source = ([] as Buffer[])[Symbol.iterator]() // Tetragon export-stdout and app containers: empty
     }
     void url
-    res.writeHead(200, {'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked'})
+    // No Content-Length: HTTP/1.1 sends it chunked, HTTP/2 as DATA frames.
+    res.writeHead(200, {'Content-Type': 'text/plain'})
     const pump = () => {
       for (;;) {
         const next = source.next()
@@ -389,7 +403,7 @@ export async function startApiServer(model: ClusterModel, opts: ApiServerOptions
   warm()
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  server.keepAliveTimeout = 60_000
+  if (server instanceof http.Server) server.keepAliveTimeout = 60_000
   const port = (server.address() as AddressInfo).port
   return {
     url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
@@ -402,7 +416,8 @@ export async function startApiServer(model: ClusterModel, opts: ApiServerOptions
       t0 = undefined
     },
     close: () => new Promise((resolve) => {
-      server.closeAllConnections()
+      for (const s of sessions) s.destroy()
+      for (const c of sockets) c.destroy()
       server.close(() => resolve())
     }),
   }

@@ -82,11 +82,14 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   const started = startPairState(cluster, {source, target, since: req.evidence.sinceSeconds}, (e) => req.emit?.(e))
   const agents = req.evidence.enabled ? listEvidenceAgents(cluster, {...req.evidence, timeoutMs: req.connect.requestTimeoutMs ?? 10_000}) : undefined
   const waypointRead = readWaypointPods(cluster, target, started.pending)
+  // Loaded once the CRD reads (they wait for discovery) are on the wire too: compiling the
+  // modules blocks the event loop, and before that it held back the second wave.
+  const modules = started.pending.installed.then(() => new Promise((resolve) => setImmediate(resolve))).then(() => cluster.requestsSent()).then(() => diagnosisModules())
   const {
     loadSpecs, liveSpecs, knownMemberKeys, declaredDependencies, unknownServiceError, liveViews, resolveTrustDomain, liveExemptNamespaces,
     waypointOf, dnsCaptureWarning, meshRootNamespace, compileFleet, pairScope, enforcementMode, isReadyPod, withLivePods, compiledView,
     computeDrift, evaluatePair, proposeFix, dumpView,
-  } = await diagnosisModules()
+  } = await modules
   const state = await started.state
   const files = req.specPaths.length > 0 ? await loadSpecs(req.specPaths) : undefined
   const {specs, problems} = liveSpecs(state, files)

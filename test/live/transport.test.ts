@@ -1,13 +1,16 @@
 // A whole live pair (the built CLI, evidence on) against the fake API server served over
 // HTTPS, the way a real API server is reached: the CA comes from the kubeconfig's
-// certificate-authority-data, no insecure flag. Counts TLS handshakes on the server: with
-// one keep-alive agent per cluster a connection is opened only when every open one is busy
-// (HTTP/1.1: one request at a time per connection), and the later waves (CRD reads, logs)
-// reuse the connections of the earlier ones. A new agent per request (what client-node
-// does by itself) made one handshake per request. Hubble is read through the
+// certificate-authority-data, no insecure flag. Counts TLS handshakes on the server.
+// - A server that offers HTTP/2 (as kube-apiserver does, ALPN h2): one TLS connection for
+//   the whole pair, every request a stream on it (src/cluster/h2.ts).
+// - An HTTP/1.1-only server: with one keep-alive agent per cluster a connection is opened
+//   only when every open one is busy, and the later waves (CRD reads, logs) reuse the
+//   connections of the earlier ones. A new agent per request (what client-node does by
+//   itself) made one handshake per request. Hubble is read through the
 // built worker thread (src/layers/cilium/hubble/relay-read.ts): its flows reach the verdict.
 // The certificate in ../cluster/tls/ is a self-signed test certificate for 127.0.0.1.
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import http2 from 'node:http2'
 import https from 'node:https'
 import type {AddressInfo} from 'node:net'
 import os from 'node:os'
@@ -26,6 +29,11 @@ const cert = readFileSync(path.join(tls, 'cert.pem'))
 
 let server: https.Server
 let url = ''
+let h2server: http2.Http2SecureServer
+let h2url = ''
+let h2handshakes = 0
+let h2requests = 0
+const h2versions = new Set<string>()
 let handshakes = 0
 let requests = 0
 /** Requests served per connection, and whether the log read came on a connection used before. */
@@ -50,6 +58,18 @@ beforeAll(async () => {
   server.on('secureConnection', () => handshakes++)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
+  h2server = http2.createSecureServer({key: readFileSync(path.join(tls, 'key.pem')), cert, allowHTTP1: true}, (req, res) => {
+    h2requests++
+    h2versions.add(req.httpVersion)
+    setTimeout(() => {
+      const r = cluster.handle(req.method ?? 'GET', req.url ?? '/')
+      res.writeHead(r.status, {'Content-Type': r.contentType})
+      res.end(r.body)
+    }, 5)
+  })
+  h2server.on('secureConnection', () => h2handshakes++)
+  await new Promise<void>((resolve) => h2server.listen(0, '127.0.0.1', resolve))
+  h2url = `https://127.0.0.1:${(h2server.address() as AddressInfo).port}`
   const A = {namespace: NS, pod: POD_A, app: 'checkout', ip: IP_A}
   const B = {namespace: NS, pod: POD_B, app: 'payments', ip: IP_B}
   hubble = await startFlowServer([{src: A, dst: B, dport: 15008, verdict: 'DROPPED', secondsAgo: 30}])
@@ -59,22 +79,34 @@ afterAll(async () => {
   hubble?.stop()
   server.closeAllConnections()
   await new Promise<void>((resolve) => server.close(() => resolve()))
+  await new Promise<void>((resolve) => h2server.close(() => resolve()))
 })
 
-function kubeconfig(): string {
+function kubeconfig(server = url): string {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'platform-tls-')), 'config')
   writeFileSync(file, stringify({
     apiVersion: 'v1', kind: 'Config', 'current-context': 'live',
-    clusters: [{name: 'live', cluster: {server: url, 'certificate-authority-data': cert.toString('base64')}}],
+    clusters: [{name: 'live', cluster: {server, 'certificate-authority-data': cert.toString('base64')}}],
     users: [{name: 'live-user', user: {token: TOKEN}}],
     contexts: [{name: 'live', context: {cluster: 'live', user: 'live-user', namespace: NS}}],
   }))
   return file
 }
 
+const pair = (server: string) => cliAsync(['debug', 'connectivity', 'commerce/checkout', 'commerce/payments', '--kubeconfig', kubeconfig(server), '--hubble-server', hubble.address, '-o', 'json', '--request-timeout', '5s'])
+
 describe('a live pair over HTTPS (built CLI)', () => {
-  it('reuses connections: fewer TLS handshakes than requests, the log read on a connection of an earlier wave', async () => {
-    const r = await cliAsync(['debug', 'connectivity', 'commerce/checkout', 'commerce/payments', '--kubeconfig', kubeconfig(), '--hubble-server', hubble.address, '-o', 'json', '--request-timeout', '5s'])
+  it('HTTP/2 server: the whole pair on one TLS connection', async () => {
+    const r = await pair(h2url)
+    expect(r.stderr).toBe('')
+    expect(JSON.parse(r.stdout).result.status).toBe('BLOCKED')
+    expect(h2requests).toBeGreaterThanOrEqual(30)
+    expect([...h2versions]).toEqual(['2.0'])
+    expect(h2handshakes).toBe(1)
+  })
+
+  it('HTTP/1.1-only server: fewer TLS handshakes than requests, the log read on a connection of an earlier wave', async () => {
+    const r = await pair(url)
     expect(r.stderr).toBe('')
     const report = JSON.parse(r.stdout)
     // Every wave happened: discovery and core reads, CRD reads, the ztunnel log.
