@@ -244,7 +244,9 @@ export async function startApiServer(model: ClusterModel, opts: ApiServerOptions
     }
     const entry: RequestLogEntry = {start: now(), end: 0, path: url.pathname, query: url.search}
     log.push(entry)
-    res.once('close', () => (entry.end = now()))
+    // When the server has written the whole answer ('close' of an HTTP/2 stream waits for the client).
+    res.once('finish', () => (entry.end ||= now()))
+    res.once('close', () => (entry.end ||= now()))
     const timer = setTimeout(() => respond(req, res, url), opts.latencyMs)
     req.once('close', () => {
       if (!res.headersSent) clearTimeout(timer)
