@@ -78,7 +78,6 @@ function hubbleClientOptions(address: string, opts: Partial<EvidenceOptions> & {
   return {address, timeoutMs: opts.timeoutMs, ...(opts.hubbleTls ? {tls: true} : {}), ...(opts.hubbleCa ? {caFile: opts.hubbleCa} : {}), ...(opts.hubbleServerName ? {serverName: opts.hubbleServerName} : {})}
 }
 
-
 /** Most records kept per source for the annotation (counts in the state stay exact). */
 const KEEP = 20_000
 

@@ -93,7 +93,7 @@ function kubeconfig(server = url): string {
   return file
 }
 
-const pair = (server: string) => cliAsync(['debug', 'connectivity', 'commerce/checkout', 'commerce/payments', '--kubeconfig', kubeconfig(server), '--hubble-server', hubble.address, '-o', 'json', '--request-timeout', '5s'])
+const pair = (server: string, relay = hubble.address, timeout = '5s') => cliAsync(['debug', 'connectivity', 'commerce/checkout', 'commerce/payments', '--kubeconfig', kubeconfig(server), '--hubble-server', relay, '-o', 'json', '--request-timeout', timeout])
 
 describe('a live pair over HTTPS (built CLI)', () => {
   it('HTTP/2 server: the whole pair on one TLS connection', async () => {
@@ -121,5 +121,15 @@ describe('a live pair over HTTPS (built CLI)', () => {
     expect(hubbleState).toMatchObject({state: 'read', recordsRead: 1, recordsMatched: 1})
     expect(report.result).toMatchObject({status: 'BLOCKED', blockedAt: 'l4'})
     expect(report.evidenceSources.find((s: {source: string}) => s.source === 'ztunnel')).toMatchObject({state: 'read'})
+  })
+
+  it('a Relay that does not answer: Hubble unavailable with the reason from the worker, the verdict from the policies', async () => {
+    const r = await pair(h2url, '127.0.0.1:1', '1s')
+    const report = JSON.parse(r.stdout)
+    const hubbleState = report.evidenceSources.find((s: {source: string}) => s.source === 'hubble')
+    expect(hubbleState.state).toBe('unavailable')
+    expect(hubbleState.reason).toMatch(/127\.0\.0\.1:1/)
+    expect(report.result.status).toBe('ALLOWED')
+    expect(report.warnings).toContainEqual(expect.stringMatching(/^hubble evidence unavailable: /))
   })
 })

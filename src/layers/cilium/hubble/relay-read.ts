@@ -32,7 +32,10 @@ export interface RelayFlowsResult {
 }
 
 export interface RelayReader {
-  /** Resolves once the channel is connected (or could not connect): the request is out. */
+  /**
+   * Resolves once the flows request no longer needs the calling thread: the channel is
+   * connected (or could not connect) on this thread, or the read was handed to the worker.
+   */
   connected(): Promise<void>
   read(request: RelayFlowsRequest): Promise<RelayFlowsResult>
   /** Ends the reader (after a read, or when no read will come). */
@@ -106,6 +109,10 @@ function workerReader(file: string, options: HubbleClientOptions): RelayReader {
     markConnected()
     settle?.reject(failure)
   }
+  // The worker connects and streams on its own thread: once it has the read, a busy main
+  // thread (the compile) holds nothing back.
+  let handedOver = () => {}
+  const posted = new Promise<void>((resolve) => (handedOver = resolve))
   const started = import('node:worker_threads').then(({Worker}) => {
     worker = new Worker(file, {workerData: options})
     // Never keeps the CLI alive on its own; the read's promise holds the caller.
@@ -119,14 +126,18 @@ function workerReader(file: string, options: HubbleClientOptions): RelayReader {
     worker.on('exit', (code) => fail(new Error(`hubble reader stopped (exit ${code})`)))
   }, (e: Error) => fail(e))
   return {
-    connected: () => connected,
+    connected: () => Promise.race([connected, posted]),
     async read(request) {
       await started
-      if (failure) throw failure
+      if (failure) {
+        handedOver()
+        throw failure
+      }
       return new Promise<RelayFlowsResult>((resolve, reject) => {
         settle = {resolve, reject}
         worker!.ref()
         worker!.postMessage({type: 'read', request})
+        handedOver()
       }).finally(() => void worker?.terminate())
     },
     close: () => void started.then(() => worker?.terminate()),
