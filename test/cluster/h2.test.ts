@@ -5,7 +5,7 @@
 // The certificate in tls/ is a self-signed test certificate for 127.0.0.1 (test-only).
 import {readFileSync} from 'node:fs'
 import http2 from 'node:http2'
-import type {AddressInfo} from 'node:net'
+import net, {type AddressInfo} from 'node:net'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -51,16 +51,16 @@ afterAll(() => new Promise<void>((resolve) => {
   server.close(() => resolve())
 }))
 
-async function requester(caFile = 'cert.pem', timeoutMs = 5000) {
+async function requester(caFile = 'cert.pem', timeoutMs = 5000, server = url) {
   const {KubeConfig} = await loadClientNode()
   const kc = new KubeConfig()
   kc.loadFromOptions({
-    clusters: [{name: 'local', server: url, caData: readFileSync(path.join(dir, caFile)).toString('base64'), skipTLSVerify: false}],
+    clusters: [{name: 'local', server, caData: readFileSync(path.join(dir, caFile)).toString('base64'), skipTLSVerify: false}],
     users: [{name: 'u', token: 't0ken'}],
     contexts: [{name: 'c', cluster: 'local', user: 'u'}],
     currentContext: 'c',
   })
-  return new KubeRequester(kc, url, defaultRedactor, timeoutMs)
+  return new KubeRequester(kc, server, defaultRedactor, timeoutMs)
 }
 
 describe('HTTP/2 when the API server offers it', () => {
@@ -83,6 +83,19 @@ describe('HTTP/2 when the API server offers it', () => {
     const k = await requester('cert.pem', 300)
     expect(await k.json({path: '/forbidden', describe: 'list things', on404: 'not-found'})).toMatchObject({ok: false, status: 'forbidden', reason: 'forbidden: cannot list things'})
     expect(await k.json({path: '/slow', describe: 'list things', on404: 'not-found'})).toMatchObject({ok: false, status: 'timeout', reason: 'timeout: list things: no answer within 300 ms'})
+  })
+
+  it('a server that never finishes the TLS handshake costs one request timeout, not two (ALPN probe, then HTTP/1.1)', async () => {
+    const silent = net.createServer(() => undefined)
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const k = await requester('cert.pem', 300, `https://127.0.0.1:${(silent.address() as AddressInfo).port}`)
+      const t0 = performance.now()
+      expect(await k.json({path: '/api', describe: 'get api', on404: 'not-found'})).toMatchObject({ok: false, status: 'timeout'})
+      expect(performance.now() - t0).toBeLessThan(550)
+    } finally {
+      silent.close()
+    }
   })
 
   it('an untrusted server certificate still fails', async () => {

@@ -93,6 +93,8 @@ function threadReader(options: HubbleClientOptions): RelayReader {
   }
 }
 
+const GUARD_MS = 2000
+
 type FromWorker =
   | {type: 'connected'}
   | {type: 'done'; result: RelayFlowsResult}
@@ -133,12 +135,19 @@ function workerReader(file: string, options: HubbleClientOptions): RelayReader {
         handedOver()
         throw failure
       }
+      let guard: NodeJS.Timeout | undefined
       return new Promise<RelayFlowsResult>((resolve, reject) => {
         settle = {resolve, reject}
         worker!.ref()
         worker!.postMessage({type: 'read', request})
         handedOver()
-      }).finally(() => void worker?.terminate())
+        // The worker stops itself at the backstop; a worker that does not (stuck) is ended
+        // here, so it can never keep the CLI alive.
+        guard = setTimeout(() => fail(new Error(`hubble reader gave no answer within ${request.backstopMs + GUARD_MS} ms`)), request.backstopMs + GUARD_MS)
+      }).finally(() => {
+        clearTimeout(guard)
+        void worker?.terminate()
+      })
     },
     close: () => void started.then(() => worker?.terminate()),
   }
