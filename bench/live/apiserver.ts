@@ -4,6 +4,7 @@
 // API, discovery is served both aggregated (GET /apis with the apidiscovery Accept) and
 // legacy, and pod logs stream generated lines with backpressure (never buffered whole).
 import http from 'node:http'
+import http2 from 'node:http2'
 import type {AddressInfo} from 'node:net'
 import type {ClusterModel} from './model.js'
 import {waypointLog, ztunnelLog} from './model.js'
@@ -25,6 +26,8 @@ export interface ApiServerOptions {
   waypointLines: number
   /** Extra control endpoints (`/__bench/<name>`), answered without latency. */
   controls?: Record<string, () => unknown>
+  /** Serve HTTPS with this key pair (kubectl and real API servers speak TLS), HTTP/2 or HTTP/1.1 by ALPN as kube-apiserver does. */
+  tls?: {key: string | Buffer; cert: string | Buffer}
 }
 
 const KINDS: Record<string, {kind: string; namespaced: boolean}> = {
@@ -45,17 +48,60 @@ const KINDS: Record<string, {kind: string; namespaced: boolean}> = {
   'security.istio.io/v1/peerauthentications': {kind: 'PeerAuthentication', namespaced: true},
   'networking.istio.io/v1/serviceentries': {kind: 'ServiceEntry', namespaced: true},
   'gateway.networking.k8s.io/v1/gateways': {kind: 'Gateway', namespaced: true},
+  'networking.k8s.io/v1/networkpolicies': {kind: 'NetworkPolicy', namespaced: true},
 }
 
-function groupVersions(): Map<string, Array<{resource: string; kind: string; namespaced: boolean}>> {
-  const out = new Map<string, Array<{resource: string; kind: string; namespaced: boolean}>>()
+/** Short names as the CRDs (and the core API) declare them: `kubectl get cnp,ccnp` resolves through these. */
+const SHORT_NAMES: Record<string, string[]> = {
+  pods: ['po'], services: ['svc'], configmaps: ['cm'], namespaces: ['ns'],
+  ciliumendpoints: ['cep', 'ciliumep'], ciliumnetworkpolicies: ['cnp', 'ciliumnp'],
+  ciliumclusterwidenetworkpolicies: ['ccnp'], ciliumidentities: ['ciliumid'],
+  latticeservices: ['lsvc'], gateways: ['gtw'], serviceentries: ['se'],
+}
+const SUBRESOURCES: Record<string, string[]> = {pods: ['log', 'status'], services: ['status'], namespaces: ['status']}
+const singular = (kind: string) => kind.toLowerCase()
+
+type GvResource = {resource: string; kind: string; namespaced: boolean}
+
+function groupVersions(core = false): Map<string, GvResource[]> {
+  const out = new Map<string, GvResource[]>()
   for (const [key, v] of Object.entries(KINDS)) {
     const [group, version, resource] = key.split('/')
-    if (!group) continue
+    if (!group !== core) continue
     const gv = `${group}/${version}`
     out.set(gv, [...(out.get(gv) ?? []), {resource, ...v}])
   }
   return out
+}
+
+/** One resource of an apidiscovery.k8s.io/v2 document (the shape kube-apiserver serves). */
+function discoveryResource(r: GvResource, group: string, version: string): Obj {
+  return {
+    resource: r.resource, responseKind: {group, version, kind: r.kind}, scope: r.namespaced ? 'Namespaced' : 'Cluster',
+    singularResource: singular(r.kind), verbs: ['get', 'list', 'watch'],
+    ...(SHORT_NAMES[r.resource] ? {shortNames: SHORT_NAMES[r.resource]} : {}),
+    ...(SUBRESOURCES[r.resource] ? {subresources: SUBRESOURCES[r.resource].map((sub) => ({subresource: sub, responseKind: {group, version, kind: sub === 'log' ? 'Pod' : r.kind}, verbs: ['get']}))} : {}),
+  }
+}
+
+/** GET /api with the aggregated Accept: the core group (name "") as one APIGroupDiscovery. */
+function aggregatedCore(): Obj {
+  const versions = [...groupVersions(true)].map(([gv, resources]) => {
+    const version = gv.split('/')[1]
+    return {version, freshness: 'Current', resources: resources.map((r) => discoveryResource(r, '', version))}
+  })
+  return {kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items: [{metadata: {creationTimestamp: null}, versions}]}
+}
+
+/** GET /api/v1 (legacy discovery of the core group). */
+function legacyCore(): Obj {
+  return {
+    kind: 'APIResourceList', groupVersion: 'v1',
+    resources: [...groupVersions(true).values()].flat().flatMap((r) => [
+      {name: r.resource, singularName: singular(r.kind), namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'list', 'watch'], ...(SHORT_NAMES[r.resource] ? {shortNames: SHORT_NAMES[r.resource]} : {})},
+      ...(SUBRESOURCES[r.resource] ?? []).map((sub) => ({name: `${r.resource}/${sub}`, singularName: '', namespaced: r.namespaced, kind: sub === 'log' ? 'Pod' : r.kind, verbs: ['get']})),
+    ]),
+  }
 }
 
 function aggregated(): Obj {
@@ -64,10 +110,10 @@ function aggregated(): Obj {
     const [group, version] = gv.split('/')
     byGroup.set(group, [...(byGroup.get(group) ?? []), {
       version, freshness: 'Current',
-      resources: resources.map((r) => ({resource: r.resource, responseKind: {group: '', version: '', kind: r.kind}, scope: r.namespaced ? 'Namespaced' : 'Cluster', verbs: ['get', 'list', 'watch']})),
+      resources: resources.map((r) => discoveryResource(r, group, version)),
     }])
   }
-  for (const g of ['apps', 'batch', 'rbac.authorization.k8s.io', 'apiextensions.k8s.io', 'coordination.k8s.io']) {
+  for (const g of ['apps', 'batch', 'rbac.authorization.k8s.io', 'apiextensions.k8s.io', 'coordination.k8s.io'].filter((g) => !byGroup.has(g))) {
     byGroup.set(g, [{version: 'v1', freshness: 'Current', resources: [{resource: 'things', responseKind: {group: '', version: '', kind: 'Thing'}, scope: 'Namespaced', verbs: ['get']}]}])
   }
   return {
@@ -147,6 +193,8 @@ export interface RunningApiServer {
   url: string
   port: number
   log: RequestLogEntry[]
+  /** TLS handshakes (plain HTTP: TCP connections) since the server started. */
+  handshakes(): number
   reset(): void
   close(): Promise<void>
 }
@@ -154,21 +202,31 @@ export interface RunningApiServer {
 export async function startApiServer(model: ClusterModel, opts: ApiServerOptions): Promise<RunningApiServer> {
   const log: RequestLogEntry[] = []
   let t0: number | undefined
+  /** Epoch ms of the first request since the last reset (to line the log up with a client's clock). */
+  let t0Epoch: number | undefined
   const now = () => {
     const t = performance.now()
-    t0 ??= t
+    if (t0 === undefined) {
+      t0 = t
+      t0Epoch = Date.now()
+    }
     return t - t0
   }
   const byKey = new Map<string, Obj[]>()
   for (const [k, v] of model.collections) byKey.set(k, v)
-  const disco = {aggregated: JSON.stringify(aggregated()), legacy: JSON.stringify(legacyGroups())}
+  const disco = {aggregated: JSON.stringify(aggregated()), legacy: JSON.stringify(legacyGroups()), core: JSON.stringify(aggregatedCore()), coreLegacy: JSON.stringify(legacyCore())}
   const linesPerZtunnel = Math.ceil(opts.ztunnelLines / Math.max(1, model.pairZtunnels.length))
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x')
     if (url.pathname === '/__bench/requests') {
       res.setHeader('Content-Type', 'application/json')
       res.end(JSON.stringify(log))
+      return
+    }
+    if (url.pathname === '/__bench/handshakes') {
+      res.setHeader('Content-Type', 'application/json')
+      res.end(JSON.stringify({handshakes, t0Epoch}))
       return
     }
     const control = url.pathname.startsWith('/__bench/') ? opts.controls?.[url.pathname.slice('/__bench/'.length)] : undefined
@@ -179,22 +237,44 @@ export async function startApiServer(model: ClusterModel, opts: ApiServerOptions
     }
     if (url.pathname === '/__bench/reset') {
       log.length = 0
+      t0Epoch = undefined
       t0 = undefined
       res.end('{}')
       return
     }
     const entry: RequestLogEntry = {start: now(), end: 0, path: url.pathname, query: url.search}
     log.push(entry)
-    res.once('close', () => (entry.end = now()))
+    // When the server has written the whole answer ('close' of an HTTP/2 stream waits for the client).
+    res.once('finish', () => (entry.end ||= now()))
+    res.once('close', () => (entry.end ||= now()))
     const timer = setTimeout(() => respond(req, res, url), opts.latencyMs)
     req.once('close', () => {
       if (!res.headersSent) clearTimeout(timer)
     })
+  }
+  // The HTTP/2 compatibility API hands the same request/response shapes to the handler.
+  const server = opts.tls
+    ? http2.createSecureServer({key: opts.tls.key, cert: opts.tls.cert, allowHTTP1: true}, handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)
+    : http.createServer(handler)
+  const sessions = new Set<{destroy(): void}>()
+  server.on('session', (s: http2.ServerHttp2Session) => {
+    sessions.add(s)
+    s.once('close', () => sessions.delete(s))
+  })
+  const sockets = new Set<{destroy(): void}>()
+  server.on('connection', (c: {destroy(): void; once(e: string, f: () => void): void}) => {
+    sockets.add(c)
+    c.once('close', () => sockets.delete(c))
+  })
+  let handshakes = 0
+  server.on('secureConnection', () => handshakes++)
+  server.on('connection', () => {
+    if (!opts.tls) handshakes++
   })
 
-  function json(res: http.ServerResponse, code: number, body: string | Obj) {
+  function json(res: http.ServerResponse, code: number, body: string | Obj, contentType = 'application/json') {
     const text = typeof body === 'string' ? body : JSON.stringify(body)
-    res.writeHead(code, {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text)})
+    res.writeHead(code, {'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text)})
     res.end(text)
   }
   const notFound = (res: http.ServerResponse, what: string) =>
@@ -202,10 +282,14 @@ export async function startApiServer(model: ClusterModel, opts: ApiServerOptions
 
   function respond(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
     const p = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
-    if (url.pathname === '/api') return json(res, 200, {kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443'}]})
+    const agg = (req.headers.accept ?? '').includes('as=APIGroupDiscoveryList')
+    if (url.pathname === '/api') {
+      if (agg) return json(res, 200, disco.core, 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList')
+      return json(res, 200, {kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443'}]})
+    }
+    if (url.pathname === '/api/v1') return json(res, 200, disco.coreLegacy)
     if (url.pathname === '/apis') {
-      const agg = (req.headers.accept ?? '').includes('as=APIGroupDiscoveryList')
-      return json(res, 200, agg ? disco.aggregated : disco.legacy)
+      return agg ? json(res, 200, disco.aggregated, 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList') : json(res, 200, disco.legacy)
     }
     // /api/v1/... or /apis/<group>/<version>/...
     let group = ''
@@ -221,7 +305,7 @@ export async function startApiServer(model: ClusterModel, opts: ApiServerOptions
       if (rest.length === 0) {
         const resources = groupVersions().get(`${group}/${version}`)
         if (!resources) return notFound(res, url.pathname)
-        return json(res, 200, {kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/${version}`, resources: resources.map((r) => ({name: r.resource, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'list', 'watch']}))})
+        return json(res, 200, {kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/${version}`, resources: resources.map((r) => ({name: r.resource, singularName: singular(r.kind), namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'list', 'watch'], ...(SHORT_NAMES[r.resource] ? {shortNames: SHORT_NAMES[r.resource]} : {})}))})
       }
     }
     let namespace: string | undefined
@@ -243,12 +327,32 @@ export async function startApiServer(model: ClusterModel, opts: ApiServerOptions
     }
     const labelReqs = parseLabelSelector(url.searchParams.get('labelSelector') ?? '')
     const fieldReqs = parseFieldSelector(url.searchParams.get('fieldSelector') ?? '')
-    const items = all.filter((o) => (!namespace || o.metadata.namespace === namespace) &&
+    const matching = all.filter((o) => (!namespace || o.metadata.namespace === namespace) &&
       labelReqs.every((r) => r(o.metadata.labels ?? {})) && fieldReqs.every((r) => r(o)))
+    // Chunked lists (`limit` + `continue`), as kubectl asks by default (--chunk-size=500).
+    const offset = Number(url.searchParams.get('continue') ? Buffer.from(url.searchParams.get('continue')!, 'base64url').toString() : 0)
+    const limit = Number(url.searchParams.get('limit') ?? 0)
+    const items = limit > 0 ? matching.slice(offset, offset + limit) : matching
+    const remaining = limit > 0 ? matching.length - offset - items.length : 0
+    const listMeta = {resourceVersion: '99999', ...(remaining > 0 ? {continue: Buffer.from(String(offset + items.length)).toString('base64url'), remainingItemCount: remaining} : {})}
+    // Server-side printing (kubectl get without -o asks for a meta.k8s.io Table).
+    if ((req.headers.accept ?? '').includes('as=Table')) return json(res, 200, table(items, listMeta), 'application/json;as=Table;v=v1;g=meta.k8s.io')
     return json(res, 200, {
-      apiVersion: group ? `${group}/${version}` : version, kind: `${def.kind}List`, metadata: {resourceVersion: '99999'},
+      apiVersion: group ? `${group}/${version}` : version, kind: `${def.kind}List`, metadata: listMeta,
       items: items.map(({apiVersion: _a, kind: _k, ...o}) => o),
     })
+  }
+
+  /** A meta.k8s.io/v1 Table with the default columns of a resource without printer columns (Name, Age). */
+  function table(items: Obj[], metadata: Obj): Obj {
+    return {
+      kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata,
+      columnDefinitions: [
+        {name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0},
+        {name: 'Age', type: 'date', format: '', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', priority: 0},
+      ],
+      rows: items.map((o) => ({cells: [o.metadata.name, o.metadata.creationTimestamp], object: {kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata}})),
+    }
   }
 
   // Log bodies are precomputed blocks (BLOCK_LINES lines, generated once per pod) written
@@ -280,7 +384,8 @@ export async function startApiServer(model: ClusterModel, opts: ApiServerOptions
       source = ([] as Buffer[])[Symbol.iterator]() // Tetragon export-stdout and app containers: empty
     }
     void url
-    res.writeHead(200, {'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked'})
+    // No Content-Length: HTTP/1.1 sends it chunked, HTTP/2 as DATA frames.
+    res.writeHead(200, {'Content-Type': 'text/plain'})
     const pump = () => {
       for (;;) {
         const next = source.next()
@@ -300,18 +405,21 @@ export async function startApiServer(model: ClusterModel, opts: ApiServerOptions
   warm()
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  server.keepAliveTimeout = 60_000
+  if (server instanceof http.Server) server.keepAliveTimeout = 60_000
   const port = (server.address() as AddressInfo).port
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     log,
+    handshakes: () => handshakes,
     reset: () => {
       log.length = 0
+      t0Epoch = undefined
       t0 = undefined
     },
     close: () => new Promise((resolve) => {
-      server.closeAllConnections()
+      for (const s of sessions) s.destroy()
+      for (const c of sockets) c.destroy()
       server.close(() => resolve())
     }),
   }

@@ -108,6 +108,13 @@ export async function buildCluster(seed = 7): Promise<ClusterModel> {
   services = services.filter((s, i) => !pairNs.includes(s.metadata.namespace) || pairKeys.has(keyOf(s)) || i % PAIR_NS_KEEP === 0)
   const namespaces = [...new Set(services.map((s) => s.metadata.namespace as string))].sort()
 
+  // What the platform compiles for the pair's namespaces: the live policies there (below),
+  // and whether B's namespace has a waypoint at all (only if the compiler emits one).
+  const docs = services.filter((s) => pairNs.includes(s.metadata.namespace)).map((s, i) => ({value: s, origin: {file: 'bench', index: i}, label: keyOf(s)}))
+  docs.push(...fleet.cedarPolicies.map((c, i) => ({value: c, origin: {file: 'bench', index: 1000 + i}, label: c.metadata.name})))
+  const compiled = compiledView(await compileFleet(specSetFromDocuments(docs), defaultCompileOptions()))
+  const waypoint = [...compiled.l4, ...compiled.l7].find((o) => o.kind === 'Gateway' && o.metadata.namespace === pair!.target.namespace)?.metadata.name
+
   const collections = new Map<string, Obj[]>()
   const add = (key: string, obj: Obj) => {
     const list = collections.get(key) ?? []
@@ -149,15 +156,14 @@ export async function buildCluster(seed = 7): Promise<ClusterModel> {
     a: pods.filter((p) => p.namespace === pair!.source.namespace && p.app === pair!.source.name),
     b: pods.filter((p) => p.namespace === pair!.target.namespace && p.app === pair!.target.name),
   }
-  // Agents: one ztunnel and one Tetragon per node; a waypoint (2 replicas) in B's namespace.
-  const waypoint = `${pair.target.namespace}-waypoint`
+  // Agents: one ztunnel and one Tetragon per node; B's waypoint (2 replicas) if it has one.
   nodes.forEach((node, i) => {
     add('/v1/pods', podObject({namespace: 'istio-system', name: `ztunnel-${String(i).padStart(5, '0')}`, app: 'ztunnel', ip: `172.18.0.${10 + i}`, node},
       {app: 'ztunnel', 'controller-revision-hash': '6d9f'}, 'ztunnel', {hostNetwork: false}))
     add('/v1/pods', podObject({namespace: 'kube-system', name: `tetragon-${String(i).padStart(5, '0')}`, app: 'tetragon', ip: `172.18.0.${10 + i}`, node},
       {[NAME]: 'tetragon', 'controller-revision-hash': '7a1b'}, 'tetragon', {hostNetwork: true}))
   })
-  for (let r = 0; r < 2; r++) {
+  for (let r = 0; waypoint && r < 2; r++) {
     add('/v1/pods', podObject({namespace: pair.target.namespace, name: `${waypoint}-5b8d7c-${r}`, app: waypoint, ip: `10.244.9.${r + 2}`, node: nodes[r]},
       {'gateway.networking.k8s.io/gateway-name': waypoint, 'istio.io/gateway-name': waypoint}, waypoint))
   }
@@ -167,7 +173,7 @@ export async function buildCluster(seed = 7): Promise<ClusterModel> {
   for (const ns of [...namespaces, 'istio-system', 'kube-system', 'lattice-system', 'default']) {
     const labels: Record<string, string> = {'kubernetes.io/metadata.name': ns}
     if (ns.startsWith('team-')) labels['istio.io/dataplane-mode'] = 'ambient'
-    if (ns === pair.target.namespace) labels['istio.io/use-waypoint'] = waypoint
+    if (ns === pair.target.namespace && waypoint) labels['istio.io/use-waypoint'] = waypoint
     add('/v1/namespaces', {apiVersion: 'v1', kind: 'Namespace', metadata: meta(undefined, ns, labels), spec: {finalizers: ['kubernetes']}, status: {phase: 'Active'}})
   }
   services.forEach((s, i) => add('/v1/services', {
@@ -177,7 +183,7 @@ export async function buildCluster(seed = 7): Promise<ClusterModel> {
   }))
   add('/v1/configmaps', {apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('kube-system', 'cilium-config'), data: {'enable-policy': 'default', 'cluster-name': 'bench'}})
   add('/v1/configmaps', {apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('istio-system', 'istio'), data: {mesh: `trustDomain: ${TRUST_DOMAIN}\n`}})
-  add('gateway.networking.k8s.io/v1/gateways', {
+  if (waypoint) add('gateway.networking.k8s.io/v1/gateways', {
     apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: meta(pair.target.namespace, waypoint, {'istio.io/waypoint-for': 'service'}),
     spec: {gatewayClassName: 'istio-waypoint', listeners: [{name: 'mesh', port: 15008, protocol: 'HBONE'}]},
     status: {conditions: [{type: 'Programmed', status: 'True', reason: 'Programmed', lastTransitionTime: '2026-05-01T10:00:00Z', message: '', observedGeneration: 1}]},
@@ -185,9 +191,6 @@ export async function buildCluster(seed = 7): Promise<ClusterModel> {
 
   // Policies: what the platform compiles for the pair's namespaces (so the live objects
   // are realistic and mostly drift-free), then filler in the other namespaces up to 500.
-  const docs = services.filter((s) => pairNs.includes(s.metadata.namespace)).map((s, i) => ({value: s, origin: {file: 'bench', index: i}, label: keyOf(s)}))
-  docs.push(...fleet.cedarPolicies.map((c, i) => ({value: c, origin: {file: 'bench', index: 1000 + i}, label: c.metadata.name})))
-  const compiled = compiledView(await compileFleet(specSetFromDocuments(docs), defaultCompileOptions()))
   const policyKey: Record<string, string> = {
     CiliumNetworkPolicy: 'cilium.io/v2/ciliumnetworkpolicies',
     CiliumClusterwideNetworkPolicy: 'cilium.io/v2/ciliumclusterwidenetworkpolicies',
@@ -195,13 +198,20 @@ export async function buildCluster(seed = 7): Promise<ClusterModel> {
     PeerAuthentication: 'security.istio.io/v1/peerauthentications',
     TracingPolicy: 'cilium.io/v1alpha1/tracingpolicies',
     TracingPolicyNamespaced: 'cilium.io/v1alpha1/tracingpoliciesnamespaced',
+    // Emitted for the pair's namespaces too (waypoints, external endpoints, NetworkPolicies).
+    ServiceEntry: 'networking.istio.io/v1/serviceentries',
+    Gateway: 'gateway.networking.k8s.io/v1/gateways',
+    NetworkPolicy: 'networking.k8s.io/v1/networkpolicies',
   }
+  const counted = new Set(['ServiceEntry', 'Gateway', 'NetworkPolicy'])
   let policies = 0
   for (const o of [...compiled.l4, ...compiled.l7, ...compiled.runtime]) {
     const key = policyKey[o.kind]
     if (!key) continue
+    // B's waypoint Gateway is added above, with its status.
+    if (o.kind === 'Gateway' && o.metadata.namespace === pair.target.namespace && o.metadata.name === waypoint) continue
     add(key, {...o, metadata: {...meta(o.metadata.namespace, o.metadata.name, o.metadata.labels ?? {}), ...(o.metadata.annotations ? {annotations: o.metadata.annotations} : {})}})
-    policies++
+    if (!counted.has(o.kind)) policies++
   }
   const others = namespaces.filter((ns) => !pairNs.includes(ns))
   const kinds = ['CiliumNetworkPolicy', 'CiliumNetworkPolicy', 'CiliumNetworkPolicy', 'AuthorizationPolicy', 'AuthorizationPolicy', 'PeerAuthentication', 'TracingPolicyNamespaced', 'CiliumClusterwideNetworkPolicy', 'TracingPolicy']

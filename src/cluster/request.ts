@@ -3,12 +3,14 @@
 // is node:http(s) so every request passes one guard, one recorder and one timeout, and
 // objects stay plain JSON (client-node's typed clients turn timestamps into Dates).
 import http from 'node:http'
+import type http2 from 'node:http2'
 import https from 'node:https'
 import type {IncomingMessage} from 'node:http'
 import {createHash} from 'node:crypto'
 import type {KubeConfig} from '@kubernetes/client-node'
 import {failure, ForbiddenRequestError, type ReadFailure, type ReadFault} from './read-result.js'
 import type {Redactor} from './redact.js'
+import {H2Sessions, type TlsSettings} from './h2.js'
 
 export type HttpMethod = 'GET' | 'POST'
 
@@ -84,6 +86,24 @@ export class KubeRequester implements Transport {
   /** Keep-alive agents of this cluster, by TLS identity (see keepAliveAgent). */
   private readonly agents = new Map<string, http.Agent>()
 
+  /** HTTP/2 sessions, by the same TLS identity, when the server offers h2. */
+  private h2Sessions?: H2Sessions
+  private get h2(): H2Sessions {
+    this.h2Sessions ??= new H2Sessions(this.defaultTimeoutMs)
+    return this.h2Sessions
+  }
+
+  /** The TLS identity of a plain client-node agent (proxy agents have none: they are used as built). */
+  private tlsIdentity(agent: http.Agent | boolean | undefined): {key: string; kind: typeof http.Agent; options: Record<string, unknown>} | undefined {
+    if (!agent || typeof agent === 'boolean') return undefined
+    const kind = agent.constructor === https.Agent ? https.Agent : agent.constructor === http.Agent ? http.Agent : undefined
+    if (!kind) return undefined
+    const options = (agent as http.Agent & {options?: Record<string, unknown>}).options ?? {}
+    const identity = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername', 'ciphers', 'secureProtocol', 'crl']
+      .map((k) => `${k}=${JSON.stringify(options[k] ?? null)}`)
+    return {key: createHash('sha256').update(`${kind.name}\n${identity.join('\n')}`).digest('hex'), kind, options}
+  }
+
   /**
    * client-node's applyToHTTPSOptions builds a new agent on every call, so every request
    * paid a TCP connect and a TLS handshake (30 per live pair). Credentials (headers, exec
@@ -93,17 +113,12 @@ export class KubeRequester implements Transport {
    * pooled connection never keeps the process alive.
    */
   private keepAliveAgent(agent: http.Agent | boolean | undefined): http.Agent | boolean | undefined {
-    if (!agent || typeof agent === 'boolean') return agent
-    const Kind = agent.constructor === https.Agent ? https.Agent : agent.constructor === http.Agent ? http.Agent : undefined
-    if (!Kind) return agent
-    const opts = (agent as http.Agent & {options?: Record<string, unknown>}).options ?? {}
-    const identity = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername', 'ciphers', 'secureProtocol', 'crl']
-      .map((k) => `${k}=${JSON.stringify(opts[k] ?? null)}`)
-    const key = createHash('sha256').update(`${Kind.name}\n${identity.join('\n')}`).digest('hex')
-    let pooled = this.agents.get(key)
+    const id = this.tlsIdentity(agent)
+    if (!id) return agent
+    let pooled = this.agents.get(id.key)
     if (!pooled) {
-      pooled = new Kind({...opts, keepAlive: true})
-      this.agents.set(key, pooled)
+      pooled = new id.kind({...id.options, keepAlive: true})
+      this.agents.set(id.key, pooled)
     }
     return pooled
   }
@@ -192,6 +207,9 @@ export class KubeRequester implements Transport {
     }
     if (payload !== undefined) headers['Content-Type'] = 'application/json'
     const mod = url.protocol === 'http:' ? http : https
+    const id = url.protocol === 'https:' ? this.tlsIdentity(options.agent) : undefined
+    const session = id?.kind === https.Agent ? await this.h2.session(id.key, url, id.options as TlsSettings) : undefined
+    if (session) return this.sendH2(session, url, method, headers, options.auth, payload, signals, spec, markSent)
 
     try {
       const response = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -205,6 +223,45 @@ export class KubeRequester implements Transport {
         req.once('close', () => signals.combined.removeEventListener('abort', stop))
         req.once('finish', markSent)
         req.end(payload)
+      })
+      const code = response.statusCode ?? 0
+      if (code >= 200 && code < 300) return {ok: true, response, signals}
+      const body = await readBody(response).catch(() => '')
+      signals.dispose()
+      return httpFailure(code, body, spec, this.redactor)
+    } catch (error) {
+      return this.fault(error, signals, spec)
+    }
+  }
+
+  /** The same request as one stream of the cluster's HTTP/2 session; the response reads like an IncomingMessage. */
+  private async sendH2(session: http2.ClientHttp2Session, url: URL, method: HttpMethod, headers: Record<string, string | string[] | number>, auth: string | null | undefined, payload: string | undefined, signals: Signals, spec: RequestSpec, markSent: () => void): Promise<
+    {ok: true; response: IncomingMessage; signals: Signals} | ReadFailure
+  > {
+    const h2headers: http2.OutgoingHttpHeaders = {':method': method, ':path': url.pathname + url.search}
+    for (const [k, v] of Object.entries(headers)) {
+      const name = k.toLowerCase()
+      // Connection-specific headers do not exist in HTTP/2.
+      if (!['connection', 'keep-alive', 'transfer-encoding', 'host', 'upgrade', 'proxy-connection'].includes(name)) h2headers[name] = v
+    }
+    if (auth && h2headers.authorization === undefined) h2headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`
+    try {
+      const response = await new Promise<IncomingMessage>((resolve, reject) => {
+        const stream = session.request(h2headers, {endStream: payload === undefined})
+        this.h2.track(session, stream)
+        stream.once('error', reject)
+        const stop = () => stream.destroy(Object.assign(new Error('request aborted'), {code: 'ABORT_ERR'}))
+        if (signals.combined.aborted) stop()
+        else signals.combined.addEventListener('abort', stop, {once: true})
+        stream.once('close', () => signals.combined.removeEventListener('abort', stop))
+        stream.once('ready', markSent)
+        stream.once('response', (h) => {
+          // What the callers read of an IncomingMessage: the status, the body as a stream, `complete`.
+          const message = Object.assign(stream, {statusCode: Number(h[':status']), complete: false})
+          stream.once('end', () => (message.complete = true))
+          resolve(message as unknown as IncomingMessage)
+        })
+        if (payload !== undefined) stream.end(payload)
       })
       const code = response.statusCode ?? 0
       if (code >= 200 && code < 300) return {ok: true, response, signals}

@@ -5,7 +5,8 @@
 
 import type {Cluster, PairState, ReadResult} from '../cluster/index.js'
 import {notAsked, notAskedSources, unavailable, type EvidenceRead, type EvidenceSourceName, type EvidenceSourceState, type FlowRecord, type MeshAccessRecord, type ProcessEventRecord} from '../core/evidence.js'
-import type {HubbleCoverage} from '../layers/cilium/hubble/client.js'
+import type {HubbleClientOptions, HubbleCoverage} from '../layers/cilium/hubble/client.js'
+import type {RelayReader} from '../layers/cilium/hubble/relay-read.js'
 import type {DirectedFlowFilter} from '../layers/cilium/hubble/direction.js'
 import type {MatchedFlow} from '../layers/cilium/hubble/reader.js'
 import {describeFlowSummary, summarizeFlows} from '../layers/cilium/hubble/summary.js'
@@ -41,6 +42,8 @@ export interface PairIdentity {
 export interface EvidenceAgents {
   ztunnels?: Promise<ReadResult<KubeObject>>
   tetragon?: Promise<ReadResult<KubeObject>>
+  /** Relay reader already connecting (--hubble-server given); the flows are asked once the pods are known. */
+  hubble?: Promise<RelayReader>
 }
 
 const ZTUNNEL_SELECTOR = 'app=ztunnel'
@@ -51,16 +54,28 @@ const TETRAGON_SELECTOR = 'app.kubernetes.io/name=tetragon'
  * depend on nothing of the pair, so they go out with the first fan-out instead of costing a
  * round trip of their own after the pair's state is in.
  */
-export function listEvidenceAgents(cluster: Cluster, opts: Pick<EvidenceOptions, 'tetragonServer'>): EvidenceAgents {
-  // The readers' modules load while the first reads are on the wire (the CPU is idle then),
-  // not later, when loading them would hold back the log requests behind the compile.
-  void import('../layers/istio/logs/index.js').catch(() => undefined)
-  void import('../layers/cilium/hubble/index.js').catch(() => undefined)
-  void import('../layers/tetragon/events/index.js').catch(() => undefined)
-  return {
+export function listEvidenceAgents(cluster: Cluster, opts: Pick<EvidenceOptions, 'tetragonServer'> & Partial<EvidenceOptions>): EvidenceAgents {
+  const agents: EvidenceAgents = {
     ztunnels: cluster.pods('istio-system', {labelSelector: ZTUNNEL_SELECTOR}),
     ...(opts.tetragonServer ? {} : {tetragon: cluster.pods('kube-system', {labelSelector: TETRAGON_SELECTOR})}),
   }
+  // The readers' modules load while the first reads are on the wire (the CPU is idle then),
+  // not later, when loading them would hold back the log requests behind the compile.
+  void import('../layers/istio/logs/index.js').catch(() => undefined)
+  void import('../layers/tetragon/events/index.js').catch(() => undefined)
+  // With a known Relay address (and the deadline its calls get), its reader (a worker thread
+  // when built) connects now: gRPC loading and the channel are ready by the time the pods are.
+  if (opts.hubbleServer && opts.timeoutMs !== undefined) {
+    const clientOptions = hubbleClientOptions(opts.hubbleServer, {...opts, timeoutMs: opts.timeoutMs})
+    const reader = import('../layers/cilium/hubble/relay-read.js').then(({openRelayReader}) => openRelayReader(clientOptions))
+    reader.catch(() => undefined)
+    agents.hubble = reader
+  }
+  return agents
+}
+
+function hubbleClientOptions(address: string, opts: Partial<EvidenceOptions> & {timeoutMs: number}): HubbleClientOptions {
+  return {address, timeoutMs: opts.timeoutMs, ...(opts.hubbleTls ? {tls: true} : {}), ...(opts.hubbleCa ? {caFile: opts.hubbleCa} : {}), ...(opts.hubbleServerName ? {serverName: opts.hubbleServerName} : {})}
 }
 
 /** Most records kept per source for the annotation (counts in the state stay exact). */
@@ -165,10 +180,12 @@ export function pairFlowFilter(who: PairIdentity): DirectedFlowFilter {
 }
 
 async function hubbleEvidence(cluster: Cluster, who: PairIdentity, opts: EvidenceOptions, sent?: () => void) {
+  const early = who.agents?.hubble
   if (who.podsA.length === 0 || who.podsB.length === 0) {
+    void early?.then((r) => r.close(), () => undefined)
     return {states: [notAsked('hubble', `no pods of the ${who.podsA.length === 0 ? 'source' : 'target'}: no flows to look for`)]}
   }
-  const {createHubbleClient, readHubbleRelay} = await import('../layers/cilium/hubble/index.js')
+  const {openRelayReader} = await import('../layers/cilium/hubble/relay-read.js')
   let close = () => {}
   let address = opts.hubbleServer
   if (!address) {
@@ -177,30 +194,21 @@ async function hubbleEvidence(cluster: Cluster, who: PairIdentity, opts: Evidenc
     address = `127.0.0.1:${fwd.forward.localPort}`
     close = () => fwd.forward.close()
   }
-  const client = await createHubbleClient({address, timeoutMs: opts.timeoutMs, ...(opts.hubbleTls ? {tls: true} : {}), ...(opts.hubbleCa ? {caFile: opts.hubbleCa} : {}), ...(opts.hubbleServerName ? {serverName: opts.hubbleServerName} : {})})
+  const reader = early && opts.hubbleServer ? await early : openRelayReader(hubbleClientOptions(address, opts))
   try {
     const since = new Date(Date.now() - opts.sinceSeconds * 1000)
-    if (sent) void client.connected().then(sent)
-    const ac = new AbortController()
+    if (sent) void reader.connected().then(sent)
     // A backstop just after the gRPC deadline (which names itself in the reason).
     const backstop = Math.round(opts.timeoutMs * 1.1)
-    const timer = setTimeout(() => ac.abort(), backstop)
     const filter = pairFlowFilter(who)
-    const read = readHubbleRelay(client, {filter, window: {since}, signal: ac.signal})
-    const flows: MatchedFlow[] = []
-    try {
-      for await (const f of read.records) if (flows.length < KEEP) flows.push(f)
-    } finally {
-      clearTimeout(timer)
-    }
-    let state = read.state()
+    const read = await reader.read({filter, since, keep: KEEP, backstopMs: backstop})
+    let state = read.state
     if (state.state === 'unavailable') return {states: [state]}
     // Relay still streaming at the read deadline: what came is used, and said to be partial.
-    if (ac.signal.aborted) state = {...state, state: 'partial', reason: `hubble: stopped at the read deadline (${formatMs(backstop)}); later flows not read`}
-    const coverage = await read.coverage
-    return {states: [state], flows: {flows, since, ...(coverage ? {coverage} : {}), viaWaypoint: filter.hops.length > 1}}
+    if (read.stopped) state = {...state, state: 'partial', reason: `hubble: stopped at the read deadline (${formatMs(backstop)}); later flows not read`}
+    return {states: [state], flows: {flows: read.flows, since, ...(read.coverage ? {coverage: read.coverage} : {}), viaWaypoint: filter.hops.length > 1}}
   } finally {
-    client.close()
+    reader.close()
     close()
   }
 }
@@ -234,7 +242,7 @@ async function meshEvidence(cluster: Cluster, who: PairIdentity, opts: EvidenceO
     // A record matches only if its destination is B by identity, pod name, IP or service, and
     // each of those appears verbatim in the line: lines naming none of them (most of a ztunnel
     // log: other pairs, xds, dns) are skipped before parsing.
-    const mustContain = [principalOf(who.dstIdentity), ...selector.dstPods, ...selector.dstIps.flatMap((a) => [a, a.toUpperCase()]), ...(who.targetService ? [who.targetService] : [])]
+    const mustContain = fewestNeedles([principalOf(who.dstIdentity), ...selector.dstPods, ...selector.dstIps.flatMap((a) => [a, a.toUpperCase()]), ...(who.targetService ? [who.targetService] : [])])
     return collect(readMeshLog('ztunnel', onNodes.map((p) => logOf('istio-system', p)), {filter: selector, window: {since}, mustContain}))
   })()
   const waypointRead = who.waypoint && who.waypoint.pods.length > 0
@@ -247,6 +255,16 @@ async function meshEvidence(cluster: Cluster, who: PairIdentity, opts: EvidenceO
     // Records of a source that is unavailable are not used: its state says it was not read.
     ...(read(z.state) || read(w.state) ? {records: {ztunnel: read(z.state) ? z.records : [], waypoint: read(w.state) ? w.records : [], viaWaypoint: Boolean(who.waypoint)}} : {}),
   }
+}
+
+/**
+ * The same pre-filter with fewer passes over each log chunk: duplicates go (an IPv4 address
+ * is its own upper case), and so does a needle that contains another one (a line holding
+ * it also holds the shorter one, so it is kept either way).
+ */
+export function fewestNeedles(needles: string[]): string[] {
+  const unique = [...new Set(needles.filter((n) => n.length > 0))]
+  return unique.filter((n) => !unique.some((m) => m !== n && n.includes(m)))
 }
 
 async function tetragonEvidence(cluster: Cluster, state: PairState, who: PairIdentity, opts: EvidenceOptions) {

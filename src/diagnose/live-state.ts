@@ -2,7 +2,8 @@
 // need: policy views per layer (or SKIP/UNKNOWN with the reason), specs, and the facts only
 // a cluster knows (enforcement mode, trust domain, waypoint and pod readiness).
 
-import {parse as parseYaml} from 'yaml'
+// js-yaml, as the spec reader: the `yaml` package would be one more large module on the live path.
+import jsyaml from 'js-yaml'
 import {DEFAULT_TRUST_DOMAIN, GATEWAY_NAME_LABEL, MESH_ROOT_NAMESPACE, USE_WAYPOINT_LABEL} from '../core/constants.js'
 import type {KubeObject} from '../core/kube.js'
 import type {Waypoint, Workload} from '../core/query.js'
@@ -98,7 +99,7 @@ export function resolveTrustDomain(flag: string | undefined, state: PairState, p
     const mesh = (state.istioConfig.items[0] as {data?: Record<string, unknown>} | undefined)?.data?.mesh
     if (typeof mesh === 'string') {
       try {
-        const td = (parseYaml(mesh) as {trustDomain?: unknown} | null)?.trustDomain
+        const td = (jsyaml.load(mesh) as {trustDomain?: unknown} | null)?.trustDomain
         if (typeof td === 'string' && td) return {trustDomain: td, source: 'ConfigMap istio-system/istio (mesh.trustDomain)'}
       } catch {
         // fall through: a broken mesh config is reported by Istio itself
@@ -121,7 +122,7 @@ export function meshRootNamespace(state: Pick<PairState, 'istioConfig'>): string
   const mesh = (state.istioConfig.items[0] as {data?: Record<string, unknown>} | undefined)?.data?.mesh
   if (typeof mesh !== 'string') return MESH_ROOT_NAMESPACE
   try {
-    const root = (parseYaml(mesh) as {rootNamespace?: unknown} | null)?.rootNamespace
+    const root = (jsyaml.load(mesh) as {rootNamespace?: unknown} | null)?.rootNamespace
     return typeof root === 'string' && root ? root : MESH_ROOT_NAMESPACE
   } catch {
     return MESH_ROOT_NAMESPACE

@@ -8,21 +8,35 @@ import {InconclusiveError, InputError} from '../core/errors.js'
 import {spiffeId} from '../core/query.js'
 import {connect, startPairState, type Cluster, type ConnectOptions, type PairState, type PendingPairState} from '../cluster/index.js'
 import {pairRealizedState} from '../cluster/index.js'
-import {loadSpecs} from '../spec/load.js'
-import {compileFleet} from '../pipeline/fleet.js'
-import {computeDrift} from './drift.js'
-import {proposeFix} from './fix.js'
 import {annotateWithEvidence, evidenceNotAsked, evidenceWarnings, listEvidenceAgents, startEvidence, tetragonEvents, type EvidenceBundle, type EvidenceOptions} from './live-evidence.js'
-import {dnsCaptureWarning, enforcementMode, isReadyPod, liveExemptNamespaces, liveSpecs, liveViews, meshRootNamespace, resolveTrustDomain, waypointNameOf, waypointOf, withLivePods} from './live-state.js'
 import type {Diagnosis, EventSink} from './model.js'
 import type {KubeObject} from '../core/kube.js'
-import {compiledView, evaluatePair, type LiveFacts, type PairRequest} from './pair.js'
-import {dumpView, pairScope, type RunObserver} from './offline.js'
-import {declaredDependencies, knownMemberKeys, unknownServiceError} from './names.js'
-import {declaredBetween, noSuchPortRow, rowOf, sortRows, type ReachabilityRow} from './reachability.js'
+import type {LiveFacts, PairRequest} from './pair.js'
+import type {RunObserver} from './offline.js'
+import type {ReachabilityRow} from './reachability.js'
 import {ok, type ReadResult} from '../cluster/index.js'
-import {deriveMeshMember} from '../graph/index.js'
-import {keyOf, type SpecSet} from '../spec/model.js'
+import type {SpecSet} from '../spec/model.js'
+
+/**
+ * What the diagnosis needs once the reads are in (spec loading, the compile pipeline, the
+ * evaluators): imported while the first requests are on the wire, not before them.
+ */
+async function diagnosisModules() {
+  const [load, state, fleet, drift, fix, pair, offline, names, reachability, graph, model] = await Promise.all([
+    import('../spec/load.js'), import('./live-state.js'), import('../pipeline/fleet.js'), import('./drift.js'), import('./fix.js'),
+    import('./pair.js'), import('./offline.js'), import('./names.js'), import('./reachability.js'), import('../graph/index.js'), import('../spec/model.js'),
+  ])
+  return {
+    loadSpecs: load.loadSpecs, compileFleet: fleet.compileFleet, computeDrift: drift.computeDrift, proposeFix: fix.proposeFix,
+    compiledView: pair.compiledView, evaluatePair: pair.evaluatePair, dumpView: offline.dumpView, pairScope: offline.pairScope,
+    declaredDependencies: names.declaredDependencies, knownMemberKeys: names.knownMemberKeys, unknownServiceError: names.unknownServiceError,
+    declaredBetween: reachability.declaredBetween, noSuchPortRow: reachability.noSuchPortRow, rowOf: reachability.rowOf, sortRows: reachability.sortRows,
+    deriveMeshMember: graph.deriveMeshMember, keyOf: model.keyOf,
+    dnsCaptureWarning: state.dnsCaptureWarning, enforcementMode: state.enforcementMode, isReadyPod: state.isReadyPod, liveExemptNamespaces: state.liveExemptNamespaces,
+    liveSpecs: state.liveSpecs, liveViews: state.liveViews, meshRootNamespace: state.meshRootNamespace, resolveTrustDomain: state.resolveTrustDomain,
+    waypointNameOf: state.waypointNameOf, waypointOf: state.waypointOf, withLivePods: state.withLivePods,
+  }
+}
 
 export interface LiveRequest {
   source: string
@@ -66,8 +80,16 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   // and the evidence agents' pods; 2) the CRD reads (they wait for discovery) and, as soon
   // as B's Service and Namespace are in, the waypoint's pods; 3) logs and Hubble flows.
   const started = startPairState(cluster, {source, target, since: req.evidence.sinceSeconds}, (e) => req.emit?.(e))
-  const agents = req.evidence.enabled ? listEvidenceAgents(cluster, req.evidence) : undefined
+  const agents = req.evidence.enabled ? listEvidenceAgents(cluster, {...req.evidence, timeoutMs: req.connect.requestTimeoutMs ?? 10_000}) : undefined
   const waypointRead = readWaypointPods(cluster, target, started.pending)
+  // Loaded once the CRD reads (they wait for discovery) are on the wire too: compiling the
+  // modules blocks the event loop, and before that it held back the second wave.
+  const modules = started.pending.installed.then(() => new Promise((resolve) => setImmediate(resolve))).then(() => cluster.requestsSent()).then(() => diagnosisModules())
+  const {
+    loadSpecs, liveSpecs, knownMemberKeys, declaredDependencies, unknownServiceError, liveViews, resolveTrustDomain, liveExemptNamespaces,
+    waypointOf, dnsCaptureWarning, meshRootNamespace, compileFleet, pairScope, enforcementMode, isReadyPod, withLivePods, compiledView,
+    computeDrift, evaluatePair, proposeFix, dumpView,
+  } = await modules
   const state = await started.state
   const files = req.specPaths.length > 0 ? await loadSpecs(req.specPaths) : undefined
   const {specs, problems} = liveSpecs(state, files)
@@ -82,7 +104,7 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
     }
     // §10.16: a callee A declares that does not exist is diagnosed (B is a placeholder).
     if (!known.has(key) && !(role === 'target' && declaredDependencies(specs, sKey).includes(key))) {
-      throw unknownLiveMember(role, key, known, req.specPaths.length > 0, problems)
+      throw unknownLiveMember(unknownServiceError, role, key, known, req.specPaths.length > 0, problems)
     }
   }
 
@@ -180,7 +202,7 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
 }
 
 /** Unknown A or B live: suggestions from the LatticeServices/LatticeMeshMembers listed (and --specs). */
-function unknownLiveMember(role: string, key: string, known: Set<string>, withSpecs: boolean, problems: string[]): InputError {
+function unknownLiveMember(unknownServiceError: (role: string, key: string, known: Set<string>, where: string) => InputError, role: string, key: string, known: Set<string>, withSpecs: boolean, problems: string[]): InputError {
   const err = unknownServiceError(role, key, known, `in the cluster${withSpecs ? ' or in --specs' : ''}`)
   return problems.length ? new InputError(`${err.message}; ${problems.join('; ')}`) : err
 }
@@ -207,7 +229,7 @@ function split(ref: string, defaultNs: string, role: string): {namespace: string
 
 /** The waypoint B's traffic goes through and its pods, read once B's Services and Namespace are in. */
 async function readWaypointPods(cluster: Cluster, target: {namespace: string; name: string}, pending: PendingPairState) {
-  const [servicesB, namespaceB] = await Promise.all([pending.servicesB, pending.namespaces[target.namespace]])
+  const [servicesB, namespaceB, {waypointNameOf}] = await Promise.all([pending.servicesB, pending.namespaces[target.namespace], import('./live-state.js')])
   const name = waypointNameOf(target.name, servicesB, namespaceB)
   return {name, pods: name ? await cluster.pods(target.namespace, {labelSelector: `${GATEWAY_NAME_LABEL}=${name}`}) : undefined}
 }
@@ -247,6 +269,7 @@ export interface LiveReachabilityRequest extends Omit<LiveRequest, 'source' | 't
  */
 export async function reachabilityLive(req: LiveReachabilityRequest): Promise<{source: string; rows: ReachabilityRow[]}> {
   const cluster = await connect(req.connect)
+  const {loadSpecs, liveSpecs, keyOf, deriveMeshMember, compileFleet, declaredBetween, rowOf, noSuchPortRow, sortRows} = await diagnosisModules()
   const defaultNs = req.namespace ?? cluster.namespace
   const src = split(req.from, defaultNs, 'source')
   const sKey = `${src.namespace}/${src.name}`

@@ -16,15 +16,15 @@ export interface TlsOptions {
 
 const loading = new Map<string, Promise<{grpc: typeof GrpcJs; pkg: unknown}>>()
 
-/** Loads `protoFile` (relative to `includeDir`) once; a failed load is retried on the next call. */
-export function loadGrpcPackage<T>(protoFile: string, includeDir: () => string): Promise<{grpc: typeof GrpcJs; pkg: T}> {
+/** Loads `protoFile` (relative to `includeDir`) once; a failed load is retried on the next call. `options` override LOADER_OPTIONS. */
+export function loadGrpcPackage<T>(protoFile: string, includeDir: () => string, options: {longs?: typeof String | typeof Number} = {}): Promise<{grpc: typeof GrpcJs; pkg: T}> {
   let attempt = loading.get(protoFile)
   if (!attempt) {
     attempt = (async () => {
       const [grpcMod, loaderMod] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')])
       // Both are CommonJS: under Node ESM their module.exports is the default export.
       const grpc = grpcMod.default as unknown as typeof GrpcJs
-      const def = await loaderMod.default.load(protoFile, {...LOADER_OPTIONS, includeDirs: [includeDir()]})
+      const def = await loaderMod.default.load(protoFile, {...LOADER_OPTIONS, ...options, includeDirs: [includeDir()]})
       return {grpc, pkg: grpc.loadPackageDefinition(def) as unknown}
     })()
     loading.set(protoFile, attempt)
