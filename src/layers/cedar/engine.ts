@@ -148,14 +148,19 @@ export class CedarEngine {
     }
     const pset = this.prepare(bucketKey, bucket)
     if ('error' in pset) return errorVerdict(pset.error)
-    const principalEntity = {...req.principal, attrs: pickAttrs(req.principal.attrs, pset.principalAttrs)}
-    const resourceEntity = {...req.resource, attrs: pickAttrs(req.resource.attrs, pset.resourceAttrs)}
+    // An entity no policy of the bucket can dereference is left out altogether: parsing the
+    // entities is most of a call's cost (~20 µs each of ~70), and without a dereference an
+    // absent entity and one with no attributes and no parents evaluate alike (`in` finds no
+    // ancestors either way; ours never have parents).
+    const entities = []
+    if (!unread(pset.principalAttrs)) entities.push(toEntityJson({...req.principal, attrs: pickAttrs(req.principal.attrs, pset.principalAttrs)}))
+    if (!unread(pset.resourceAttrs)) entities.push(toEntityJson({...req.resource, attrs: pickAttrs(req.resource.attrs, pset.resourceAttrs)}))
     const answer = this.cedar.statefulIsAuthorized({
       principal: {type: req.principal.type, id: req.principal.id},
       action: {type: ACTION_TYPE, id: req.action},
       resource: {type: req.resource.type, id: req.resource.id},
       context: {},
-      entities: [toEntityJson(principalEntity), toEntityJson(resourceEntity)],
+      entities,
       preparsedPolicySetId: pset.id,
     })
     if (answer.type === 'failure') return errorVerdict(answer.errors.map((e) => e.message).join('; '))
@@ -296,6 +301,11 @@ function guardInput(guard: PolicyGuard, req: CedarRequest): string | null {
   const attrs = (guard.on === 'principal' ? req.principal : req.resource).attrs
   const value = Object.prototype.hasOwnProperty.call(attrs, guard.attr) ? attrs[guard.attr] : undefined
   return typeof value === 'string' ? value : null
+}
+
+/** No policy of the bucket reads any attribute of the entity, nor anything through which it could. */
+function unread(attrs: Set<string> | undefined): boolean {
+  return attrs !== undefined && attrs.size === 0
 }
 
 function errorVerdict(error: string): Verdict {
