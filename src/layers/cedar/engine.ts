@@ -10,7 +10,8 @@
 //   of the action. Dropping a policy whose scope cannot match never changes a decision.
 // - Partial evaluation: for principals without pinned policies, Cedar's partial
 //   evaluation with the principal unknown, once per action (resource unknown too) and once
-//   per resource requested more than once (shared override ids, endpoints), either
+//   per resource requested repeatedly (shared override ids, endpoints), each only once
+//   asked often enough to repay parsing the bucket (REQUESTS_PER_PARTIAL_POLICY), either
 //   decides for every principal or names the policies that are false for every principal,
 //   which are then left out of that resource's bucket. Cedar decides; we reuse.
 // - Memo: identical requests (A and B diagnosed together, wildcard checks) are asked once
@@ -74,6 +75,13 @@ interface ActionIndex {
 }
 
 const SHORTCUT_AFTER_REQUESTS = 16
+/**
+ * A partial evaluation hands Cedar the bucket as text, so it costs a parse of every policy
+ * (~0.5 ms each, 25 ms for 50) where an ordinary request costs ~75 µs: it is tried only
+ * once the action (or resource) has been asked about this many times per policy of the
+ * bucket, the most it can then save. A live pair (~30 services) never pays for one.
+ */
+const REQUESTS_PER_PARTIAL_POLICY = 8
 /** Entries of each engine memo: far more than one diagnosis asks, far fewer than a fleet. */
 const MEMO_LIMIT = 4096
 
@@ -91,7 +99,7 @@ export class CedarEngine {
   private readonly prepared = new Map<string, Prepared | {error: string}>()
   private readonly actionShortcuts = new Map<string, Verdict | null>()
   /** Per action and resource asked once so far (the recent ones). */
-  private readonly seenResources = new BoundedMap<string, true>(MEMO_LIMIT)
+  private readonly seenResources = new BoundedMap<string, number>(MEMO_LIMIT)
   /** Per action and resource asked more than once; null = partial evaluation failed. */
   private readonly resourcePlans = new Map<string, PartialResult | null>()
   private readonly actionRequests = new Map<string, number>()
@@ -192,19 +200,21 @@ export class CedarEngine {
   private actionShortcut(req: CedarRequest, action: string, bucket: LoadedPolicy[]): Verdict | null {
     const asked = (this.actionRequests.get(action) ?? 0) + 1
     this.actionRequests.set(action, asked)
-    if (asked < SHORTCUT_AFTER_REQUESTS && !this.actionShortcuts.has(action)) return null
+    if (asked < Math.max(SHORTCUT_AFTER_REQUESTS, bucket.length * REQUESTS_PER_PARTIAL_POLICY) && !this.actionShortcuts.has(action)) return null
     if (!this.actionShortcuts.has(action)) this.actionShortcuts.set(action, this.partial(req.action, bucket)?.verdict ?? null)
     return this.actionShortcuts.get(action)!
   }
 
-  /** Principal unknown, resource known: tried on the second request for the same resource
-   * (shared override ids, endpoints, volumes), never for one-off resources. */
+  /** Principal unknown, resource known: tried once the same resource has been asked about
+   * often enough for its bucket (shared override ids, endpoints, volumes), never for
+   * one-off resources. */
   private resourcePlan(req: CedarRequest, action: string, resourceKey: string, bucket: LoadedPolicy[]): PartialResult | null {
     const key = `${action}\u0000${resourceKey}`
     let plan = this.resourcePlans.get(key)
     if (plan !== undefined) return plan
-    if (!this.seenResources.has(key)) {
-      this.seenResources.set(key, true)
+    const seen = (this.seenResources.get(key) ?? 0) + 1
+    if (seen < Math.max(2, bucket.length * REQUESTS_PER_PARTIAL_POLICY)) {
+      this.seenResources.set(key, seen)
       return null
     }
     plan = this.partial(req.action, bucket, req.resource)
