@@ -27,10 +27,10 @@ export interface WasmLoadOptions {
  * tier to pay off: on 2 cores, tiering the ~3 MB module up costs more (one pair on 5,000
  * services: Cedar 750 → 350 ms with the baseline compiler only) than the optimized code
  * saves. Since the engine hands Cedar one or two policies per request (prefilter.ts), the
- * optimized tier no longer pays at fleet scale either: `compile` of 10,000 services took
- * the same wall time with ~0.5 s less CPU and ~65 MB less peak RSS (the optimized code of
- * the module) with the baseline compiler only, and 30,000 services ~1 s less CPU
- * (bench/RESULTS.md, 2026-12-04). Above this, untested: the optimizing tier is kept.
+ * optimized tier no longer pays at fleet scale either: on a quiet 2-CPU machine `compile`
+ * of 10,000 services took 4.13–4.30 s with the baseline compiler only and 4.07–4.19 s
+ * tiered, for ~0.25 s less CPU and 20–40 MB less peak RSS (bench/RESULTS.md, 2026-12-05);
+ * 30,000 services on a loaded machine: ~1 s less CPU. Above this, untested: tiered.
  */
 export const BASELINE_ONLY_UP_TO_SERVICES = 50_000
 
