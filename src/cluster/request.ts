@@ -211,19 +211,22 @@ export class KubeRequester implements Transport {
     const session = id?.kind === https.Agent ? await this.h2.session(id.key, url, id.options as TlsSettings) : undefined
     if (session) return this.sendH2(session, url, method, headers, options.auth, payload, signals, spec, markSent)
 
+    const response = new Promise<IncomingMessage>((resolve, reject) => {
+      const req = mod.request(url, {method, headers, agent: this.keepAliveAgent(options.agent), auth: options.auth}, resolve)
+      req.on('error', reject)
+      // destroy() rather than the `signal` option: it also ends a response that is already
+      // streaming, and interceptors (nock) honour it in every phase of the request.
+      cancelOn(signals, req)
+      req.once('finish', markSent)
+      req.end(payload)
+    })
+    return this.answer(response, signals, spec)
+  }
+
+  /** A 2xx response to read, or the failure the response (or its absence) means. */
+  private async answer(pending: Promise<IncomingMessage>, signals: Signals, spec: RequestSpec): Promise<{ok: true; response: IncomingMessage; signals: Signals} | ReadFailure> {
     try {
-      const response = await new Promise<IncomingMessage>((resolve, reject) => {
-        const req = mod.request(url, {method, headers, agent: this.keepAliveAgent(options.agent), auth: options.auth}, resolve)
-        req.on('error', reject)
-        // destroy() rather than the `signal` option: it also ends a response that is already
-        // streaming, and interceptors (nock) honour it in every phase of the request.
-        const stop = () => req.destroy(Object.assign(new Error('request aborted'), {code: 'ABORT_ERR'}))
-        if (signals.combined.aborted) stop()
-        else signals.combined.addEventListener('abort', stop, {once: true})
-        req.once('close', () => signals.combined.removeEventListener('abort', stop))
-        req.once('finish', markSent)
-        req.end(payload)
-      })
+      const response = await pending
       const code = response.statusCode ?? 0
       if (code >= 200 && code < 300) return {ok: true, response, signals}
       const body = await readBody(response).catch(() => '')
@@ -245,32 +248,21 @@ export class KubeRequester implements Transport {
       if (!['connection', 'keep-alive', 'transfer-encoding', 'host', 'upgrade', 'proxy-connection'].includes(name)) h2headers[name] = v
     }
     if (auth && h2headers.authorization === undefined) h2headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`
-    try {
-      const response = await new Promise<IncomingMessage>((resolve, reject) => {
-        const stream = session.request(h2headers, {endStream: payload === undefined})
-        this.h2.track(session, stream)
-        stream.once('error', reject)
-        const stop = () => stream.destroy(Object.assign(new Error('request aborted'), {code: 'ABORT_ERR'}))
-        if (signals.combined.aborted) stop()
-        else signals.combined.addEventListener('abort', stop, {once: true})
-        stream.once('close', () => signals.combined.removeEventListener('abort', stop))
-        stream.once('ready', markSent)
-        stream.once('response', (h) => {
-          // What the callers read of an IncomingMessage: the status, the body as a stream, `complete`.
-          const message = Object.assign(stream, {statusCode: Number(h[':status']), complete: false})
-          stream.once('end', () => (message.complete = true))
-          resolve(message as unknown as IncomingMessage)
-        })
-        if (payload !== undefined) stream.end(payload)
+    const response = new Promise<IncomingMessage>((resolve, reject) => {
+      const stream = session.request(h2headers, {endStream: payload === undefined})
+      this.h2.track(session, stream)
+      stream.once('error', reject)
+      cancelOn(signals, stream)
+      stream.once('ready', markSent)
+      stream.once('response', (h) => {
+        // What the callers read of an IncomingMessage: the status, the body as a stream, `complete`.
+        const message = Object.assign(stream, {statusCode: Number(h[':status']), complete: false})
+        stream.once('end', () => (message.complete = true))
+        resolve(message as unknown as IncomingMessage)
       })
-      const code = response.statusCode ?? 0
-      if (code >= 200 && code < 300) return {ok: true, response, signals}
-      const body = await readBody(response).catch(() => '')
-      signals.dispose()
-      return httpFailure(code, body, spec, this.redactor)
-    } catch (error) {
-      return this.fault(error, signals, spec)
-    }
+      if (payload !== undefined) stream.end(payload)
+    })
+    return this.answer(response, signals, spec)
   }
 
   private fault(error: unknown, signals: Signals, spec: RequestSpec): ReadFailure {
@@ -371,4 +363,12 @@ function classifyError(error: unknown, spec: RequestSpec, timedOut: boolean, red
     reason = `unreachable: ${spec.describe}: ${message}`
   }
   return failure(status, reason)
+}
+
+/** Ends the request (and a response already streaming) when the signals abort. */
+function cancelOn(signals: Signals, request: {destroy(error: Error): unknown; once(event: 'close', listener: () => void): unknown}): void {
+  const stop = () => request.destroy(Object.assign(new Error('request aborted'), {code: 'ABORT_ERR'}))
+  if (signals.combined.aborted) stop()
+  else signals.combined.addEventListener('abort', stop, {once: true})
+  request.once('close', () => signals.combined.removeEventListener('abort', stop))
 }
