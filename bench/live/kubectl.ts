@@ -7,13 +7,14 @@
 // `kubectl get pods -A -o json`, then the CLI with evidence, without evidence, and the same
 // two for --base. kubectl gets a warm --cache-dir (discovery cached, as on a human's
 // machine); the CLI is a fresh process each time, as a user runs it.
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import https from 'node:https'
 import {cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type {RequestLogEntry} from './apiserver.js'
+import {launchServers} from './launch.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.join(here, '..', '..')
@@ -45,18 +46,8 @@ interface ServerInfo {
   targetZtunnel: string
 }
 
-async function startServers(latency: number): Promise<{info: ServerInfo; stop(): void}> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'servers.ts'), '--tls', '--lines', String(LINES), '--latency', String(latency), '--flows', String(FLOWS)], {cwd: root, stdio: ['ignore', 'pipe', 'inherit']})
-  const line = await new Promise<string>((resolve, reject) => {
-    let buf = ''
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString()
-      const nl = buf.indexOf('\n')
-      if (nl >= 0) resolve(buf.slice(0, nl))
-    })
-    child.once('exit', (code) => reject(new Error(`servers exited (${code})`)))
-  })
-  return {info: JSON.parse(line), stop: () => child.kill('SIGTERM')}
+function startServers(latency: number): Promise<{info: ServerInfo; stop(): void}> {
+  return launchServers<ServerInfo>(path.join(here, 'servers.ts'), ['--tls', '--lines', String(LINES), '--latency', String(latency), '--flows', String(FLOWS)])
 }
 
 const controlAgents = new Map<string, https.Agent>()

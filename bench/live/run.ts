@@ -2,12 +2,13 @@
 // the Kubernetes API server (50 ms per request) and an in-process Hubble gRPC server, each
 // measurement in a fresh child process, medians of RUNS runs. Prints a markdown report.
 //   npm run bench:live [-- --runs N --lines 200000,1000000 --quick]
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type {RequestLogEntry} from './apiserver.js'
+import {launchServers} from './launch.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.join(here, '..', '..')
@@ -69,19 +70,10 @@ interface ServerInfo {
 }
 
 async function startServers(lines: number): Promise<{info: ServerInfo; stop(): void}> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'servers.ts'), '--lines', String(lines), '--latency', String(LATENCY)], {cwd: root, stdio: ['ignore', 'pipe', 'inherit']})
-  const line = await new Promise<string>((resolve, reject) => {
-    let buf = ''
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString()
-      const nl = buf.indexOf('\n')
-      if (nl >= 0) resolve(buf.slice(0, nl))
-    })
-    child.once('exit', (code) => reject(new Error(`servers exited (${code})`)))
-  })
+  const {info, stop} = await launchServers<Omit<ServerInfo, 'file'>>(path.join(here, 'servers.ts'), ['--lines', String(lines), '--latency', String(LATENCY)])
   const file = path.join(tmp, `info-${lines}.json`)
-  writeFileSync(file, line)
-  return {info: {...JSON.parse(line), file}, stop: () => child.kill('SIGTERM')}
+  writeFileSync(file, JSON.stringify(info))
+  return {info: {...info, file}, stop}
 }
 
 const control = async (info: ServerInfo, what: string) => (await fetch(`${info.api}/__bench/${what}`)).json()

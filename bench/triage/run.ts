@@ -5,11 +5,12 @@
 // (bench/live/rss-preload.mjs). Memory flat in the records = the same peak RSS at 10x the
 // records. Prints a markdown section for bench/RESULTS.md.
 //   node --import tsx bench/triage/run.ts [--runs 3] [--sizes 10000:20000,100000:200000] [--max-groups 10]
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {launchServers} from '../live/launch.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.join(here, '..', '..')
@@ -27,18 +28,8 @@ const median = (xs: number[]) => {
 
 interface Info {api: string; hubble: string; kubeconfig: string; namespace: string; lines: number; flows: number}
 
-async function startServers(flows: number, lines: number): Promise<{info: Info; stop(): void}> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'servers.ts'), '--flows', String(flows), '--lines', String(lines)], {cwd: root, stdio: ['ignore', 'pipe', 'inherit']})
-  const line = await new Promise<string>((resolve, reject) => {
-    let buf = ''
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString()
-      const nl = buf.indexOf('\n')
-      if (nl >= 0) resolve(buf.slice(0, nl))
-    })
-    child.once('exit', (code) => reject(new Error(`servers exited (${code})`)))
-  })
-  return {info: JSON.parse(line), stop: () => child.kill('SIGTERM')}
+function startServers(flows: number, lines: number): Promise<{info: Info; stop(): void}> {
+  return launchServers<Info>(path.join(here, 'servers.ts'), ['--flows', String(flows), '--lines', String(lines)])
 }
 
 interface Run {ms: number; rssMB: number; denials: number; groups: number; diagnosed: number; records: Record<string, number>}
