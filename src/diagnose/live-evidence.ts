@@ -15,9 +15,8 @@ import type {KubeObject} from '../core/kube.js'
 import type {Evidence, LayerResult} from '../core/result.js'
 import type {EventSink} from './model.js'
 
-export interface EvidenceOptions {
-  sinceSeconds: number
-  timeoutMs: number
+/** Where the evidence agents' APIs are, when given (flags shared by the pair and triage). */
+export interface EvidenceServers {
   hubbleServer?: string
   hubbleTls?: boolean
   hubbleCa?: string
@@ -25,6 +24,11 @@ export interface EvidenceOptions {
   tetragonServer?: string
   /** How long to listen on Tetragon's live gRPC stream (it has no history). */
   tetragonListenMs?: number
+}
+
+export interface EvidenceOptions extends EvidenceServers {
+  sinceSeconds: number
+  timeoutMs: number
 }
 
 export interface PairIdentity {

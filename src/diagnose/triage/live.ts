@@ -13,9 +13,11 @@ import type {KubeObject} from '../../core/kube.js'
 import {connect, RESOURCES, type Cluster, type ConnectOptions, type ReadResult} from '../../cluster/index.js'
 import {denialFromEvent, denialFromFlow, denialFromMesh, partyText, type Denial, type DenialLayer, type EvidenceSource} from './denials.js'
 import {DenialGroups, type DenialGroup} from './groups.js'
+import type {EvidenceServers} from '../live-evidence.js'
 import {AddressBook, inScope, runtimeVerdict, TRIAGE_API_VERSION, ztunnelDenial, type Resolve, type SourceCoverage, type TriageReport, type TriageRow, type TriageVerdict} from './run.js'
 
-export interface LiveTriageRequest {
+/** tetragonListenMs defaults to 2s here. */
+export interface LiveTriageRequest extends EvidenceServers {
   /** Undefined: the context's namespace, as kubectl; ignored with allNamespaces. */
   namespace?: string
   /** -A: every namespace. */
@@ -23,13 +25,6 @@ export interface LiveTriageRequest {
   layers?: DenialLayer[]
   sinceSeconds: number
   connect: ConnectOptions
-  hubbleServer?: string
-  hubbleTls?: boolean
-  hubbleCa?: string
-  hubbleServerName?: string
-  tetragonServer?: string
-  /** How long to listen on Tetragon's GetEvents (it has no history). Default 2s. */
-  tetragonListenMs?: number
   /** Bounds each evidence stream (Hubble GetFlows, each pod log), body included. Default 60s. */
   readTimeoutMs?: number
   profile: CompileOptions['profile']
