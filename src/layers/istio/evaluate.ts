@@ -106,14 +106,7 @@ function evaluateAtZtunnel(objects: KubeObject[], target: ZtunnelTarget, req: Au
     .filter(({c}) => c.action === 'DENY' && c.httpAttributes.length > 0 && !c.effective)
     .map(({p, c}) => ({ref: refOf(p), attributes: c.httpAttributes}))
   const base = {applicable: attached.map(({p}) => refOf(p)), notes, ...(ineffectiveDenies.length > 0 ? {ineffectiveDenies} : {})}
-  const done = (verdict: Verdict, decidedBy: Decider, extra: Partial<AuthzDecision> = {}): AuthzDecision => ({
-    verdict,
-    allowed: verdict === 'allow',
-    decidedBy,
-    unknownAttributes: verdict === 'unknown' ? [...unknownAttrs] : [],
-    ...base,
-    ...extra,
-  })
+  const done = decider(base, unknownAttrs)
   for (const {p, c} of attached) {
     if (c.omittedFields.length > 0) {
       notes.push(`${describe(p)} uses ${c.omittedFields.join(', ')}, which istiod does not send to ztunnel: a source with nothing else never matches there`)
@@ -220,14 +213,7 @@ function evaluateAtWaypoint(objects: KubeObject[], target: PolicyTarget, req: Au
     policyNamespace: p.metadata.namespace ?? 'default',
   })
   const base = {applicable: attached.map(refOf), notes}
-  const done = (verdict: Verdict, decidedBy: Decider, extra: Partial<AuthzDecision> = {}): AuthzDecision => ({
-    verdict,
-    allowed: verdict === 'allow',
-    decidedBy,
-    unknownAttributes: verdict === 'unknown' ? [...unknownAttrs] : [],
-    ...base,
-    ...extra,
-  })
+  const done = decider(base, unknownAttrs)
 
   for (const p of byAction('AUDIT')) notes.push(`${describe(p)} has action AUDIT; it never decides`)
 
@@ -356,4 +342,16 @@ export function evaluateIstio(
   }
   const authz = evaluateAuthorization(objects, target, req, ctx)
   return {verdict: authz.verdict, allowed: authz.allowed, decidedBy: authz.decidedBy, mtls, authz, notes: authz.notes}
+}
+
+/** Builds a decision on what every decision of one evaluation shares (applicable policies, notes). */
+function decider(base: Pick<AuthzDecision, 'applicable' | 'notes' | 'ineffectiveDenies'>, unknownAttrs: Set<string>) {
+  return (verdict: Verdict, decidedBy: Decider, extra: Partial<AuthzDecision> = {}): AuthzDecision => ({
+    verdict,
+    allowed: verdict === 'allow',
+    decidedBy,
+    unknownAttributes: verdict === 'unknown' ? [...unknownAttrs] : [],
+    ...base,
+    ...extra,
+  })
 }
