@@ -7,6 +7,7 @@
 // explicitly (`--layer admission|cedar -o json`) they are `platform.lattice.dev/v1alpha1`
 // ValidationReport / CedarDecisions items (schema/compile-reports.schema.json).
 
+import {writeSync} from 'node:fs'
 import jsyaml from 'js-yaml'
 import type {KubeObject} from '../core/kube.js'
 import {names} from '../core/names.js'
@@ -245,8 +246,10 @@ const CHUNK_CHARS = 64 * 1024
 
 /** Writes the pieces in ~64 KiB chunks, waiting for `drain` whenever the stream asks to. */
 export async function writePieces(pieces: Iterable<string>, sink: OutputSink): Promise<void> {
+  const fd = typeof sink === 'function' ? undefined : fileDescriptor(sink)
   const write = async (chunk: string) => {
     if (typeof sink === 'function') return sink(chunk)
+    if (fd !== undefined) return void writeSync(fd, chunk)
     if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()))
   }
   let buffer: string[] = []
@@ -261,6 +264,17 @@ export async function writePieces(pieces: Iterable<string>, sink: OutputSink): P
     }
   }
   if (size > 0) await write(buffer.join(''))
+}
+
+/**
+ * The descriptor behind a stream Node writes synchronously anyway (stdout redirected to a
+ * file or /dev/null is an fs.SyncWriteStream, which turns each chunk into a Buffer and calls
+ * fs.writeSync): writing the string to it directly skips that copy (134 MB of Buffers for
+ * 10,000 services). Pipes and terminals keep their streams.
+ */
+function fileDescriptor(sink: NodeJS.WritableStream): number | undefined {
+  const fd = (sink as {fd?: unknown}).fd
+  return typeof fd === 'number' && sink.constructor?.name === 'SyncWriteStream' ? fd : undefined
 }
 
 export function writeCompileOutput(list: Iterable<Section>, format: 'yaml' | 'json', sink: OutputSink, opts: JsonOptions = {}): Promise<void> {

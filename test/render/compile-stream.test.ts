@@ -12,7 +12,8 @@ import {defaultCompileOptions} from '../../src/core/constants.js'
 import {compileFleet, streamFleet} from '../../src/pipeline/fleet.js'
 import {OUTPUT_GROUPS, jsonListPieces, renderJsonList, renderYaml, sectionStream, sections, writeCompileOutput, type OutputGroup} from '../../src/render/compile-output.js'
 import {generateFleet, writeFleet} from '../../bench/fleet.js'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {closeSync, mkdtempSync, openSync, rmSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
 import os from 'node:os'
 import {loadSpecs} from '../../src/spec/load.js'
 import {PROJECT_ROOT} from '../helpers/shared.js'
@@ -90,6 +91,24 @@ describe('streamed compile output', () => {
     const cedar = JSON.parse(cli(['compile', '--specs', 'examples/commerce', '--layer', 'cedar', '-o', 'json']).stdout)
     expect(cedar.items.length).toBeGreaterThan(0)
     expect(new Set(cedar.items.map((i: any) => i.kind))).toEqual(new Set(['CedarDecisions']))
+  })
+
+  it('the CLI: stdout redirected to a file (written with fs.writeSync) gets the same bytes as a pipe, YAML and JSON', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'compile-file-'))
+    try {
+      for (const format of ['json', 'yaml']) {
+        const piped = cli(['compile', '--specs', 'examples/commerce', '-o', format])
+        const file = path.join(dir, `out.${format}`)
+        const fd = openSync(file, 'w')
+        const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'run.js'), 'compile', '--specs', 'examples/commerce', '-o', format], {cwd: PROJECT_ROOT, stdio: ['ignore', fd, 'pipe']})
+        closeSync(fd)
+        expect(r.status).toBe(0)
+        expect(piped.stdout.length).toBeGreaterThan(10_000)
+        expect(readFileSync(file, 'utf8')).toBe(piped.stdout)
+      }
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 
   // `platform compile` compiles each service's objects as the output reaches them
