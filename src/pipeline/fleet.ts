@@ -11,7 +11,7 @@ import {keyOf} from '../spec/model.js'
 import type {ServiceGraph} from '../graph/model.js'
 import {buildGraph, createNodeCache, deriveMeshMember, type NodeCache} from '../graph/index.js'
 import {admitMeshMember, admitService, type AdmissionReport} from '../layers/admission/index.js'
-import {authorizeMeshMember, authorizeService, loadCedarPolicies, memberPrincipalId, wildcardPermitted, type CedarPolicySet, type CedarServiceReport} from '../layers/cedar/index.js'
+import {authorizeMeshMember, authorizeService, gateSteps, loadCedarPolicies, meshMemberRequests, memberPrincipalId, startCedarThread, stepRequests, wildcardPermitted, type CedarPolicySet, type CedarServiceReport} from '../layers/cedar/index.js'
 import {ciliumBaseline, ciliumObjects, compileCilium, compileMember} from '../layers/cilium/index.js'
 import {compileIstio, istioBaseline} from '../layers/istio/index.js'
 import {compileTetragon, tetragonBaseline, tetragonGroups, tetragonObjects} from '../layers/tetragon/index.js'
@@ -52,6 +52,8 @@ export interface FleetScope {
   graphFrom?: Set<string>
   /** Work remembered across compileFleet calls of one session (see FleetCache). */
   cache?: FleetCache
+  /** Where Cedar answers the gates: `auto` = a worker thread at fleet scale (layers/cedar/thread.ts). */
+  cedarThread?: 'auto' | 'always' | 'never'
   /** Receives the milliseconds spent in each phase (added to any value already there). */
   timings?: Partial<Record<FleetPhase, number>>
 }
@@ -176,6 +178,9 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
     cache?.admission.set(o, {exempt, report})
     return report
   }
+  // At fleet scale a worker thread answers the Cedar gates while this thread builds the
+  // graph (layers/cedar/thread.ts); started now, it is ready when the requests are known.
+  const thread = startCedarThread({mode: scope.cedarThread ?? 'auto', services: scope.only?.size ?? specs.services.length})
   const outcomes = new Map<string, MemberOutcome>()
   const admittedServices: LatticeService[] = []
   const admittedMembers: LatticeMeshMember[] = []
@@ -199,24 +204,35 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
   }
   lap('admission')
 
-  const cedar = await loadPolicySet(specs.cedarPolicies, cache, {services: admittedServices.filter((svc) => inScope(keyOf(svc))).length})
+  const authorized = admittedServices.filter((svc) => inScope(keyOf(svc)))
+  const cedar = await loadPolicySet(specs.cedarPolicies, cache, {services: authorized.length})
   lap('cedar-load')
-  for (const svc of admittedServices) {
-    const key = keyOf(svc)
-    if (!inScope(key)) continue
-    const report = authorizeService(cedar, svc, {services: specs.services})
-    const outcome = outcomes.get(key)!
-    outcome.cedar = report
-    outcome.emitted = report.permitted
-  }
-  const principals = authorizeMembers(cedar, admittedMembers, outcomes, inScope)
-  lap('cedar')
+  // The gates' requests follow from the specs alone: at fleet scale a worker thread answers
+  // them while this thread builds the graph (layers/cedar/thread.ts).
+  const ctx = {services: specs.services}
+  const steps = authorized.map((svc) => gateSteps(svc, ctx))
+  const requests = authorized.flatMap((svc, i) => stepRequests(svc, steps[i]))
+  const standing = standingMembers(admittedMembers, outcomes)
+  const authorizedMembers = [...standing.values()].filter((m) => inScope(keyOf(m)))
+  for (const m of authorizedMembers) requests.push(...meshMemberRequests(m))
+  const answered = thread?.answer(cedar, requests)
+  const principals = new Map([...standing].map(([key, m]) => [key, memberPrincipalId(m)]))
 
   const graph = buildGraph(
     {services: admittedServices, meshMembers: admittedMembers},
     {wildcardPermitted: (key, direction) => wildcardPermitted(cedar, principals.get(key) ?? key, direction), profile: options.profile, ...(cache ? {cache: cache.nodes} : {})},
   )
   lap('graph')
+
+  await answered
+  authorized.forEach((svc, i) => {
+    const report = authorizeService(cedar, svc, ctx, steps[i])
+    const outcome = outcomes.get(keyOf(svc))!
+    outcome.cedar = report
+    outcome.emitted = report.permitted
+  })
+  authorizeMembers(cedar, authorizedMembers, outcomes)
+  lap('cedar')
   const emits = (key: string) => inScope(key) && (outcomes.get(key)?.emitted ?? false)
 
   const emittedServices = admittedServices.filter((s) => emits(keyOf(s)))
@@ -225,23 +241,27 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
 }
 
 /**
- * The AllowWildcard gates of operator-written members (§4.5): a member that fails one emits
- * nothing. Returns each member's Cedar principal (`<ns>/<serviceAccount>`), which is what
- * the graph asks about its wildcards. A LatticeService of the same key wins (§4.1).
+ * Operator-written members that stand for their key: the first of each key, unless a
+ * LatticeService of the same key wins (§4.1). Their Cedar principal is
+ * `<ns>/<serviceAccount>`, which is what the graph asks about their wildcards.
  */
-function authorizeMembers(cedar: CedarPolicySet, members: LatticeMeshMember[], outcomes: Map<string, MemberOutcome>, inScope: (key: string) => boolean): Map<string, string> {
-  const principals = new Map<string, string>()
+function standingMembers(members: LatticeMeshMember[], outcomes: Map<string, MemberOutcome>): Map<string, LatticeMeshMember> {
+  const standing = new Map<string, LatticeMeshMember>()
   for (const m of members) {
     const key = keyOf(m)
-    const outcome = outcomes.get(key)
-    if (!outcome || outcome.kind !== 'LatticeMeshMember' || principals.has(key)) continue
-    principals.set(key, memberPrincipalId(m))
-    if (!inScope(key)) continue
+    if (outcomes.get(key)?.kind === 'LatticeMeshMember' && !standing.has(key)) standing.set(key, m)
+  }
+  return standing
+}
+
+/** The AllowWildcard gates of operator-written members (§4.5): a member that fails one emits nothing. */
+function authorizeMembers(cedar: CedarPolicySet, members: LatticeMeshMember[], outcomes: Map<string, MemberOutcome>): void {
+  for (const m of members) {
+    const outcome = outcomes.get(keyOf(m))!
     const report = authorizeMeshMember(cedar, m)
     outcome.cedar = report
     outcome.emitted = outcome.admitted && report.permitted
   }
-  return principals
 }
 
 /** The session's policy set when the CedarPolicy list is the same (same objects), else a fresh load. */

@@ -11,6 +11,7 @@ import {meshEntity, serviceEntity} from './entities.js'
 import {REASON_FORBIDDEN, REASON_NO_PERMIT, internalErrorReason} from './gates.js'
 import {wildcardFailure} from './messages.js'
 import type {CedarPolicySet} from './policy-set.js'
+import type {CedarRequest} from './engine.js'
 import type {CedarDecision, CedarServiceReport} from './service.js'
 
 export type MeshDirection = 'inbound' | 'outbound' | 'advertise'
@@ -29,13 +30,19 @@ export function memberPrincipalId(lmm: LatticeMeshMember): string {
   return `${lmm.metadata.namespace}/${lmm.spec.serviceAccount ?? lmm.metadata.name}`
 }
 
+/** The AllowWildcard requests of a member's gate, one per wildcard it uses. */
+export function meshMemberRequests(lmm: LatticeMeshMember): CedarRequest[] {
+  const principal = serviceEntity(lmm.metadata.namespace, lmm.spec.serviceAccount ?? lmm.metadata.name)
+  return memberWildcards(lmm).map((direction) => ({action: 'AllowWildcard', principal, resource: meshEntity(direction)}))
+}
+
 export function authorizeMeshMember(set: CedarPolicySet, lmm: LatticeMeshMember): CedarServiceReport {
   const principal = serviceEntity(lmm.metadata.namespace, lmm.spec.serviceAccount ?? lmm.metadata.name)
   const decisions: CedarDecision[] = []
   const warnings: string[] = []
-  for (const direction of memberWildcards(lmm)) {
-    const resource = meshEntity(direction)
-    const v = set.engine.authorize({action: 'AllowWildcard', principal, resource})
+  for (const request of meshMemberRequests(lmm)) {
+    const direction = request.resource.id
+    const v = set.engine.authorize(request)
     for (const e of v.policyErrors) warnings.push(`Cedar policy ${e} (evaluation error for AllowWildcard on Mesh::"${direction}"; the policy was skipped)`)
     const reason = v.error !== undefined ? internalErrorReason(v.error) : v.allowed ? `permitted by ${v.policies.join(', ')}` : v.forbidden ? REASON_FORBIDDEN : REASON_NO_PERMIT
     decisions.push({

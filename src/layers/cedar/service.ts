@@ -4,7 +4,7 @@
 import type {LatticeService} from '../../spec/model.js'
 import {keyOf} from '../../spec/model.js'
 import type {CedarPolicySet} from './policy-set.js'
-import type {Verdict} from './engine.js'
+import type {CedarRequest, Verdict} from './engine.js'
 import {GATE_ORDER, type GateName, REASON_FORBIDDEN, REASON_NO_PERMIT, internalErrorReason} from './gates.js'
 import {entityUidText, meshEntity, serviceEntity, serviceEntityFromKey, volumeEntity} from './entities.js'
 import {type GateRequest, endpointRequests, imageRequests, overrideRequests, secretRequests, wildcardRequests} from './requests.js'
@@ -54,56 +54,66 @@ export interface AuthorizeContext {
   imageGates?: boolean
 }
 
-export function authorizeService(set: CedarPolicySet, svc: LatticeService, ctx: AuthorizeContext): CedarServiceReport {
+/**
+ * One Cedar check of a service's gates, in upstream gate order: a request Cedar answers
+ * (`role` says how its verdict is read), or a volume refused by owner consent before Cedar.
+ */
+export type GateStep =
+  | {kind: 'ask'; role: 'gate' | 'volume' | 'endpoint' | 'wildcard'; request: GateRequest}
+  | {kind: 'refused'; request: GateRequest; reason: string}
+
+/** What authorizeService asks, decided from the spec alone (no verdict changes which requests follow). */
+export function gateSteps(svc: LatticeService, ctx: AuthorizeContext): GateStep[] {
+  const steps: GateStep[] = []
+  const ask = (role: 'gate' | 'volume' | 'endpoint' | 'wildcard', request: GateRequest) => steps.push({kind: 'ask', role, request})
+  for (const r of secretRequests(svc)) ask('gate', r)
+  for (const ref of volumeReferences(svc)) {
+    const resource = volumeEntity(ref.namespace, ref.volumeId)
+    const request: GateRequest = {gate: 'AccessVolume', resource, item: ref.resourceKey, enforced: true, subject: `'${ref.resourceKey}' (volume '${ref.volumeId}')`}
+    const refused = consentFailure(svc, ref, ctx.services)
+    if (refused) steps.push({kind: 'refused', request, reason: refused})
+    else ask('volume', request)
+  }
+  for (const r of overrideRequests(svc)) ask('gate', r)
+  for (const r of endpointRequests(svc)) ask('endpoint', r)
+  if (ctx.imageGates !== false) for (const r of imageRequests(svc)) ask('gate', r)
+  for (const r of wildcardRequests(svc)) ask('wildcard', r)
+  return steps
+}
+
+/** The Cedar requests of gateSteps, as the engine is asked them. */
+export function stepRequests(svc: LatticeService, steps: GateStep[]): CedarRequest[] {
+  const principal = serviceEntity(svc.metadata.namespace, svc.metadata.name)
+  return steps.flatMap((s) => (s.kind === 'ask' ? [{action: s.request.gate, principal, resource: s.request.resource}] : []))
+}
+
+/** `steps`: gateSteps of the same service and context, when the caller already has them. */
+export function authorizeService(set: CedarPolicySet, svc: LatticeService, ctx: AuthorizeContext, steps: GateStep[] = gateSteps(svc, ctx)): CedarServiceReport {
   const principal = serviceEntity(svc.metadata.namespace, svc.metadata.name)
   const decisions: CedarDecision[] = []
   const warnings: string[] = []
-  const ask = (r: GateRequest) => set.engine.authorize({action: r.gate, principal, resource: r.resource})
-  const policyErrorWarnings = (r: GateRequest, v: Verdict) => {
-    for (const e of v.policyErrors) warnings.push(`Cedar policy ${e} (evaluation error for ${r.gate} on ${entityUidText(r.resource)}; the policy was skipped)`)
-  }
-  const record = (r: GateRequest, v: Verdict) => {
-    policyErrorWarnings(r, v)
-    decisions.push(decisionOf(r, v))
-  }
+  let wildcardInboundPermitted: boolean | undefined
 
-  for (const r of secretRequests(svc)) record(r, ask(r))
-  for (const ref of volumeReferences(svc)) {
-    const resource = volumeEntity(ref.namespace, ref.volumeId)
-    const base = {gate: 'AccessVolume' as const, resource: entityUidText(resource), resourceId: resource.id, item: ref.resourceKey, enforced: true}
-    const refused = consentFailure(svc, ref, ctx.services)
-    if (refused) {
-      decisions.push({...base, allowed: false, reason: refused, policies: [], message: `'${ref.resourceKey}': ${refused}`})
+  for (const step of steps) {
+    const r = step.request
+    if (step.kind === 'refused') {
+      decisions.push({gate: r.gate, resource: entityUidText(r.resource), resourceId: r.resource.id, item: r.item, enforced: true, allowed: false, reason: step.reason, policies: [], message: `'${r.item}': ${step.reason}`})
       continue
     }
-    // Permissive Cedar (§3.3, §8 D20): only an explicit forbid (or an error) denies.
-    const req: GateRequest = {gate: 'AccessVolume', resource, item: ref.resourceKey, enforced: true, subject: `'${ref.resourceKey}' (volume '${ref.volumeId}')`}
-    const v = ask(req)
-    policyErrorWarnings(req, v)
-    if (v.forbidden || v.error !== undefined) {
-      decisions.push(decisionOf(req, v))
-    } else if (v.allowed) {
-      decisions.push(decisionOf(req, v))
-    } else {
+    const v = set.engine.authorize({action: r.gate, principal, resource: r.resource})
+    for (const e of v.policyErrors) warnings.push(`Cedar policy ${e} (evaluation error for ${r.gate} on ${entityUidText(r.resource)}; the policy was skipped)`)
+    // Permissive Cedar for volumes (§3.3, §8 D20): only an explicit forbid (or an error) denies.
+    if (step.role === 'volume' && !v.forbidden && v.error === undefined && !v.allowed) {
       const reason = 'allowed by owner consent (no Cedar policy)'
-      decisions.push({...base, allowed: true, reason, policies: [], message: `${req.subject}: ${reason}`})
-      warnings.push(`AccessVolume allowed by owner consent only (no Cedar policy): ${req.subject}`)
+      decisions.push({gate: r.gate, resource: entityUidText(r.resource), resourceId: r.resource.id, item: r.item, enforced: true, allowed: true, reason, policies: [], message: `${r.subject}: ${reason}`})
+      warnings.push(`AccessVolume allowed by owner consent only (no Cedar policy): ${r.subject}`)
+      continue
     }
-  }
-  for (const r of overrideRequests(svc)) record(r, ask(r))
-  for (const r of endpointRequests(svc)) {
-    const v = ask(r)
-    record(r, v)
-    if (r.entityEgress && !v.allowed) {
+    decisions.push(decisionOf(r, v))
+    if (step.role === 'endpoint' && r.entityEgress && !v.allowed) {
       warnings.push(`AccessExternalEndpoint for ${r.subject} would be denied under seed semantics; not enforced by upstream (${reasonOf(v)})`)
     }
-  }
-  if (ctx.imageGates !== false) for (const r of imageRequests(svc)) record(r, ask(r))
-  let wildcardInboundPermitted: boolean | undefined
-  for (const r of wildcardRequests(svc)) {
-    const v = ask(r)
-    record(r, v)
-    if (r.item === 'inbound') wildcardInboundPermitted = v.allowed
+    if (step.role === 'wildcard' && r.item === 'inbound') wildcardInboundPermitted = v.allowed
   }
 
   const denials = decisions.filter((d) => d.enforced && !d.allowed)

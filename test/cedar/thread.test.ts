@@ -1,0 +1,88 @@
+// Fleet-scale Cedar on a worker thread (src/layers/cedar/thread.ts): the worker's engine runs
+// over the policies the main thread loaded, and its verdicts prime the main engine. Nothing
+// may change: every verdict primed from the worker is the verdict the main thread's own
+// engine gives, and a fleet's reports and resources are the same either way. A worker that
+// is gone primes nothing, and the main thread still answers.
+import {mkdtempSync, rmSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import fc from 'fast-check'
+import {afterAll, describe, expect, it} from 'vitest'
+import {defaultCompileOptions} from '../../src/core/constants.js'
+import {loadCedarPolicies} from '../../src/layers/cedar/index.js'
+import type {CedarRequest} from '../../src/layers/cedar/engine.js'
+import type {CedarEntity} from '../../src/layers/cedar/entities.js'
+import {startCedarThread} from '../../src/layers/cedar/thread.js'
+import {compileFleet} from '../../src/pipeline/fleet.js'
+import {loadSpecs} from '../../src/spec/load.js'
+import {generateFleet, writeFleet} from '../../bench/fleet.js'
+import {PROJECT_ROOT} from '../helpers/shared.js'
+import {policyObject} from './fixtures.js'
+
+const svc = (ns: string, name: string): CedarEntity => ({type: 'Lattice::Service', id: `${ns}/${name}`, attrs: {namespace: ns, name, kind: 'service'}})
+const PRINCIPALS = [svc('a', 'one'), svc('b', 'one'), svc('a', 'three')]
+const RESOURCES: CedarEntity[] = [
+  {type: 'Lattice::SecretPath', id: 'vault:a/k', attrs: {path: 'a/k', provider: 'vault'}},
+  {type: 'Lattice::SecretPath', id: 'other:b/k', attrs: {path: 'b/k', provider: 'other'}},
+  {type: 'Lattice::Mesh', id: 'inbound', attrs: {}},
+]
+const ACTIONS = ['AccessSecret', 'AllowWildcard']
+const REQUESTS: CedarRequest[] = PRINCIPALS.flatMap((principal) => ACTIONS.flatMap((action) => RESOURCES.map((resource) => ({action, principal, resource}))))
+
+const term = fc.constantFrom('principal.namespace == "a"', '"b" == principal.namespace', 'resource.provider == "vault"', 'resource.path like "a/*"', 'resource.nosuch == "x"', 'principal.name == "one"')
+const policy = fc
+  .tuple(fc.constantFrom('permit', 'forbid'), fc.constantFrom('principal, action, resource', 'principal, action == Lattice::Action::"AccessSecret", resource', 'principal == Lattice::Service::"a/one", action, resource'), fc.array(term, {maxLength: 2}))
+  .map(([effect, scope, terms]) => `${effect}(${scope})${terms.length ? ` when { ${terms.join(' && ')} }` : ''};`)
+
+const dirs: string[] = []
+afterAll(() => dirs.forEach((d) => rmSync(d, {recursive: true, force: true})))
+
+describe('Cedar answered on a worker thread', () => {
+  it('every verdict primed from the worker is the main thread engine verdict (random policies, errors included)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(policy, {minLength: 1, maxLength: 6}), async (texts) => {
+        const objects = [policyObject('p', texts.join('\n'))]
+        const primed = await loadCedarPolicies(objects)
+        const local = await loadCedarPolicies(objects)
+        const thread = startCedarThread({mode: 'always', services: PRINCIPALS.length})
+        expect(thread, 'the built worker file (dist/) is there: vitest global setup builds it').toBeDefined()
+        expect(await thread!.answer(primed, REQUESTS)).toBe(REQUESTS.length)
+        for (const r of REQUESTS) expect(primed.engine.authorize(r)).toEqual(local.engine.authorize(r))
+      }),
+      {numRuns: 12},
+    )
+  })
+
+  it('a worker that is gone primes nothing, and the main thread answers', async () => {
+    const objects = [policyObject('p', 'permit(principal, action, resource) when { resource.provider == "vault" };')]
+    const set = await loadCedarPolicies(objects)
+    const thread = startCedarThread({mode: 'always', services: 1})!
+    thread.close()
+    expect(await thread.answer(set, REQUESTS)).toBe(0)
+    expect(set.engine.authorize(REQUESTS[0]).allowed).toBe(true)
+    expect(set.engine.authorize(REQUESTS[1]).allowed).toBe(false)
+  })
+
+  it('auto: never for a small run; never from source (the worker runs built code)', () => {
+    expect(startCedarThread({mode: 'auto', services: 10})).toBeUndefined()
+    expect(startCedarThread({mode: 'never', services: 100_000})).toBeUndefined()
+  })
+
+  it.each([
+    ['examples/commerce', () => `${PROJECT_ROOT}/examples/commerce`],
+    ['a generated 300-service fleet', () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'cedar-thread-'))
+      dirs.push(dir)
+      writeFleet(dir, generateFleet(300))
+      return dir
+    }],
+  ])('%s: the same reports and resources with the gates answered on the worker', async (_name, dirOf) => {
+    const dir = dirOf()
+    const onWorker = await compileFleet(await loadSpecs([dir]), defaultCompileOptions(), {cedarThread: 'always'})
+    const onMain = await compileFleet(await loadSpecs([dir]), defaultCompileOptions(), {cedarThread: 'never'})
+    expect(onWorker.cedar.engine.primed, 'the worker answered the gates').toBeGreaterThan(0)
+    expect(onMain.cedar.engine.primed).toBe(0)
+    expect([...onWorker.outcomes.values()]).toEqual([...onMain.outcomes.values()])
+    expect(onWorker.resources).toEqual(onMain.resources)
+  })
+})
