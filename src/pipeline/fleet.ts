@@ -11,7 +11,7 @@ import {keyOf} from '../spec/model.js'
 import type {ServiceGraph} from '../graph/model.js'
 import {buildGraph, createNodeCache, deriveMeshMember, type NodeCache} from '../graph/index.js'
 import {admitMeshMember, admitService, type AdmissionReport} from '../layers/admission/index.js'
-import {authorizeMeshMember, authorizeService, gateSteps, loadCedarPolicies, meshMemberRequests, memberPrincipalId, startCedarThread, stepRequests, wildcardPermitted, type CedarPolicySet, type CedarServiceReport} from '../layers/cedar/index.js'
+import {authorizeMeshMember, authorizeService, gateSteps, loadCedarPolicies, meshMemberRequests, memberPrincipalId, startCedarThread, stepRequests, wildcardPermitted, type CedarPolicySet, type CedarRequest, type GateStep, type CedarServiceReport} from '../layers/cedar/index.js'
 import {ciliumBaseline, ciliumObjects, compileCilium, compileMember} from '../layers/cilium/index.js'
 import {compileIstio, istioBaseline} from '../layers/istio/index.js'
 import {compileTetragon, tetragonBaseline, tetragonGroups, tetragonObjects} from '../layers/tetragon/index.js'
@@ -159,6 +159,9 @@ interface PreparedFleet {
   lap: (phase: FleetPhase) => void
 }
 
+/** Requests handed to the Cedar worker at a time: it starts on the first ones during admission. */
+const ASK_BATCH = 2048
+
 /** Admission, Cedar gates and the graph: everything before the layer compilers. */
 async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: FleetScope): Promise<PreparedFleet> {
   const inScope = (key: string) => !scope.only || scope.only.has(key)
@@ -178,13 +181,30 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
     cache?.admission.set(o, {exempt, report})
     return report
   }
-  // At fleet scale a worker thread answers the Cedar gates while this thread builds the
-  // graph (layers/cedar/thread.ts); started now, it is ready when the requests are known.
-  const thread = startCedarThread({mode: scope.cedarThread ?? 'auto', services: scope.only?.size ?? specs.services.length})
+  const inGraph = (key: string) => !scope.graphFrom || scope.graphFrom.has(key)
+  // At fleet scale a worker thread answers the Cedar gates (layers/cedar/thread.ts): started
+  // now, it compiles Cedar while the policies load, answers each service's requests as
+  // admission passes it, and the rest while this thread builds the graph.
+  const authorizing = scope.only?.size ?? specs.services.filter((s) => inGraph(keyOf(s))).length
+  const thread = startCedarThread({mode: scope.cedarThread ?? 'auto', services: authorizing})
+  const cedar = await loadPolicySet(specs.cedarPolicies, cache, {services: authorizing})
+  thread?.use(cedar)
+  lap('cedar-load')
+
+  const ctx = {services: specs.services}
+  const authorized: Array<{svc: LatticeService; steps: GateStep[]}> = []
+  let pending: CedarRequest[] = []
+  const ask = (requests: CedarRequest[]) => {
+    if (!thread) return
+    pending.push(...requests)
+    if (pending.length >= ASK_BATCH) {
+      thread.ask(pending)
+      pending = []
+    }
+  }
   const outcomes = new Map<string, MemberOutcome>()
   const admittedServices: LatticeService[] = []
   const admittedMembers: LatticeMeshMember[] = []
-  const inGraph = (key: string) => !scope.graphFrom || scope.graphFrom.has(key)
   for (const svc of specs.services) {
     const key = keyOf(svc)
     if (!inGraph(key)) continue
@@ -193,6 +213,11 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
     const admitted = admission.errors.length === 0
     if (admitted) admittedServices.push(svc)
     outcomes.set(key, {key, kind: 'LatticeService', admission, admitted, emitted: false})
+    if (admitted && inScope(key)) {
+      const steps = gateSteps(svc, ctx)
+      authorized.push({svc, steps})
+      ask(stepRequests(svc, steps))
+    }
   }
   for (const m of specs.meshMembers) {
     const key = keyOf(m)
@@ -202,20 +227,13 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
     if (admitted) admittedMembers.push(m)
     if (!outcomes.has(key)) outcomes.set(key, {key, kind: 'LatticeMeshMember', admission, admitted, emitted: admitted})
   }
-  lap('admission')
-
-  const authorized = admittedServices.filter((svc) => inScope(keyOf(svc)))
-  const cedar = await loadPolicySet(specs.cedarPolicies, cache, {services: authorized.length})
-  lap('cedar-load')
-  // The gates' requests follow from the specs alone: at fleet scale a worker thread answers
-  // them while this thread builds the graph (layers/cedar/thread.ts).
-  const ctx = {services: specs.services}
-  const steps = authorized.map((svc) => gateSteps(svc, ctx))
-  const requests = authorized.flatMap((svc, i) => stepRequests(svc, steps[i]))
   const standing = standingMembers(admittedMembers, outcomes)
   const authorizedMembers = [...standing.values()].filter((m) => inScope(keyOf(m)))
-  for (const m of authorizedMembers) requests.push(...meshMemberRequests(m))
-  const answered = thread?.answer(cedar, requests)
+  for (const m of authorizedMembers) ask(meshMemberRequests(m))
+  thread?.ask(pending)
+  const answered = thread?.answered()
+  lap('admission')
+
   const principals = new Map([...standing].map(([key, m]) => [key, memberPrincipalId(m)]))
 
   const graph = buildGraph(
@@ -225,8 +243,8 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
   lap('graph')
 
   await answered
-  authorized.forEach((svc, i) => {
-    const report = authorizeService(cedar, svc, ctx, steps[i])
+  authorized.forEach(({svc, steps}) => {
+    const report = authorizeService(cedar, svc, ctx, steps)
     const outcome = outcomes.get(keyOf(svc))!
     outcome.cedar = report
     outcome.emitted = report.permitted

@@ -39,19 +39,21 @@ export interface WorkerStart {
   services: number
 }
 
-/** The one message thread-worker.ts answers. */
-export interface WorkerAsk {
-  policies: LoadedPolicy[]
-  requests: CedarRequest[]
-}
+/** What thread-worker.ts is sent, in this order: the policies once, requests, the end. */
+export type ToWorker = {type: 'policies'; policies: LoadedPolicy[]} | {type: 'ask'; requests: CedarRequest[]} | {type: 'end'}
+/** Its answers: the verdicts of each `ask`, in order, then `end`. */
+export type FromWorker = {type: 'verdicts'; verdicts: Verdict[]} | {type: 'end'}
 
 export interface CedarThread {
+  /** The policies every request is answered against: the set loaded on this thread. Once, first. */
+  use(set: CedarPolicySet): void
+  /** Hands requests over; the worker starts on them at once. */
+  ask(requests: CedarRequest[]): void
   /**
-   * Hands the requests to the worker; resolves once `set`'s engine is primed with the
-   * answers (to their number), or once the worker failed (to 0: nothing is primed). Never
-   * rejects. Once only.
+   * Resolves once the set's engine is primed with every answer (to their number), or once
+   * the worker failed (to 0: nothing is primed, this thread answers). Never rejects.
    */
-  answer(set: CedarPolicySet, requests: CedarRequest[]): Promise<number>
+  answered(): Promise<number>
   /** Ends the worker when no answer will be asked. */
   close(): void
 }
@@ -82,37 +84,53 @@ export function startCedarThread(opts: ThreadOptions): CedarThread | undefined {
   }
   // A worker never asked never holds the CLI open.
   worker.unref()
+  let set: CedarPolicySet | undefined
+  const asked: CedarRequest[] = []
+  const verdicts: Verdict[] = []
   let ended = false
-  const ending: Array<() => void> = []
-  const end = () => {
+  let settle: ((primed: number) => void) | undefined
+  const end = (primed: number) => {
+    if (ended) return
     ended = true
-    for (const f of ending.splice(0)) f()
+    void worker.terminate()
+    settle?.(primed)
   }
-  worker.once('error', end)
-  worker.once('exit', end)
+  worker.on('message', (m: FromWorker) => {
+    if (m.type === 'verdicts') {
+      verdicts.push(...m.verdicts)
+      return
+    }
+    try {
+      set!.engine.prime(asked, verdicts)
+      end(asked.length)
+    } catch {
+      end(0) // a short answer primes nothing: this thread answers every request
+    }
+  })
+  worker.once('error', () => end(0))
+  worker.once('exit', () => end(0))
+  const post = (m: ToWorker) => {
+    if (!ended) worker.postMessage(m)
+  }
   return {
-    answer(set, requests) {
-      if (ended || requests.length === 0 || set.policies.length === 0) {
-        void worker.terminate()
+    use(s) {
+      set = s
+      post({type: 'policies', policies: s.policies})
+    },
+    ask(requests) {
+      if (requests.length === 0) return
+      asked.push(...requests)
+      post({type: 'ask', requests})
+    },
+    answered() {
+      if (ended || !set || asked.length === 0) {
+        end(0)
         return Promise.resolve(0)
       }
-      return new Promise<number>((resolve) => {
-        const finish = (primed: number) => {
-          resolve(primed)
-          void worker.terminate()
-        }
-        worker.once('message', (verdicts: Verdict[]) => {
-          try {
-            set.engine.prime(requests, verdicts)
-            finish(requests.length)
-          } catch {
-            finish(0) // a short answer primes nothing: the main thread answers every request
-          }
-        })
-        ending.push(() => finish(0))
-        worker.ref()
-        worker.postMessage({policies: set.policies, requests} satisfies WorkerAsk)
-      })
+      worker.ref()
+      const done = new Promise<number>((resolve) => (settle = resolve))
+      post({type: 'end'})
+      return done
     },
     close: () => void worker.terminate(),
   }
