@@ -44,7 +44,7 @@ describe('Cedar answered on a worker thread', () => {
         const objects = [policyObject('p', texts.join('\n'))]
         const primed = await loadCedarPolicies(objects)
         const local = await loadCedarPolicies(objects)
-        const thread = startCedarThread({mode: 'always', services: PRINCIPALS.length})
+        const thread = startCedarThread({mode: 'always', services: PRINCIPALS.length, steal: false})
         expect(thread, 'the built worker file (dist/) is there: vitest global setup builds it').toBeDefined()
         thread!.use(primed)
         // in two batches, as prepareFleet hands them over while admission runs
@@ -57,12 +57,26 @@ describe('Cedar answered on a worker thread', () => {
     )
   })
 
+  it('the main thread takes the batches the worker has not reached: every request answered once, by one of the two', async () => {
+    const objects = [policyObject('p', 'permit(principal, action, resource) when { resource.provider == "vault" };\nforbid(principal, action, resource) when { principal.namespace == "b" };')]
+    const set = await loadCedarPolicies(objects)
+    const local = await loadCedarPolicies(objects)
+    const thread = startCedarThread({mode: 'always', services: 1})!
+    thread.use(set)
+    // 600 distinct requests: three batches, the last ones likely this thread's
+    const many = Array.from({length: 200}, (_, i) => REQUESTS.slice(0, 3).map((r) => ({...r, principal: svc(i % 7 === 0 ? 'b' : 'a', `s${i}`)}))).flat()
+    thread.ask(many)
+    expect(await thread.answered()).toBe(many.length)
+    expect(set.engine.primed).toBe(many.length)
+    for (const r of many) expect(set.engine.authorize(r)).toEqual(local.engine.authorize(r))
+  })
+
   it('a worker that is gone primes nothing, and the main thread answers', async () => {
     const objects = [policyObject('p', 'permit(principal, action, resource) when { resource.provider == "vault" };')]
     const set = await loadCedarPolicies(objects)
     const thread = startCedarThread({mode: 'always', services: 1})!
     thread.use(set)
-    thread.close()
+    await thread.close()
     thread.ask(REQUESTS)
     expect(await thread.answered()).toBe(0)
     expect(set.engine.authorize(REQUESTS[0]).allowed).toBe(true)

@@ -32,6 +32,8 @@ export interface ThreadOptions {
   mode?: 'auto' | 'always' | 'never'
   /** Services the run authorizes (the worker compiles the module for that many, wasm.ts). */
   services: number
+  /** This thread takes the batches the worker has not reached once it waits (default true). */
+  steal?: boolean
 }
 
 /** workerData of thread-worker.ts. */
@@ -39,10 +41,17 @@ export interface WorkerStart {
   services: number
 }
 
-/** What thread-worker.ts is sent, in this order: the policies once, requests, the end. */
-export type ToWorker = {type: 'policies'; policies: LoadedPolicy[]} | {type: 'ask'; requests: CedarRequest[]} | {type: 'end'}
-/** Its answers: the verdicts of each `ask`, in order, then `end`. */
-export type FromWorker = {type: 'verdicts'; verdicts: Verdict[]} | {type: 'end'}
+/**
+ * Who answers a batch, decided once by whichever thread claims it first (an Int32 in a
+ * SharedArrayBuffer, claimed with Atomics.compareExchange): the worker in order from the
+ * first batch, this thread from the last once its graph is built.
+ */
+export const CLAIM = {free: 0, worker: 1, main: 2} as const
+
+/** What thread-worker.ts is sent, in this order: the policies once, batches, the end. */
+export type ToWorker = {type: 'policies'; policies: LoadedPolicy[]} | {type: 'ask'; batch: number; requests: CedarRequest[]; claim: SharedArrayBuffer} | {type: 'end'}
+/** Its answers: each batch's verdicts in request order (none when this thread claimed it), then `end`. */
+export type FromWorker = {type: 'verdicts'; batch: number; verdicts?: Verdict[]} | {type: 'end'}
 
 export interface CedarThread {
   /** The policies every request is answered against: the set loaded on this thread. Once, first. */
@@ -50,12 +59,23 @@ export interface CedarThread {
   /** Hands requests over; the worker starts on them at once. */
   ask(requests: CedarRequest[]): void
   /**
-   * Resolves once the set's engine is primed with every answer (to their number), or once
-   * the worker failed (to 0: nothing is primed, this thread answers). Never rejects.
+   * This thread takes the batches the worker has not started, last first, and answers them
+   * itself while the worker finishes its own; resolves once the set's engine is primed with
+   * every answer (to their number). A worker that failed primes nothing of its own: those
+   * requests are answered on this thread when asked. Never rejects.
    */
   answered(): Promise<number>
   /** Ends the worker when no answer will be asked. */
-  close(): void
+  close(): Promise<void>
+}
+
+/** Requests per batch: small enough that the two threads end close together. */
+const BATCH = 256
+
+interface Batch {
+  requests: CedarRequest[]
+  claim: Int32Array
+  verdicts?: Verdict[]
 }
 
 function workerFile(): string | undefined {
@@ -85,32 +105,37 @@ export function startCedarThread(opts: ThreadOptions): CedarThread | undefined {
   // A worker never asked never holds the CLI open.
   worker.unref()
   let set: CedarPolicySet | undefined
-  const asked: CedarRequest[] = []
-  const verdicts: Verdict[] = []
+  const batches: Batch[] = []
   let ended = false
-  let settle: ((primed: number) => void) | undefined
-  const end = (primed: number) => {
+  let settle: (() => void) | undefined
+  const end = () => {
     if (ended) return
     ended = true
     void worker.terminate()
-    settle?.(primed)
+    settle?.()
   }
   worker.on('message', (m: FromWorker) => {
-    if (m.type === 'verdicts') {
-      verdicts.push(...m.verdicts)
-      return
-    }
-    try {
-      set!.engine.prime(asked, verdicts)
-      end(asked.length)
-    } catch {
-      end(0) // a short answer primes nothing: this thread answers every request
-    }
+    if (m.type === 'end') end()
+    else if (m.verdicts) batches[m.batch].verdicts = m.verdicts
   })
-  worker.once('error', () => end(0))
-  worker.once('exit', () => end(0))
+  worker.once('error', end)
+  worker.once('exit', end)
   const post = (m: ToWorker) => {
     if (!ended) worker.postMessage(m)
+  }
+  /** Primes the set with every batch answered (a short answer primes nothing of its batch). */
+  const prime = (): number => {
+    let primed = 0
+    for (const b of batches) {
+      if (!b.verdicts) continue
+      try {
+        set!.engine.prime(b.requests, b.verdicts)
+        primed += b.requests.length
+      } catch {
+        // answered on this thread when asked
+      }
+    }
+    return primed
   }
   return {
     use(s) {
@@ -118,20 +143,34 @@ export function startCedarThread(opts: ThreadOptions): CedarThread | undefined {
       post({type: 'policies', policies: s.policies})
     },
     ask(requests) {
-      if (requests.length === 0) return
-      asked.push(...requests)
-      post({type: 'ask', requests})
+      for (let i = 0; i < requests.length; i += BATCH) {
+        const claim = new SharedArrayBuffer(4)
+        const batch: Batch = {requests: requests.slice(i, i + BATCH), claim: new Int32Array(claim)}
+        post({type: 'ask', batch: batches.length, requests: batch.requests, claim})
+        batches.push(batch)
+      }
     },
-    answered() {
-      if (ended || !set || asked.length === 0) {
-        end(0)
-        return Promise.resolve(0)
+    async answered() {
+      if (ended || !set || batches.length === 0) {
+        end()
+        return 0
       }
       worker.ref()
-      const done = new Promise<number>((resolve) => (settle = resolve))
+      const done = new Promise<void>((resolve) => (settle = resolve))
       post({type: 'end'})
-      return done
+      // The batches the worker has not reached are this thread's, last first: the worker
+      // goes in order, so the first one it holds ends the search.
+      for (let i = batches.length - 1; i >= 0 && opts.steal !== false; i--) {
+        const b = batches[i]
+        if (Atomics.compareExchange(b.claim, 0, CLAIM.free, CLAIM.main) !== CLAIM.free) break
+        b.verdicts = b.requests.map((r) => set!.engine.authorize(r))
+      }
+      await done
+      return prime()
     },
-    close: () => void worker.terminate(),
+    close: async () => {
+      await worker.terminate()
+      end()
+    },
   }
 }
