@@ -63,8 +63,8 @@ describe('Cedar answered on a worker thread', () => {
     const local = await loadCedarPolicies(objects)
     const thread = startCedarThread({mode: 'always', services: 1})!
     thread.use(set)
-    // 600 distinct requests: three batches, the last ones likely this thread's
-    const many = Array.from({length: 200}, (_, i) => REQUESTS.slice(0, 3).map((r) => ({...r, principal: svc(i % 7 === 0 ? 'b' : 'a', `s${i}`)}))).flat()
+    // 3,000 distinct requests: twelve batches, the last ones likely this thread's
+    const many = Array.from({length: 1000}, (_, i) => REQUESTS.slice(0, 3).map((r) => ({...r, principal: svc(i % 7 === 0 ? 'b' : 'a', `s${i}`)}))).flat()
     thread.ask(many)
     expect(await thread.answered()).toBe(many.length)
     expect(set.engine.primed).toBe(many.length)

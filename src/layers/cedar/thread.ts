@@ -71,6 +71,8 @@ export interface CedarThread {
 
 /** Requests per batch: small enough that the two threads end close together. */
 const BATCH = 256
+/** Fewer batches left than this are not worth a second cedar-wasm on the main thread. */
+const STEAL_FROM_BATCHES = 8
 
 interface Batch {
   requests: CedarRequest[]
@@ -159,8 +161,11 @@ export function startCedarThread(opts: ThreadOptions): CedarThread | undefined {
       const done = new Promise<void>((resolve) => (settle = resolve))
       post({type: 'end'})
       // The batches the worker has not reached are this thread's, last first: the worker
-      // goes in order, so the first one it holds ends the search.
-      for (let i = batches.length - 1; i >= 0 && opts.steal !== false; i--) {
+      // goes in order, so the first one it holds ends the search. Only when enough are left
+      // to repay loading cedar-wasm on this thread too (~50 ms and ~20 MB).
+      let left = 0
+      for (let i = batches.length - 1; i >= 0 && Atomics.load(batches[i].claim, 0) === CLAIM.free; i--) left++
+      for (let i = batches.length - 1; i >= 0 && opts.steal !== false && left >= STEAL_FROM_BATCHES; i--) {
         const b = batches[i]
         if (Atomics.compareExchange(b.claim, 0, CLAIM.free, CLAIM.main) !== CLAIM.free) break
         b.verdicts = b.requests.map((r) => set!.engine.authorize(r))
