@@ -231,7 +231,6 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
   const authorizedMembers = [...standing.values()].filter((m) => inScope(keyOf(m)))
   for (const m of authorizedMembers) ask(meshMemberRequests(m))
   thread?.ask(pending)
-  const answered = thread?.answered()
   lap('admission')
 
   const principals = new Map([...standing].map(([key, m]) => [key, memberPrincipalId(m)]))
@@ -242,7 +241,8 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
   )
   lap('graph')
 
-  await answered
+  // Only now: what the worker has not reached by the end of the graph, this thread takes.
+  await thread?.answered()
   authorized.forEach(({svc, steps}) => {
     const report = authorizeService(cedar, svc, ctx, steps)
     const outcome = outcomes.get(keyOf(svc))!
