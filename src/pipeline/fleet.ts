@@ -11,7 +11,7 @@ import {keyOf} from '../spec/model.js'
 import type {ServiceGraph} from '../graph/model.js'
 import {buildGraph, createNodeCache, deriveMeshMember, type NodeCache} from '../graph/index.js'
 import {admitMeshMember, admitService, type AdmissionReport} from '../layers/admission/index.js'
-import {authorizeMeshMember, authorizeService, gateSteps, loadCedarPolicies, meshMemberRequests, memberPrincipalId, startCedarThread, stepRequests, wildcardPermitted, type CedarPolicySet, type CedarRequest, type GateStep, type CedarServiceReport} from '../layers/cedar/index.js'
+import {authorizeMeshMember, authorizeService, gateSteps, loadCedarPolicies, meshMemberRequests, memberPrincipalId, startCedarThread, stepRequests, wildcardPermitted, type CedarPolicySet, type CedarRequest, type GateStep, type Verdict, type CedarServiceReport} from '../layers/cedar/index.js'
 import {ciliumBaseline, ciliumObjects, compileCilium, compileMember} from '../layers/cilium/index.js'
 import {compileIstio, istioBaseline} from '../layers/istio/index.js'
 import {compileTetragon, tetragonBaseline, tetragonGroups, tetragonObjects} from '../layers/tetragon/index.js'
@@ -192,10 +192,13 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
   lap('cedar-load')
 
   const ctx = {services: specs.services}
-  const authorized: Array<{svc: LatticeService; steps: GateStep[]}> = []
+  // Each member's first request in the sequence handed to the worker (its answers' offset).
+  const authorized: Array<{svc: LatticeService; steps: GateStep[]; from: number}> = []
+  let asked = 0
   let pending: CedarRequest[] = []
   const ask = (requests: CedarRequest[]) => {
     if (!thread) return
+    asked += requests.length
     pending.push(...requests)
     if (pending.length >= ASK_BATCH) {
       thread.ask(pending)
@@ -215,7 +218,7 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
     outcomes.set(key, {key, kind: 'LatticeService', admission, admitted, emitted: false})
     if (admitted && inScope(key)) {
       const steps = gateSteps(svc, ctx)
-      authorized.push({svc, steps})
+      authorized.push({svc, steps, from: asked})
       ask(stepRequests(svc, steps))
     }
   }
@@ -228,8 +231,11 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
     if (!outcomes.has(key)) outcomes.set(key, {key, kind: 'LatticeMeshMember', admission, admitted, emitted: admitted})
   }
   const standing = standingMembers(admittedMembers, outcomes)
-  const authorizedMembers = [...standing.values()].filter((m) => inScope(keyOf(m)))
-  for (const m of authorizedMembers) ask(meshMemberRequests(m))
+  const authorizedMembers = [...standing.values()].filter((m) => inScope(keyOf(m))).map((m) => {
+    const from = asked
+    ask(meshMemberRequests(m))
+    return {m, from}
+  })
   thread?.ask(pending)
   lap('admission')
 
@@ -242,14 +248,14 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
   lap('graph')
 
   // Only now: what the worker has not reached by the end of the graph, this thread takes.
-  await thread?.answered()
-  authorized.forEach(({svc, steps}) => {
-    const report = authorizeService(cedar, svc, ctx, steps)
+  const answers = (await thread?.answered()) ?? []
+  authorized.forEach(({svc, steps, from}) => {
+    const report = authorizeService(cedar, svc, ctx, steps, (k) => answers[from + k])
     const outcome = outcomes.get(keyOf(svc))!
     outcome.cedar = report
     outcome.emitted = report.permitted
   })
-  authorizeMembers(cedar, authorizedMembers, outcomes)
+  authorizeMembers(cedar, authorizedMembers, outcomes, answers)
   lap('cedar')
   const emits = (key: string) => inScope(key) && (outcomes.get(key)?.emitted ?? false)
 
@@ -273,10 +279,10 @@ function standingMembers(members: LatticeMeshMember[], outcomes: Map<string, Mem
 }
 
 /** The AllowWildcard gates of operator-written members (§4.5): a member that fails one emits nothing. */
-function authorizeMembers(cedar: CedarPolicySet, members: LatticeMeshMember[], outcomes: Map<string, MemberOutcome>): void {
-  for (const m of members) {
+function authorizeMembers(cedar: CedarPolicySet, members: Array<{m: LatticeMeshMember; from: number}>, outcomes: Map<string, MemberOutcome>, answers: Array<Verdict | undefined>): void {
+  for (const {m, from} of members) {
     const outcome = outcomes.get(keyOf(m))!
-    const report = authorizeMeshMember(cedar, m)
+    const report = authorizeMeshMember(cedar, m, (k) => answers[from + k])
     outcome.cedar = report
     outcome.emitted = outcome.admitted && report.permitted
   }

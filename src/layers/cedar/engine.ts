@@ -109,9 +109,6 @@ export class CedarEngine {
   /** Per bucket: the attributes its guards test, and the kept policies per tested values. */
   private readonly guardPlans = new WeakMap<LoadedPolicy[], {tested: PolicyGuard[]; answers: BoundedMap<string, {keep: LoadedPolicy[]; key: string} | null>}>()
 
-  /** Verdicts another engine over the same policies gave (see prime). */
-  private ahead: Map<string, Verdict> | undefined
-
   private module: CedarWasm | undefined
   private readonly loadModule: () => CedarWasm
 
@@ -119,6 +116,11 @@ export class CedarEngine {
   constructor(cedar: CedarWasm | (() => CedarWasm), readonly policies: LoadedPolicy[]) {
     this.loadModule = typeof cedar === 'function' ? cedar : () => cedar
     policies.forEach((p, i) => this.order.set(p.id, i))
+  }
+
+  /** Whether this engine has needed cedar-wasm so far (every answer it gave came from the module or a memo). */
+  get moduleLoaded(): boolean {
+    return this.module !== undefined
   }
 
   get cedar(): CedarWasm {
@@ -130,27 +132,11 @@ export class CedarEngine {
     const principal = entityUidText(req.principal)
     const resourceKey = resourceKeyOf(req.resource)
     const key = `${action}\u0000${principal}\u0000${resourceKey}`
-    const cached = this.ahead?.get(key) ?? this.memo.get(key)
+    const cached = this.memo.get(key)
     if (cached) return cached
     const verdict = this.evaluate(req, action, principal, resourceKey)
     this.memo.set(key, verdict)
     return verdict
-  }
-
-  /**
-   * Answers computed ahead by another engine over the same policies (thread.ts: a worker
-   * thread's), served before anything is evaluated here. Every decision is still Cedar's;
-   * a request not primed is evaluated here as usual.
-   */
-  prime(requests: CedarRequest[], verdicts: Verdict[]): void {
-    if (requests.length !== verdicts.length) throw new Error(`${verdicts.length} Cedar verdicts for ${requests.length} requests`)
-    this.ahead ??= new Map()
-    for (let i = 0; i < requests.length; i++) this.ahead.set(requestKey(requests[i]), verdicts[i])
-  }
-
-  /** How many distinct requests were primed. */
-  get primed(): number {
-    return this.ahead?.size ?? 0
   }
 
   private evaluate(req: CedarRequest, action: string, principal: string, resourceKey: string): Verdict {
@@ -335,11 +321,6 @@ function guardInput(guard: PolicyGuard, req: CedarRequest): string | null {
 /** No policy of the bucket reads any attribute of the entity, nor anything through which it could. */
 function unread(attrs: Set<string> | undefined): boolean {
   return attrs !== undefined && attrs.size === 0
-}
-
-/** Requests with the same key get the same verdict: action, principal uid, resource uid and attributes. */
-function requestKey(req: CedarRequest): string {
-  return `${actionUidText(req.action)}\u0000${entityUidText(req.principal)}\u0000${resourceKeyOf(req.resource)}`
 }
 
 function resourceKeyOf(resource: CedarEntity): string {

@@ -3,9 +3,9 @@
 
 export {loadCedarPolicies, orderPolicyObjects, schemaWarnings, INHERITED_LABEL} from './policy-set.js'
 export type {CedarPolicySet, SkippedPolicyObject} from './policy-set.js'
-export type {CedarRequest, LoadedPolicy} from './engine.js'
+export type {CedarRequest, LoadedPolicy, Verdict} from './engine.js'
 export {authorizeService, gateSteps, stepRequests, wildcardPermitted} from './service.js'
-export type {GateStep} from './service.js'
+export type {AnswerOf, GateStep} from './service.js'
 export {startCedarThread, THREAD_FROM_SERVICES} from './thread.js'
 export {consentFailure, findVolumeOwner, volumeReferences} from './volumes.js'
 export type {VolumeReference} from './volumes.js'

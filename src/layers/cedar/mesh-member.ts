@@ -12,7 +12,7 @@ import {REASON_FORBIDDEN, REASON_NO_PERMIT, internalErrorReason} from './gates.j
 import {wildcardFailure} from './messages.js'
 import type {CedarPolicySet} from './policy-set.js'
 import type {CedarRequest} from './engine.js'
-import type {CedarDecision, CedarServiceReport} from './service.js'
+import type {AnswerOf, CedarDecision, CedarServiceReport} from './service.js'
 
 export type MeshDirection = 'inbound' | 'outbound' | 'advertise'
 
@@ -36,13 +36,14 @@ export function meshMemberRequests(lmm: LatticeMeshMember): CedarRequest[] {
   return memberWildcards(lmm).map((direction) => ({action: 'AllowWildcard', principal, resource: meshEntity(direction)}))
 }
 
-export function authorizeMeshMember(set: CedarPolicySet, lmm: LatticeMeshMember): CedarServiceReport {
+/** `answered`: verdicts already given for meshMemberRequests (layers/cedar/thread.ts), the rest asked of the engine. */
+export function authorizeMeshMember(set: CedarPolicySet, lmm: LatticeMeshMember, answered?: AnswerOf): CedarServiceReport {
   const principal = serviceEntity(lmm.metadata.namespace, lmm.spec.serviceAccount ?? lmm.metadata.name)
   const decisions: CedarDecision[] = []
   const warnings: string[] = []
-  for (const request of meshMemberRequests(lmm)) {
+  for (const [k, request] of meshMemberRequests(lmm).entries()) {
     const direction = request.resource.id
-    const v = set.engine.authorize(request)
+    const v = answered?.(k) ?? set.engine.authorize(request)
     for (const e of v.policyErrors) warnings.push(`Cedar policy ${e} (evaluation error for AllowWildcard on Mesh::"${direction}"; the policy was skipped)`)
     const reason = v.error !== undefined ? internalErrorReason(v.error) : v.allowed ? `permitted by ${v.policies.join(', ')}` : v.forbidden ? REASON_FORBIDDEN : REASON_NO_PERMIT
     decisions.push({

@@ -87,12 +87,20 @@ export function stepRequests(svc: LatticeService, steps: GateStep[]): CedarReque
   return steps.flatMap((s) => (s.kind === 'ask' ? [{action: s.request.gate, principal, resource: s.request.resource}] : []))
 }
 
-/** `steps`: gateSteps of the same service and context, when the caller already has them. */
-export function authorizeService(set: CedarPolicySet, svc: LatticeService, ctx: AuthorizeContext, steps: GateStep[] = gateSteps(svc, ctx)): CedarServiceReport {
+/** The verdict of the k-th Cedar request of a service's steps (stepRequests order), when answered elsewhere. */
+export type AnswerOf = (k: number) => Verdict | undefined
+
+/**
+ * `steps`: gateSteps of the same service and context, when the caller already has them;
+ * `answered`: verdicts already given for their requests (layers/cedar/thread.ts), the rest
+ * asked of the set's engine.
+ */
+export function authorizeService(set: CedarPolicySet, svc: LatticeService, ctx: AuthorizeContext, steps: GateStep[] = gateSteps(svc, ctx), answered?: AnswerOf): CedarServiceReport {
   const principal = serviceEntity(svc.metadata.namespace, svc.metadata.name)
   const decisions: CedarDecision[] = []
   const warnings: string[] = []
   let wildcardInboundPermitted: boolean | undefined
+  let asked = 0
 
   for (const step of steps) {
     const r = step.request
@@ -100,7 +108,7 @@ export function authorizeService(set: CedarPolicySet, svc: LatticeService, ctx: 
       decisions.push({gate: r.gate, resource: entityUidText(r.resource), resourceId: r.resource.id, item: r.item, enforced: true, allowed: false, reason: step.reason, policies: [], message: `'${r.item}': ${step.reason}`})
       continue
     }
-    const v = set.engine.authorize({action: r.gate, principal, resource: r.resource})
+    const v = answered?.(asked++) ?? set.engine.authorize({action: r.gate, principal, resource: r.resource})
     for (const e of v.policyErrors) warnings.push(`Cedar policy ${e} (evaluation error for ${r.gate} on ${entityUidText(r.resource)}; the policy was skipped)`)
     // Permissive Cedar for volumes (§3.3, §8 D20): only an explicit forbid (or an error) denies.
     if (step.role === 'volume' && !v.forbidden && v.error === undefined && !v.allowed) {

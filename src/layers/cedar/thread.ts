@@ -2,11 +2,12 @@
 // ~11,000 questions (~1.3 s of one core, most of it inside cedar-wasm), and none of them
 // depends on the service graph, which the main thread builds meanwhile (~0.5 s). So the
 // requests, known from the specs alone (service.ts gateSteps), go to a worker thread that
-// runs its own CedarEngine over the policies the main thread loaded; its verdicts then prime
-// the main engine, which answers every gate from them. Every decision is still Cedar's, made
-// by the same engine code over the same policies: the worker changes where it runs, not what
-// it says. A request the worker was not given, or a worker that fails, is answered on the
-// main thread as before.
+// runs its own CedarEngine over the policies the main thread loaded; its verdicts are then
+// handed to the gates in request order. Every decision is still Cedar's, made by the same
+// engine code over the same policies: the worker changes where it runs, not what it says.
+// A request the worker did not answer (a worker that failed) is answered on the main thread
+// as before. Once the main thread has built its graph it takes the batches the worker has
+// not reached yet, so both cores finish the gates together.
 //
 // The worker is started before admission, so its start and the module's compilation
 // (~0.1 s of the other core) are done by the time the requests are known. Only for large
@@ -59,12 +60,12 @@ export interface CedarThread {
   /** Hands requests over; the worker starts on them at once. */
   ask(requests: CedarRequest[]): void
   /**
-   * This thread takes the batches the worker has not started, last first, and answers them
-   * itself while the worker finishes its own; resolves once the set's engine is primed with
-   * every answer (to their number). A worker that failed primes nothing of its own: those
-   * requests are answered on this thread when asked. Never rejects.
+   * This thread takes the batches the worker has not reached, last first, and answers them
+   * with the set's engine while the worker finishes its own; resolves to every verdict, in
+   * the order the requests were asked. A request of a batch a failed worker held has none
+   * (undefined): the caller asks the engine. Never rejects.
    */
-  answered(): Promise<number>
+  answered(): Promise<Array<Verdict | undefined>>
   /** Ends the worker when no answer will be asked. */
   close(): Promise<void>
 }
@@ -125,20 +126,9 @@ export function startCedarThread(opts: ThreadOptions): CedarThread | undefined {
   const post = (m: ToWorker) => {
     if (!ended) worker.postMessage(m)
   }
-  /** Primes the set with every batch answered (a short answer primes nothing of its batch). */
-  const prime = (): number => {
-    let primed = 0
-    for (const b of batches) {
-      if (!b.verdicts) continue
-      try {
-        set!.engine.prime(b.requests, b.verdicts)
-        primed += b.requests.length
-      } catch {
-        // answered on this thread when asked
-      }
-    }
-    return primed
-  }
+  /** Every verdict in request order; none for a batch left unanswered or answered short. */
+  const collect = (): Array<Verdict | undefined> =>
+    batches.flatMap((b) => (b.verdicts?.length === b.requests.length ? b.verdicts : new Array<Verdict | undefined>(b.requests.length).fill(undefined)))
   return {
     use(s) {
       set = s
@@ -155,7 +145,7 @@ export function startCedarThread(opts: ThreadOptions): CedarThread | undefined {
     async answered() {
       if (ended || !set || batches.length === 0) {
         end()
-        return 0
+        return collect()
       }
       worker.ref()
       const done = new Promise<void>((resolve) => (settle = resolve))
@@ -171,7 +161,7 @@ export function startCedarThread(opts: ThreadOptions): CedarThread | undefined {
         b.verdicts = b.requests.map((r) => set!.engine.authorize(r))
       }
       await done
-      return prime()
+      return collect()
     },
     close: async () => {
       await worker.terminate()
