@@ -40,16 +40,21 @@ ${CACHE_HELP}`
         const {skippedSummary} = await import('../src/spec/load.js')
         process.stderr.write(`${skippedSummary(specs.others)}\n`)
       }
+      const groups = new Set((flags.layer as typeof OUTPUT_GROUPS | undefined) ?? OUTPUT_GROUPS)
+      const format = flags.output === 'json' ? 'json' : 'yaml'
+      // Admission/Cedar result documents only when asked for by --layer (the default output
+      // stays a List kubectl can apply).
+      const reports = flags.layer !== undefined
+      // The informational image gates show only among Cedar's decisions (YAML comments, or
+      // --layer cedar documents); they never decide what is emitted, so otherwise they are not asked.
+      const decisionsShown = groups.has('cedar') && (format === 'yaml' || reports)
       // Each service's objects are compiled as the output reaches them, written and dropped.
-      const fleet = await streamFleet(specs, compileOptionsFrom(flags))
+      const fleet = await streamFleet(specs, compileOptionsFrom(flags), {imageGates: decisionsShown})
       // Admission is done: what is written from here on comes from the normalized specs.
       const {forgetSourceDocuments} = await import('../src/spec/model.js')
       forgetSourceDocuments(specs)
-      const groups = new Set((flags.layer as typeof OUTPUT_GROUPS | undefined) ?? OUTPUT_GROUPS)
       const list = sectionStream(fleet, groups)
-      // Admission/Cedar result documents only when asked for by --layer (the default output
-      // stays a List kubectl can apply).
-      await writeCompileOutput(list, flags.output === 'json' ? 'json' : 'yaml', process.stdout, {reports: flags.layer !== undefined})
+      await writeCompileOutput(list, format, process.stdout, {reports})
       let failed = 0
       for (const o of fleet.outcomes.values()) {
         if (!o.admitted) {

@@ -52,6 +52,11 @@ export interface FleetScope {
   graphFrom?: Set<string>
   /** Work remembered across compileFleet calls of one session (see FleetCache). */
   cache?: FleetCache
+  /**
+   * Evaluate the informational image gates (DeployImage, AllowTagReference: reported, never
+   * blocking, §3.3). Default true; a caller that shows no Cedar decisions skips them.
+   */
+  imageGates?: boolean
   /** Where Cedar answers the gates: `auto` = a worker thread at fleet scale (layers/cedar/thread.ts). */
   cedarThread?: 'auto' | 'always' | 'never'
   /** Receives the milliseconds spent in each phase (added to any value already there). */
@@ -191,7 +196,7 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
   thread?.use(cedar)
   lap('cedar-load')
 
-  const ctx = {services: specs.services}
+  const ctx = {services: specs.services, imageGates: scope.imageGates ?? true}
   // Each member's first request in the sequence handed to the worker (its answers' offset).
   const authorized: Array<{svc: LatticeService; steps: GateStep[]; from: number}> = []
   let asked = 0

@@ -38,7 +38,7 @@ const dirs: string[] = []
 afterAll(() => dirs.forEach((d) => rmSync(d, {recursive: true, force: true})))
 
 describe('Cedar answered on a worker thread', () => {
-  it('every verdict from the worker is the main thread engine's verdict (random policies, errors included)', async () => {
+  it('every verdict from the worker is the verdict of the main thread engine (random policies, errors included)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(policy, {minLength: 1, maxLength: 6}), async (texts) => {
         const objects = [policyObject('p', texts.join('\n'))]

@@ -91,6 +91,9 @@ describe('streamed compile output', () => {
     const cedar = JSON.parse(cli(['compile', '--specs', 'examples/commerce', '--layer', 'cedar', '-o', 'json']).stdout)
     expect(cedar.items.length).toBeGreaterThan(0)
     expect(new Set(cedar.items.map((i: any) => i.kind))).toEqual(new Set(['CedarDecisions']))
+    // Where Cedar's decisions are shown, the informational image gates are among them.
+    expect(cedar.items.flatMap((i: any) => i.status.decisions.map((d: any) => d.gate))).toContain('DeployImage')
+    expect(cli(['compile', '--specs', 'examples/commerce', '-o', 'yaml']).stdout).toMatch(/^# (permit|DENY {2}) DeployImage /m)
   })
 
   it('the CLI: stdout redirected to a file (written with fs.writeSync) gets the same bytes as a pipe, YAML and JSON', () => {
@@ -138,6 +141,27 @@ describe('streamed compile output', () => {
       try {
         writeFleet(dir, generateFleet(250, 7))
         await compare(dir, [[...OUTPUT_GROUPS], ['runtime']])
+      } finally {
+        rmSync(dir, {recursive: true, force: true})
+      }
+    })
+    // `compile -o json` without --layer shows no Cedar decision, so it skips the informational
+    // image gates (commands/compile.ts): they never decide what is emitted.
+    it('without the image gates: the same JSON List, the same emitted objects and the same enforced outcomes', async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'stream-fleet-'))
+      try {
+        writeFleet(dir, generateFleet(250, 11))
+        for (const d of [dir, `${PROJECT_ROOT}/examples/commerce`]) {
+          const specs = await loadSpecs([d])
+          const all = await streamFleet(specs, defaultCompileOptions())
+          const skipped = await streamFleet(specs, defaultCompileOptions(), {imageGates: false})
+          expect(renderJsonList(sectionStream(skipped, new Set(OUTPUT_GROUPS))), d).toBe(renderJsonList(sectionStream(all, new Set(OUTPUT_GROUPS))))
+          const enforced = (f: typeof all) => [...f.outcomes.values()].map((o) => [o.key, o.emitted, o.cedar?.permitted, o.cedar?.failureMessage, o.cedar?.denials])
+          expect(enforced(skipped)).toEqual(enforced(all))
+          const gates = (f: typeof all) => new Set([...f.outcomes.values()].flatMap((o) => o.cedar?.decisions.map((x) => x.gate) ?? []))
+          expect(gates(all).has('DeployImage')).toBe(true)
+          expect(gates(skipped).has('DeployImage')).toBe(false)
+        }
       } finally {
         rmSync(dir, {recursive: true, force: true})
       }
