@@ -58,7 +58,7 @@ const TETRAGON_SELECTOR = 'app.kubernetes.io/name=tetragon'
  * depend on nothing of the pair, so they go out with the first fan-out instead of costing a
  * round trip of their own after the pair's state is in.
  */
-export function listEvidenceAgents(cluster: Cluster, opts: Pick<EvidenceOptions, 'tetragonServer'> & Partial<EvidenceOptions>): EvidenceAgents {
+export function listEvidenceAgents(cluster: Cluster, opts: Pick<EvidenceOptions, 'tetragonServer'> & Partial<EvidenceOptions>, relay?: Promise<RelayReader>): EvidenceAgents {
   const agents: EvidenceAgents = {
     ztunnels: cluster.pods('istio-system', {labelSelector: ZTUNNEL_SELECTOR}),
     ...(opts.tetragonServer ? {} : {tetragon: cluster.pods('kube-system', {labelSelector: TETRAGON_SELECTOR})}),
@@ -67,15 +67,23 @@ export function listEvidenceAgents(cluster: Cluster, opts: Pick<EvidenceOptions,
   // not later, when loading them would hold back the log requests behind the compile.
   void import('../layers/istio/logs/index.js').catch(() => undefined)
   void import('../layers/tetragon/events/index.js').catch(() => undefined)
-  // With a known Relay address (and the deadline its calls get), its reader (a worker thread
-  // when built) connects now: gRPC loading and the channel are ready by the time the pods are.
-  if (opts.hubbleServer && opts.timeoutMs !== undefined) {
-    const clientOptions = hubbleClientOptions(opts.hubbleServer, {...opts, timeoutMs: opts.timeoutMs})
-    const reader = import('../layers/cilium/hubble/relay-read.js').then(({openRelayReader}) => openRelayReader(clientOptions))
-    reader.catch(() => undefined)
-    agents.hubble = reader
-  }
+  const reader = relay ?? openRelayEarly(opts)
+  if (reader) agents.hubble = reader
   return agents
+}
+
+/**
+ * With a known Relay address (and the deadline its calls get), its reader (a worker thread
+ * when built) connects now: gRPC loading and the channel are ready by the time the pods are.
+ * The live pair calls this before it even reads the kubeconfig, so the worker's start runs
+ * on the other core while the main thread loads the Kubernetes client and sends the first wave.
+ */
+export function openRelayEarly(opts: Partial<EvidenceOptions>): Promise<RelayReader> | undefined {
+  if (!opts.hubbleServer || opts.timeoutMs === undefined) return undefined
+  const clientOptions = hubbleClientOptions(opts.hubbleServer, {...opts, timeoutMs: opts.timeoutMs})
+  const reader = import('../layers/cilium/hubble/relay-read.js').then(({openRelayReader}) => openRelayReader(clientOptions))
+  reader.catch(() => undefined)
+  return reader
 }
 
 function hubbleClientOptions(address: string, opts: Partial<EvidenceOptions> & {timeoutMs: number}): HubbleClientOptions {

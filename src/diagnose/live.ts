@@ -8,7 +8,7 @@ import {InconclusiveError, InputError} from '../core/errors.js'
 import {spiffeId} from '../core/query.js'
 import {connect, startPairState, type Cluster, type ConnectOptions, type PairState, type PendingPairState} from '../cluster/index.js'
 import {pairRealizedState} from '../cluster/index.js'
-import {annotateWithEvidence, evidenceNotAsked, evidenceWarnings, listEvidenceAgents, startEvidence, tetragonEvents, type EvidenceBundle, type EvidenceOptions} from './live-evidence.js'
+import {annotateWithEvidence, evidenceNotAsked, evidenceWarnings, listEvidenceAgents, openRelayEarly, startEvidence, tetragonEvents, type EvidenceBundle, type EvidenceOptions} from './live-evidence.js'
 import type {Diagnosis, EventSink} from './model.js'
 import type {KubeObject} from '../core/kube.js'
 import type {LiveFacts, PairRequest} from './pair.js'
@@ -16,6 +16,7 @@ import type {RunObserver} from './offline.js'
 import type {ReachabilityRow} from './reachability.js'
 import {ok, type ReadResult} from '../cluster/index.js'
 import type {SpecSet} from '../spec/model.js'
+import type {RelayReader} from '../layers/cilium/hubble/relay-read.js'
 
 /**
  * What the diagnosis needs once the reads are in (spec loading, the compile pipeline, the
@@ -73,6 +74,19 @@ export interface LivePair {
 }
 
 export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
+  // Hubble's reader (a worker thread when built) starts before the kubeconfig is even read;
+  // a diagnosis that fails before its evidence is read ends it (the read closes it otherwise).
+  const relay = req.evidence.enabled ? openRelayEarly({...req.evidence, timeoutMs: req.connect.requestTimeoutMs ?? 10_000}) : undefined
+  try {
+    return await diagnoseLiveWith(req, relay)
+  } catch (error) {
+    void relay?.then((r) => r.close(), () => undefined)
+    throw error
+  }
+}
+
+async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | undefined): Promise<Diagnosis> {
+  const evidenceTimeoutMs = req.connect.requestTimeoutMs ?? 10_000
   const cluster = req.cluster ?? await connect(req.connect)
   const defaultNs = req.namespace ?? cluster.namespace
   const [source, target] = [split(req.source, defaultNs, 'source'), split(req.target, defaultNs, 'target')]
@@ -80,7 +94,7 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   // and the evidence agents' pods; 2) the CRD reads (they wait for discovery) and, as soon
   // as B's Service and Namespace are in, the waypoint's pods; 3) logs and Hubble flows.
   const started = startPairState(cluster, {source, target, since: req.evidence.sinceSeconds}, (e) => req.emit?.(e))
-  const agents = req.evidence.enabled ? listEvidenceAgents(cluster, {...req.evidence, timeoutMs: req.connect.requestTimeoutMs ?? 10_000}) : undefined
+  const agents = req.evidence.enabled ? listEvidenceAgents(cluster, {...req.evidence, timeoutMs: evidenceTimeoutMs}, relay) : undefined
   const waypointRead = readWaypointPods(cluster, target, started.pending)
   // Loaded once the CRD reads (they wait for discovery) are on the wire too: compiling the
   // modules blocks the event loop, and before that it held back the second wave.

@@ -42,15 +42,23 @@ export interface RelayReader {
   close(): void
 }
 
-/** The worker entry, beside this module in the built package (dist/src/layers/cilium/hubble). */
-const WORKER_FILE = ['dist', 'src', 'layers', 'cilium', 'hubble', 'relay-worker.js']
+/**
+ * The worker entry in the built package: the one-file bundle with gRPC and the observer
+ * descriptor compiled in (scripts/bundle-hubble-worker.mjs), else the unbundled tsc output
+ * beside this module (a build without the bundle step).
+ */
+export const WORKER_FILES = [
+  ['dist', 'bundle', 'hubble', 'relay-worker.js'],
+  ['dist', 'src', 'layers', 'cilium', 'hubble', 'relay-worker.js'],
+]
 
-function workerFile(): string | undefined {
+/** Which worker file a built CLI starts (undefined: the read runs on the calling thread). */
+export function workerFile(): string | undefined {
   // Built code only: from source the worker file would be an older build.
   if (!import.meta.url.endsWith('.js') || process.env.PLATFORM_HUBBLE_IN_THREAD === '1') return undefined
   try {
-    const file = path.join(packageRoot(), ...WORKER_FILE)
-    return existsSync(file) ? file : undefined
+    const root = packageRoot()
+    return WORKER_FILES.map((parts) => path.join(root, ...parts)).find((file) => existsSync(file))
   } catch {
     return undefined
   }
