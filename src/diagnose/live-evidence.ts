@@ -6,7 +6,7 @@
 import type {Cluster, PairState, ReadResult} from '../cluster/index.js'
 import {notAsked, notAskedSources, unavailable, type EvidenceRead, type EvidenceSourceName, type EvidenceSourceState, type FlowRecord, type MeshAccessRecord, type ProcessEventRecord} from '../core/evidence.js'
 import type {HubbleClientOptions, HubbleCoverage} from '../layers/cilium/hubble/client.js'
-import type {RelayReader} from '../layers/cilium/hubble/relay-read.js'
+import {openRelayReader, type RelayReader} from '../layers/cilium/hubble/relay-read.js'
 import type {DirectedFlowFilter} from '../layers/cilium/hubble/direction.js'
 import type {MatchedFlow} from '../layers/cilium/hubble/reader.js'
 import {describeFlowSummary, summarizeFlows} from '../layers/cilium/hubble/summary.js'
@@ -81,9 +81,15 @@ export function listEvidenceAgents(cluster: Cluster, opts: Pick<EvidenceOptions,
 export function openRelayEarly(opts: Partial<EvidenceOptions>): Promise<RelayReader> | undefined {
   if (!opts.hubbleServer || opts.timeoutMs === undefined) return undefined
   const clientOptions = hubbleClientOptions(opts.hubbleServer, {...opts, timeoutMs: opts.timeoutMs})
-  const reader = import('../layers/cilium/hubble/relay-read.js').then(({openRelayReader}) => openRelayReader(clientOptions))
-  reader.catch(() => undefined)
-  return reader
+  try {
+    // Synchronously: relay-read loads nothing heavy, and a worker created now boots on the
+    // other core while this thread loads the Kubernetes client.
+    return Promise.resolve(openRelayReader(clientOptions))
+  } catch (error) {
+    const failed = Promise.reject(error as Error)
+    failed.catch(() => undefined)
+    return failed
+  }
 }
 
 function hubbleClientOptions(address: string, opts: Partial<EvidenceOptions> & {timeoutMs: number}): HubbleClientOptions {
@@ -197,7 +203,6 @@ async function hubbleEvidence(cluster: Cluster, who: PairIdentity, opts: Evidenc
     void early?.then((r) => r.close(), () => undefined)
     return {states: [notAsked('hubble', `no pods of the ${who.podsA.length === 0 ? 'source' : 'target'}: no flows to look for`)]}
   }
-  const {openRelayReader} = await import('../layers/cilium/hubble/relay-read.js')
   let close = () => {}
   let address = opts.hubbleServer
   if (!address) {

@@ -17,6 +17,7 @@ import type {ReachabilityRow} from './reachability.js'
 import {ok, type ReadResult} from '../cluster/index.js'
 import type {SpecSet} from '../spec/model.js'
 import type {RelayReader} from '../layers/cilium/hubble/relay-read.js'
+import {startPolicyParser, type PolicyParser} from '../layers/cedar/parse-offthread.js'
 
 /**
  * What the diagnosis needs once the reads are in (spec loading, the compile pipeline, the
@@ -77,15 +78,23 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   // Hubble's reader (a worker thread when built) starts before the kubeconfig is even read;
   // a diagnosis that fails before its evidence is read ends it (the read closes it otherwise).
   const relay = req.evidence.enabled ? openRelayEarly({...req.evidence, timeoutMs: req.connect.requestTimeoutMs ?? 10_000}) : undefined
+  // Cedar's policy parse moves to a worker thread too (built CLI only; see parse-offthread.ts),
+  // for a pair on its own connection: a triage's many pairs (a shared cluster) parse inline.
+  const cedarParser = req.cluster ? undefined : startPolicyParser({services: PAIR_SERVICES})
   try {
-    return await diagnoseLiveWith(req, relay)
+    return await diagnoseLiveWith(req, relay, cedarParser)
   } catch (error) {
     void relay?.then((r) => r.close(), () => undefined)
     throw error
+  } finally {
+    cedarParser?.close()
   }
 }
 
-async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | undefined): Promise<Diagnosis> {
+/** How many services a pair's compile authorizes (its scope: A and B); decides Cedar's compiler tiers. */
+const PAIR_SERVICES = 2
+
+async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | undefined, cedarParser: PolicyParser | undefined): Promise<Diagnosis> {
   const evidenceTimeoutMs = req.connect.requestTimeoutMs ?? 10_000
   const cluster = req.cluster ?? await connect(req.connect)
   const defaultNs = req.namespace ?? cluster.namespace
@@ -96,6 +105,8 @@ async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | 
   const started = startPairState(cluster, {source, target, since: req.evidence.sinceSeconds}, (e) => req.emit?.(e))
   const agents = req.evidence.enabled ? listEvidenceAgents(cluster, {...req.evidence, timeoutMs: evidenceTimeoutMs}, relay) : undefined
   const waypointRead = readWaypointPods(cluster, target, started.pending)
+  // Parsed on the worker as soon as the CedarPolicies are in, while the other reads are out.
+  const cedarParsed = cedarParser?.parseWhenRead(started.pending.cedarPolicies)
   // Loaded once the CRD reads (they wait for discovery) are on the wire too: compiling the
   // modules blocks the event loop, and before that it held back the second wave.
   const modules = started.pending.installed.then(() => new Promise((resolve) => setImmediate(resolve))).then(() => cluster.requestsSent()).then(() => diagnosisModules())
@@ -170,6 +181,7 @@ async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | 
     ...(waypoint && wpPods?.ok ? {waypoint: {namespace: target.namespace, name: waypoint.name, pods: wpPods.items}} : {}),
   })
   if (gathering) await untilSent(gathering.sent)
+  await cedarParsed
   const fleet = await compileFleet(specs, options, {only: pairScope(specs, [sKey, tKey])})
   const evidence: EvidenceBundle = gathering ? await gathering.bundle : {sources: evidenceNotAsked('--no-evidence')}
   warnings.push(...evidenceWarnings(evidence))

@@ -1,4 +1,4 @@
-// The bundled Hubble worker (scripts/bundle-hubble-worker.mjs) builds its gRPC package from a
+// The bundled Hubble worker (scripts/bundle-workers.mjs) builds its gRPC package from a
 // JSON descriptor made at build time instead of parsing proto/hubble at run time. The two
 // must be the same package: same service paths and message types, and the same decoded
 // object for the same bytes. The bundle itself must read flows with no proto/ directory

@@ -16,7 +16,7 @@ export interface TlsOptions {
 
 const loading = new Map<string, Promise<{grpc: typeof GrpcJs; pkg: unknown}>>()
 
-/** protobufjs JSON descriptors made at build time (scripts/bundle-hubble-worker.mjs), by .proto file. */
+/** protobufjs JSON descriptors made at build time (scripts/bundle-workers.mjs), by .proto file. */
 const descriptors = new Map<string, object>()
 
 /**

@@ -77,9 +77,34 @@ export async function loadCedarPolicies(objects: CedarPolicyObject[], opts: Wasm
 type Parsed = {policies: LoadedPolicy[]; templates: number} | {reason: string}
 let parsedCache: DiskCache<Parsed> | undefined
 
+/** One CedarPolicy object's text as parsed by parsePolicyObject (off the main thread: parse-offthread.ts). */
+export interface ParsedPolicyObject {
+  object: string
+  text: string
+  parsed: Parsed
+}
+
+/** Parses handed in by parse-offthread.ts: the latest set only, in memory (never on disk). */
+let primed = new Map<string, Parsed>()
+
+/**
+ * Parses of these exact (object name, policy text) pairs are used instead of parsing again:
+ * the same pure function (parsePolicyObject) ran them on another thread.
+ */
+export function primeParsedPolicies(entries: ParsedPolicyObject[]): void {
+  primed = new Map(entries.map((e) => [`${e.object}\u0000${e.text}`, e.parsed]))
+}
+
+/** The parse of one object's policy text (the cached function's body, for another thread). */
+export function parsePolicyObject(cedar: CedarWasm, object: string, text: string): Parsed {
+  return parseObject(cedar, object, text)
+}
+
 async function parseObjectCached(cedar: () => Promise<CedarWasm>, object: string, text: string): Promise<Parsed> {
   parsedCache ??= diskCache<Parsed>('cedar', `policies/3/${cedarWasmVersion()}`)
   const key = `${object}\u0000${text}`
+  const ready = primed.get(key)
+  if (ready) return ready
   const hit = parsedCache.get(key)
   if (hit) return hit
   const parsed = parseObject(await cedar(), object, text)

@@ -1,5 +1,5 @@
 // The observer protos as a protobufjs JSON descriptor, made at build time
-// (scripts/bundle-hubble-worker.mjs) and compiled into the bundled Hubble worker, which then
+// (scripts/bundle-workers.mjs) and compiled into the bundled Hubble worker, which then
 // builds its gRPC package from it (core/io/grpc.ts registerProtoDescriptor) instead of
 // reading and parsing the .proto text on every run. Parsed here exactly as
 // @grpc/proto-loader's load() parses them (include dir first, protobufjs's own

@@ -1,4 +1,6 @@
-// Build step: bundles the Hubble Relay worker thread (src/layers/cilium/hubble/relay-worker.ts)
+// Build step: bundles the two worker threads of a live pair, each into one file.
+//
+// Hubble: the Relay worker thread (src/layers/cilium/hubble/relay-worker.ts)
 // with @grpc/grpc-js, @grpc/proto-loader and protobufjs into one file,
 // dist/bundle/hubble/relay-worker.js, and compiles the observer protos into it as a JSON
 // descriptor (src/layers/cilium/hubble/descriptor.ts). Unbundled, the worker's start resolved
@@ -6,6 +8,10 @@
 // path of a live pair with evidence); bundled it reads one file and parses no .proto.
 // relay-read.ts starts this file when present, the unbundled dist/src entry otherwise. Only
 // the worker loads it: `platform --help` and runs without Hubble never do.
+//
+// Cedar: the policy-parse worker (src/layers/cedar/parse-worker.ts, started by
+// parse-offthread.ts), dist/bundle/cedar/parse-worker.js, with cedar-wasm left outside (its
+// loader reads the .wasm beside it).
 import {build} from 'esbuild'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import path from 'node:path'
@@ -22,7 +28,21 @@ const virtualDescriptor = {
   },
 }
 
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // CommonJS dependencies (grpc-js, protobufjs) call require() for Node built-ins.
+  banner: {js: "import {createRequire as __platformCreateRequire} from 'node:module'; const require = __platformCreateRequire(import.meta.url);"},
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'eof',
+  logLevel: 'warning',
+}
+
 await build({
+  ...common,
   plugins: [virtualDescriptor],
   stdin: {
     // Registered before the worker module runs (it starts connecting on evaluation).
@@ -36,15 +56,12 @@ await build({
     sourcefile: 'hubble-worker-entry.js',
     loader: 'js',
   },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
   outfile: path.join(root, 'dist/bundle/hubble/relay-worker.js'),
-  // CommonJS dependencies (grpc-js, protobufjs) call require() for Node built-ins.
-  banner: {js: "import {createRequire as __platformCreateRequire} from 'node:module'; const require = __platformCreateRequire(import.meta.url);"},
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'eof',
-  logLevel: 'warning',
+})
+
+await build({
+  ...common,
+  entryPoints: [path.join(root, 'dist/src/layers/cedar/parse-worker.js')],
+  outfile: path.join(root, 'dist/bundle/cedar/parse-worker.js'),
+  external: ['@cedar-policy/cedar-wasm', '@cedar-policy/cedar-wasm/*'],
 })
