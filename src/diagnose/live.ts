@@ -106,7 +106,7 @@ async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | 
   const agents = req.evidence.enabled ? listEvidenceAgents(cluster, {...req.evidence, timeoutMs: evidenceTimeoutMs}, relay) : undefined
   const waypointRead = readWaypointPods(cluster, target, started.pending)
   // Parsed on the worker as soon as the CedarPolicies are in, while the other reads are out.
-  const cedarParsed = cedarParser?.parseWhenRead(started.pending.cedarPolicies)
+  cedarParser?.submitWhenRead(started.pending.cedarPolicies)
   // Loaded once the CRD reads (they wait for discovery) are on the wire too: compiling the
   // modules blocks the event loop, and before that it held back the second wave.
   const modules = started.pending.installed.then(() => new Promise((resolve) => setImmediate(resolve))).then(() => cluster.requestsSent()).then(() => diagnosisModules())
@@ -181,8 +181,10 @@ async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | 
     ...(waypoint && wpPods?.ok ? {waypoint: {namespace: target.namespace, name: waypoint.name, pods: wpPods.items}} : {}),
   })
   if (gathering) await untilSent(gathering.sent)
-  await cedarParsed
+  // The compile takes each policy object the worker has parsed by then and parses the rest.
+  await cedarParser?.attach()
   const fleet = await compileFleet(specs, options, {only: pairScope(specs, [sKey, tKey])})
+  cedarParser?.stop()
   const evidence: EvidenceBundle = gathering ? await gathering.bundle : {sources: evidenceNotAsked('--no-evidence')}
   warnings.push(...evidenceWarnings(evidence))
 

@@ -1,19 +1,24 @@
-// Cedar's policy parse on another thread, for the live pair. Live mode never keeps cluster
-// data on disk, so every run parses the whole policy set (~200 policies: ~25 ms to split the
-// text and ~90 ms of policyToJson on the main thread, after the module's own ~25 ms compile),
-// and it did so on the critical path, after the reads. A worker started with the diagnosis
-// compiles the module while the first requests are on the wire and parses the CedarPolicy
-// objects as soon as their read is in; the results prime policy-set.ts, which then only
-// looks them up (same function, same input: the same result). Anything that goes wrong
-// here only means the main thread parses, as before. Built code only (from source the
-// worker file would be an older build), like the Hubble worker. Started synchronously (this
-// module loads nothing heavy) so the worker boots on the other core while the main thread
-// loads the Kubernetes client.
+// Cedar's policy parse shared with another thread, for the live pair. Live mode never keeps
+// cluster data on disk, so every run parses the whole policy set (~200 policies: ~25 ms to
+// split the text and ~90 ms of policyToJson on the main thread, after the module's own
+// ~25 ms compile), on the critical path, after the reads. A worker started with the diagnosis
+// compiles the module while the first requests are on the wire and, once the CedarPolicies
+// are read, parses the objects from the END of the load order, posting each on a
+// MessagePort. The compile, going from the start, takes each object the worker has done
+// (receiveMessageOnPort: synchronous, never waits) through policy-set.ts
+// setParsedPolicySource, and parses the others itself; the two meet in the middle. A parse
+// taken from the worker is the same function's result on the same (name, text), so the
+// policy set is the same. On a loaded machine, where the worker gets no core, the main
+// thread simply parses more, and without a spare core (load average) no worker is started.
+// Built code only (from source the worker file would be an older
+// build), like the Hubble worker. Created synchronously (this module loads nothing heavy),
+// so the worker boots on the other core while the main thread loads the Kubernetes client.
 import {existsSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
-import {Worker} from 'node:worker_threads'
+import {MessageChannel, type MessagePort, receiveMessageOnPort, Worker} from 'node:worker_threads'
 import {packageRoot} from '../../core/io/package-root.js'
-import type {ParsedPolicyObject} from './policy-set.js'
+import type {Parsed, ParsedPolicyObject} from './policy-set.js'
 import type {WasmLoadOptions} from './wasm.js'
 
 /**
@@ -25,9 +30,24 @@ export const CEDAR_WORKER_FILES = [
   ['dist', 'src', 'layers', 'cedar', 'parse-worker.js'],
 ]
 
-/** The built worker file (undefined from source, or with PLATFORM_CEDAR_IN_THREAD=1). */
+/**
+ * Whether a second thread can run beside this one now: a core left idle by the last minute's
+ * load average. On a 2-CPU machine that another job keeps busy, the worker took CPU from the
+ * main thread (the live pair without evidence 570 → 680 ms at load average 3.8) instead of
+ * using a core of its own.
+ */
+export function spareCore(loadAverage: number = os.loadavg()[0], cpus: number = os.availableParallelism()): boolean {
+  return loadAverage + 1 <= cpus
+}
+
+/**
+ * The built worker file, when the worker is worth starting: undefined from source, without a
+ * spare core, or with PLATFORM_CEDAR_IN_THREAD=1; PLATFORM_CEDAR_IN_THREAD=0 starts it whatever
+ * the load (benchmarks).
+ */
 export function cedarParseWorkerFile(): string | undefined {
-  if (!import.meta.url.endsWith('.js') || process.env.PLATFORM_CEDAR_IN_THREAD === '1') return undefined
+  const mode = process.env.PLATFORM_CEDAR_IN_THREAD
+  if (!import.meta.url.endsWith('.js') || mode === '1' || (mode !== '0' && !spareCore())) return undefined
   try {
     const root = packageRoot()
     return CEDAR_WORKER_FILES.map((parts) => path.join(root, ...parts)).find((file) => existsSync(file))
@@ -36,19 +56,22 @@ export function cedarParseWorkerFile(): string | undefined {
   }
 }
 
+type PolicyObjects = Array<{metadata: {name: string; namespace?: string; labels?: Record<string, string>}; spec?: Record<string, unknown>}>
+
 export interface PolicyParser {
-  /**
-   * Parses these objects' texts on the worker; resolves once policy-set.ts is primed with
-   * them (true), or the worker could not (false: the main thread parses). Never rejects.
-   */
-  parse(objects: Array<{metadata: {name: string}; spec?: Record<string, unknown>}>): Promise<boolean>
-  /** parse() once this read is in (a failed read: the worker is ended and nothing is primed). */
-  parseWhenRead(read: Promise<{ok: true; items: Array<{metadata: {name: string}; spec?: Record<string, unknown>}>} | {ok: false}>): Promise<boolean>
+  /** Hands these CedarPolicy objects to the worker (once; later calls are ignored). */
+  submit(objects: PolicyObjects): void
+  /** submit() once this read is in; a failed read ends the worker. */
+  submitWhenRead(read: Promise<{ok: true; items: PolicyObjects} | {ok: false}>): void
+  /** From now until close(), policy-set.ts takes the worker's finished parses. */
+  attach(): Promise<void>
+  /** The parses received so far (takes what is waiting on the port first). */
+  received(): ParsedPolicyObject[]
+  /** Ends the worker; what it finished stays available to policy-set.ts until close(). */
+  stop(): void
+  /** Ends the worker and detaches (idempotent). */
   close(): void
 }
-
-/** Gives up on the worker after this long: the main thread parses instead. */
-const GIVE_UP_MS = 5000
 
 /**
  * Starts the worker now (undefined when there is no built worker). `wasm`: the load options
@@ -57,57 +80,69 @@ const GIVE_UP_MS = 5000
 export function startPolicyParser(wasm: WasmLoadOptions): PolicyParser | undefined {
   const file = cedarParseWorkerFile()
   if (!file) return undefined
+  const {port1, port2} = new MessageChannel()
   let worker: Worker
   try {
-    worker = new Worker(file, {workerData: wasm})
+    worker = new Worker(file, {workerData: {port: port2, wasm}, transferList: [port2]})
   } catch {
+    port1.close()
     return undefined
   }
-  // Never keeps the CLI alive: the diagnosis waits for it only while it needs it.
+  // Never keeps the CLI alive, and nothing ever waits for it.
   worker.unref()
-  let done: ((parsed: ParsedPolicyObject[] | undefined) => void) | undefined
-  const settle = (parsed: ParsedPolicyObject[] | undefined) => {
-    done?.(parsed)
-    done = undefined
+  port1.unref()
+  const done = new Map<string, Parsed>()
+  const list: ParsedPolicyObject[] = []
+  let ended = false
+  let stopped = false
+  let attached: {setParsedPolicySource(s: undefined): void} | undefined
+  const drain = (port: MessagePort) => {
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+      const entry = m.message as ParsedPolicyObject
+      done.set(`${entry.object}\u0000${entry.text}`, entry.parsed)
+      list.push(entry)
+    }
   }
-  worker.on('message', (m: {type: 'parsed'; parsed: ParsedPolicyObject[]} | {type: 'failed'}) => settle(m.type === 'parsed' ? m.parsed : undefined))
-  worker.on('error', () => settle(undefined))
-  let exited = false
-  worker.on('exit', () => {
-    exited = true
-    settle(undefined)
-  })
-  let asked = false
   const parser: PolicyParser = {
-    parseWhenRead: (read) => read.then((r) => {
-      if (r.ok) return parser.parse(r.items)
-      parser.close()
-      return false
-    }, () => false),
-    async parse(objects) {
-      if (asked || exited) return false
-      asked = true
-      const items = objects.map((o) => ({object: o.metadata.name, text: typeof o.spec?.policies === 'string' ? o.spec.policies : ''}))
-      let timer: NodeJS.Timeout | undefined
-      const parsed = await new Promise<ParsedPolicyObject[] | undefined>((resolve) => {
-        done = resolve
-        // Held by the diagnosis while it waits for the answer.
-        worker.ref()
-        worker.postMessage({type: 'parse', items})
-        timer = setTimeout(() => settle(undefined), GIVE_UP_MS)
-      })
-      clearTimeout(timer)
-      void worker.terminate()
-      // policy-set.ts (and the engine behind it) is loaded by the compile anyway, not at start.
-      if (!parsed) return false
-      ;(await import('./policy-set.js')).primeParsedPolicies(parsed)
-      return true
+    submit(objects) {
+      if (stopped || submittedOnce) return
+      submittedOnce = true
+      port1.postMessage({type: 'parse', objects})
     },
-    close: () => {
-      exited = true
-      settle(undefined)
+    submitWhenRead(read) {
+      read.then((r) => (r.ok ? parser.submit(r.items) : parser.stop()), () => parser.stop())
+    },
+    async attach() {
+      if (ended) return
+      const policySet = await import('./policy-set.js')
+      if (ended) return
+      attached = policySet
+      policySet.setParsedPolicySource({
+        get(object, text) {
+          if (!stopped) drain(port1)
+          return done.get(`${object}\u0000${text}`)
+        },
+      })
+    },
+    received() {
+      if (!stopped) drain(port1)
+      return [...list]
+    },
+    stop() {
+      if (stopped) return
+      // What is already on the port is kept.
+      drain(port1)
+      stopped = true
+      port1.close()
       void worker.terminate()
+    },
+    close() {
+      parser.stop()
+      ended = true
+      attached?.setParsedPolicySource(undefined)
+      attached = undefined
     },
   }
+  let submittedOnce = false
   return parser
 }
