@@ -24,9 +24,10 @@ import {startPolicyParser, type PolicyParser} from '../layers/cedar/parse-offthr
  * evaluators): imported while the first requests are on the wire, not before them.
  */
 async function diagnosisModules() {
-  const [load, state, fleet, drift, fix, pair, offline, names, reachability, graph, model] = await Promise.all([
+  const [load, state, fleet, drift, fix, pair, offline, names, reachability, graph, model, policySet] = await Promise.all([
     import('../spec/load.js'), import('./live-state.js'), import('../pipeline/fleet.js'), import('./drift.js'), import('./fix.js'),
     import('./pair.js'), import('./offline.js'), import('./names.js'), import('./reachability.js'), import('../graph/index.js'), import('../spec/model.js'),
+    import('../layers/cedar/policy-set.js'),
   ])
   return {
     loadSpecs: load.loadSpecs, compileFleet: fleet.compileFleet, computeDrift: drift.computeDrift, proposeFix: fix.proposeFix,
@@ -37,6 +38,7 @@ async function diagnosisModules() {
     dnsCaptureWarning: state.dnsCaptureWarning, enforcementMode: state.enforcementMode, isReadyPod: state.isReadyPod, liveExemptNamespaces: state.liveExemptNamespaces,
     liveSpecs: state.liveSpecs, liveViews: state.liveViews, meshRootNamespace: state.meshRootNamespace, resolveTrustDomain: state.resolveTrustDomain,
     waypointNameOf: state.waypointNameOf, waypointOf: state.waypointOf, withLivePods: state.withLivePods,
+    cedarPolicySet: {setParsedPolicySource: policySet.setParsedPolicySource},
   }
 }
 
@@ -113,7 +115,7 @@ async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | 
   const {
     loadSpecs, liveSpecs, knownMemberKeys, declaredDependencies, unknownServiceError, liveViews, resolveTrustDomain, liveExemptNamespaces,
     waypointOf, dnsCaptureWarning, meshRootNamespace, compileFleet, pairScope, enforcementMode, isReadyPod, withLivePods, compiledView,
-    computeDrift, evaluatePair, proposeFix, dumpView,
+    computeDrift, evaluatePair, proposeFix, dumpView, cedarPolicySet,
   } = await modules
   const state = await started.state
   const files = req.specPaths.length > 0 ? await loadSpecs(req.specPaths) : undefined
@@ -182,7 +184,7 @@ async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | 
   })
   if (gathering) await untilSent(gathering.sent)
   // The compile takes each policy object the worker has parsed by then and parses the rest.
-  await cedarParser?.attach()
+  cedarParser?.attach(cedarPolicySet)
   const fleet = await compileFleet(specs, options, {only: pairScope(specs, [sKey, tKey])})
   cedarParser?.stop()
   const evidence: EvidenceBundle = gathering ? await gathering.bundle : {sources: evidenceNotAsked('--no-evidence')}

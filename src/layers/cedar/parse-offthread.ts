@@ -18,7 +18,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {MessageChannel, type MessagePort, receiveMessageOnPort, Worker} from 'node:worker_threads'
 import {packageRoot} from '../../core/io/package-root.js'
-import type {Parsed, ParsedPolicyObject} from './policy-set.js'
+import type {Parsed, ParsedPolicyObject, ParsedPolicySource} from './policy-set.js'
 import type {WasmLoadOptions} from './wasm.js'
 
 /**
@@ -63,8 +63,12 @@ export interface PolicyParser {
   submit(objects: PolicyObjects): void
   /** submit() once this read is in; a failed read ends the worker. */
   submitWhenRead(read: Promise<{ok: true; items: PolicyObjects} | {ok: false}>): void
-  /** From now until close(), policy-set.ts takes the worker's finished parses. */
-  attach(): Promise<void>
+  /**
+   * From now until close(), policy-set.ts takes the worker's finished parses (its
+   * setParsedPolicySource, passed in by a caller that has it loaded: attaching must not yield
+   * to the event loop right before the compile).
+   */
+  attach(policySet: {setParsedPolicySource(source: ParsedPolicySource | undefined): void}): void
   /** The parses received so far (takes what is waiting on the port first). */
   received(): ParsedPolicyObject[]
   /** Ends the worker; what it finished stays available to policy-set.ts until close(). */
@@ -112,9 +116,7 @@ export function startPolicyParser(wasm: WasmLoadOptions): PolicyParser | undefin
     submitWhenRead(read) {
       read.then((r) => (r.ok ? parser.submit(r.items) : parser.stop()), () => parser.stop())
     },
-    async attach() {
-      if (ended) return
-      const policySet = await import('./policy-set.js')
+    attach(policySet) {
       if (ended) return
       attached = policySet
       policySet.setParsedPolicySource({
