@@ -159,6 +159,7 @@ async function measure(latency: number, pkgs: Array<{label: string; root: string
       r.handshakes.push(after - before)
     }
     for (let round = 0; round < ROUNDS; round++) {
+      await untilQuiet()
       roundLoads.push(os.loadavg()[0])
       await observe('four kubectl commands, one after another', () => human.reduce((ms, c) => ms + timed(KUBECTL, c).ms, 0))
       await observe('kubectl get pods -A -o json', () => timed(KUBECTL, podsAll).ms)
@@ -179,6 +180,36 @@ async function measure(latency: number, pkgs: Array<{label: string; root: string
 
 /** The 1-minute load average at the start of each round (the machine is shared). */
 const roundLoads: number[] = []
+/** CPUs busy (from /proc/stat over 1 s) when each round started. */
+const roundBusy: number[] = []
+// --quiet N: each round waits (up to 60 s) until at most N CPUs were busy over the last second.
+const QUIET = process.argv.includes('--quiet') ? Number(opt('quiet', '0.5')) : undefined
+
+function cpuTimes(): {busy: number; total: number} {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+  const idle = line[3] + (line[4] ?? 0)
+  const total = line.reduce((a, b) => a + b, 0)
+  return {busy: total - idle, total}
+}
+
+/** CPUs busy over the next second (0 when /proc/stat cannot be read). */
+async function busyCpus(): Promise<number> {
+  try {
+    const a = cpuTimes()
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const b = cpuTimes()
+    return ((b.busy - a.busy) / Math.max(1, b.total - a.total)) * os.cpus().length
+  } catch {
+    return 0
+  }
+}
+
+async function untilQuiet(): Promise<void> {
+  const t0 = Date.now()
+  let busy = await busyCpus()
+  while (QUIET !== undefined && busy > QUIET && Date.now() - t0 < 60_000) busy = await busyCpus()
+  roundBusy.push(busy)
+}
 
 function load(): string {
   return os.loadavg().map((x) => x.toFixed(2)).join(' / ')
@@ -208,6 +239,7 @@ async function main(): Promise<void> {
     }
     writeFileSync(path.join(tmp, `rows-${latency}.json`), JSON.stringify(rows))
   }
+  console.log(`CPUs busy over the second before each round${QUIET !== undefined ? ` (each round waited up to 60 s for ≤ ${QUIET})` : ''}: ${Math.min(...roundBusy).toFixed(2)}–${Math.max(...roundBusy).toFixed(2)} (median ${median(roundBusy).toFixed(2)})`)
   console.log(`1-minute load average at the start of the rounds: ${Math.min(...roundLoads).toFixed(2)}–${Math.max(...roundLoads).toFixed(2)} (median ${median(roundLoads).toFixed(2)})`)
   console.log(`Started ${started}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), node ${process.version}, ${kubectlVersion} (${KUBECTL}); load average (1/5/15 min) before ${loadBefore}, after ${load()}; ${ROUNDS} interleaved rounds, medians, wall time. Raw rows: ${tmp}`)
   console.log(out.join('\n'))

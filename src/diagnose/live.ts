@@ -80,9 +80,10 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   // Hubble's reader (a worker thread when built) starts before the kubeconfig is even read;
   // a diagnosis that fails before its evidence is read ends it (the read closes it otherwise).
   const relay = req.evidence.enabled ? openRelayEarly({...req.evidence, timeoutMs: req.connect.requestTimeoutMs ?? 10_000}) : undefined
-  // Cedar's policy parse moves to a worker thread too (built CLI only; see parse-offthread.ts),
-  // for a pair on its own connection: a triage's many pairs (a shared cluster) parse inline.
-  const cedarParser = req.cluster ? undefined : startPolicyParser({services: PAIR_SERVICES})
+  // Cedar's policy parse is shared with a worker thread too (built CLI only; see
+  // parse-offthread.ts) when a core is free beside this thread and the Hubble worker, for a
+  // pair on its own connection: a triage's many pairs (a shared cluster) parse inline.
+  const cedarParser = req.cluster ? undefined : startPolicyParser({services: PAIR_SERVICES}, relay ? 2 : 1)
   try {
     return await diagnoseLiveWith(req, relay, cedarParser)
   } catch (error) {

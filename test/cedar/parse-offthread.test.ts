@@ -9,7 +9,7 @@ import {pathToFileURL} from 'node:url'
 import {load} from 'js-yaml'
 import {afterEach, describe, expect, it} from 'vitest'
 import {PROJECT_ROOT} from '../helpers/shared.js'
-import {spareCore} from '../../src/layers/cedar/parse-offthread.js'
+import {busyElsewhere, spareCore} from '../../src/layers/cedar/parse-offthread.js'
 
 const dist = (p: string) => import(pathToFileURL(path.join(PROJECT_ROOT, 'dist', 'src', p)).href)
 const built = existsSync(path.join(PROJECT_ROOT, 'dist', 'bundle', 'cedar', 'parse-worker.js'))
@@ -34,13 +34,20 @@ const opened: Array<{close(): void}> = []
 afterEach(() => opened.splice(0).forEach((p) => p.close()))
 
 describe('when a worker is worth starting', () => {
-  it('only with a core left idle by the last minute\'s load average', async () => {
-    expect(spareCore(0.4, 2)).toBe(true)
-    expect(spareCore(1.0, 2)).toBe(true)
-    expect(spareCore(1.3, 2)).toBe(false)
-    expect(spareCore(3.8, 2)).toBe(false)
-    expect(spareCore(0, 1)).toBe(true)
-    expect(spareCore(0.2, 1)).toBe(false)
+  it('only when a core is left for it beside this process\'s busy threads and other processes\' runnable ones', () => {
+    // 2 CPUs: the main thread alone and nothing else running: yes; with the Hubble worker: no.
+    expect(spareCore(0, 2, 1)).toBe(true)
+    expect(spareCore(0, 2, 2)).toBe(false)
+    expect(spareCore(1, 2, 1)).toBe(false)
+    expect(spareCore(0.4, 2, 1)).toBe(true)
+    expect(spareCore(2, 8, 2)).toBe(true)
+    expect(spareCore(0, 1, 1)).toBe(false)
+  })
+
+  it('other processes\' demand is a number (from /proc/loadavg on Linux)', () => {
+    const n = busyElsewhere()
+    expect(Number.isFinite(n)).toBe(true)
+    expect(n).toBeGreaterThanOrEqual(0)
   })
 })
 

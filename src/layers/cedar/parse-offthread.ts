@@ -9,11 +9,11 @@
 // setParsedPolicySource, and parses the others itself; the two meet in the middle. A parse
 // taken from the worker is the same function's result on the same (name, text), so the
 // policy set is the same. On a loaded machine, where the worker gets no core, the main
-// thread simply parses more, and without a spare core (load average) no worker is started.
+// thread simply parses more, and without a spare core (spareCore) no worker is started.
 // Built code only (from source the worker file would be an older
 // build), like the Hubble worker. Created synchronously (this module loads nothing heavy),
 // so the worker boots on the other core while the main thread loads the Kubernetes client.
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {MessageChannel, type MessagePort, receiveMessageOnPort, Worker} from 'node:worker_threads'
@@ -31,23 +31,41 @@ export const CEDAR_WORKER_FILES = [
 ]
 
 /**
- * Whether a second thread can run beside this one now: a core left idle by the last minute's
- * load average. On a 2-CPU machine that another job keeps busy, the worker took CPU from the
- * main thread (the live pair without evidence 570 → 680 ms at load average 3.8) instead of
- * using a core of its own.
+ * Threads of other processes that want a CPU right now: the running count of /proc/loadavg
+ * (a snapshot, this thread included) on Linux, else the 1-minute load average. The 1-minute
+ * average alone was the wrong signal: during a benchmark it counts the benchmark's own
+ * processes of the previous seconds, and on a machine another job keeps busy it lags.
  */
-export function spareCore(loadAverage: number = os.loadavg()[0], cpus: number = os.availableParallelism()): boolean {
-  return loadAverage + 1 <= cpus
+export function busyElsewhere(): number {
+  try {
+    const running = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[3]?.split('/')[0])
+    if (Number.isFinite(running) && running >= 1) return running - 1
+  } catch {
+    // not Linux
+  }
+  return os.loadavg()[0]
 }
 
 /**
- * The built worker file, when the worker is worth starting: undefined from source, without a
- * spare core, or with PLATFORM_CEDAR_IN_THREAD=1; PLATFORM_CEDAR_IN_THREAD=0 starts it whatever
+ * Whether one more thread gets a core of its own: `ours` threads of this process are busy
+ * already (the main thread, the Hubble worker). Measured on 2 CPUs (bench/RESULTS.md,
+ * 2026-12-05): with a free core the worker took the live pair without evidence from 530 to
+ * 503 ms; with the Hubble worker running too it changed nothing, and with another job
+ * keeping the machine busy its CPU came out of the main thread's (570 → 680 ms).
+ */
+export function spareCore(elsewhere: number, cpus: number, ours: number): boolean {
+  return Math.round(elsewhere) + ours + 1 <= cpus
+}
+
+/**
+ * The built worker file, when the worker is worth starting (`busyThreads`: this process's
+ * threads already busy): undefined from source, without a spare core, or with PLATFORM_CEDAR_IN_THREAD=1; PLATFORM_CEDAR_IN_THREAD=0 starts it whatever
  * the load (benchmarks).
  */
-export function cedarParseWorkerFile(): string | undefined {
+export function cedarParseWorkerFile(busyThreads = 1): string | undefined {
   const mode = process.env.PLATFORM_CEDAR_IN_THREAD
-  if (!import.meta.url.endsWith('.js') || mode === '1' || (mode !== '0' && !spareCore())) return undefined
+  if (!import.meta.url.endsWith('.js') || mode === '1') return undefined
+  if (mode !== '0' && !spareCore(busyElsewhere(), os.availableParallelism(), busyThreads)) return undefined
   try {
     const root = packageRoot()
     return CEDAR_WORKER_FILES.map((parts) => path.join(root, ...parts)).find((file) => existsSync(file))
@@ -81,8 +99,8 @@ export interface PolicyParser {
  * Starts the worker now (undefined when there is no built worker). `wasm`: the load options
  * the compile will use, so both threads ask V8 for the same compiler tiers.
  */
-export function startPolicyParser(wasm: WasmLoadOptions): PolicyParser | undefined {
-  const file = cedarParseWorkerFile()
+export function startPolicyParser(wasm: WasmLoadOptions, busyThreads = 1): PolicyParser | undefined {
+  const file = cedarParseWorkerFile(busyThreads)
   if (!file) return undefined
   const {port1, port2} = new MessageChannel()
   let worker: Worker
