@@ -28,6 +28,9 @@ const LINES = Number(opt('lines', '20000'))
 const FLOWS = Number(opt('flows', '100000'))
 const KUBECTL = opt('kubectl', '/usr/lib/google-cloud-sdk/bin/kubectl.1.32')
 const BASE = process.argv.includes('--base') ? opt('base', '') : undefined
+// --env NAME=VALUE (repeatable): one more variant of this build, run with that environment
+// (e.g. PLATFORM_CEDAR_IN_THREAD=0 / =1 to force the Cedar parse worker on / off).
+const ENV_VARIANTS = process.argv.flatMap((a, i) => (a === '--env' && process.argv[i + 1] ? [process.argv[i + 1]] : []))
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'platform-bench-kubectl-'))
 
 const median = (xs: number[]) => {
@@ -86,6 +89,8 @@ function waveCount(log: RequestLogEntry[]): number {
 }
 
 function timed(cmd: string, args: string[], env: Record<string, string> = {}): {ms: number; status: number | null; stdout: string} {
+  // The run's own variant environment only: nothing from the benchmark's shell leaks in.
+  for (const name of ['PLATFORM_CEDAR_IN_THREAD', 'PLATFORM_HUBBLE_IN_THREAD']) if (!(name in env)) env = {...env, [name]: ''}
   const t0 = performance.now()
   const r = spawnSync(cmd, args, {cwd: tmp, encoding: 'utf8', env: {...process.env, ...env}, maxBuffer: 256 * 1024 * 1024})
   const ms = performance.now() - t0
@@ -113,7 +118,7 @@ interface Row {
   result?: string
 }
 
-async function measure(latency: number, pkgs: Array<{label: string; root: string}>): Promise<{rows: Row[]; info: ServerInfo}> {
+async function measure(latency: number, pkgs: Array<{label: string; root: string; env?: Record<string, string>}>): Promise<{rows: Row[]; info: ServerInfo}> {
   const {info, stop} = await startServers(latency)
   try {
     const kc = ['--kubeconfig', info.kubeconfig, '--cache-dir', path.join(tmp, `kube-cache-${latency}`)]
@@ -154,12 +159,14 @@ async function measure(latency: number, pkgs: Array<{label: string; root: string
       r.handshakes.push(after - before)
     }
     for (let round = 0; round < ROUNDS; round++) {
+      await untilQuiet()
+      roundLoads.push(os.loadavg()[0])
       await observe('four kubectl commands, one after another', () => human.reduce((ms, c) => ms + timed(KUBECTL, c).ms, 0))
       await observe('kubectl get pods -A -o json', () => timed(KUBECTL, podsAll).ms)
       for (const p of pkgs) {
         for (const evidence of [true, false]) {
           await observe(`${p.label} live pair, ${evidence ? 'with evidence' : '--no-evidence'}`, () => {
-            const r = timed(process.execPath, cliArgs(p.root, evidence))
+            const r = timed(process.execPath, cliArgs(p.root, evidence), p.env)
             return {ms: r.ms, result: JSON.parse(r.stdout).result.status}
           })
         }
@@ -171,12 +178,49 @@ async function measure(latency: number, pkgs: Array<{label: string; root: string
   }
 }
 
+/** The 1-minute load average at the start of each round (the machine is shared). */
+const roundLoads: number[] = []
+/** CPUs busy (from /proc/stat over 1 s) when each round started. */
+const roundBusy: number[] = []
+// --quiet N: each round waits (up to 60 s) until at most N CPUs were busy over the last second.
+const QUIET = process.argv.includes('--quiet') ? Number(opt('quiet', '0.5')) : undefined
+
+function cpuTimes(): {busy: number; total: number} {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+  const idle = line[3] + (line[4] ?? 0)
+  const total = line.reduce((a, b) => a + b, 0)
+  return {busy: total - idle, total}
+}
+
+/** CPUs busy over the next second (0 when /proc/stat cannot be read). */
+async function busyCpus(): Promise<number> {
+  try {
+    const a = cpuTimes()
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const b = cpuTimes()
+    return ((b.busy - a.busy) / Math.max(1, b.total - a.total)) * os.cpus().length
+  } catch {
+    return 0
+  }
+}
+
+async function untilQuiet(): Promise<void> {
+  const t0 = Date.now()
+  let busy = await busyCpus()
+  while (QUIET !== undefined && busy > QUIET && Date.now() - t0 < 60_000) busy = await busyCpus()
+  roundBusy.push(busy)
+}
+
 function load(): string {
   return os.loadavg().map((x) => x.toFixed(2)).join(' / ')
 }
 
 async function main(): Promise<void> {
-  const pkgs = [{label: 'platform', root: snapshot(root, 'pkg')}]
+  const pkgs: Array<{label: string; root: string; env?: Record<string, string>}> = [{label: 'platform', root: snapshot(root, 'pkg')}]
+  for (const v of ENV_VARIANTS) {
+    const [name, value = ''] = v.split('=')
+    pkgs.push({label: `platform (${v})`, root: pkgs[0].root, env: {[name]: value}})
+  }
   if (BASE) pkgs.push({label: 'base', root: snapshot(BASE, 'base')})
   const kubectlVersion = spawnSync(KUBECTL, ['version', '--client'], {encoding: 'utf8'}).stdout.split('\n')[0]
   const started = new Date().toISOString()
@@ -195,6 +239,8 @@ async function main(): Promise<void> {
     }
     writeFileSync(path.join(tmp, `rows-${latency}.json`), JSON.stringify(rows))
   }
+  console.log(`CPUs busy over the second before each round${QUIET !== undefined ? ` (each round waited up to 60 s for ≤ ${QUIET})` : ''}: ${Math.min(...roundBusy).toFixed(2)}–${Math.max(...roundBusy).toFixed(2)} (median ${median(roundBusy).toFixed(2)})`)
+  console.log(`1-minute load average at the start of the rounds: ${Math.min(...roundLoads).toFixed(2)}–${Math.max(...roundLoads).toFixed(2)} (median ${median(roundLoads).toFixed(2)})`)
   console.log(`Started ${started}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), node ${process.version}, ${kubectlVersion} (${KUBECTL}); load average (1/5/15 min) before ${loadBefore}, after ${load()}; ${ROUNDS} interleaved rounds, medians, wall time. Raw rows: ${tmp}`)
   console.log(out.join('\n'))
 }

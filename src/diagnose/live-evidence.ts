@@ -6,7 +6,7 @@
 import type {Cluster, PairState, ReadResult} from '../cluster/index.js'
 import {notAsked, notAskedSources, unavailable, type EvidenceRead, type EvidenceSourceName, type EvidenceSourceState, type FlowRecord, type MeshAccessRecord, type ProcessEventRecord} from '../core/evidence.js'
 import type {HubbleClientOptions, HubbleCoverage} from '../layers/cilium/hubble/client.js'
-import type {RelayReader} from '../layers/cilium/hubble/relay-read.js'
+import {openRelayReader, type RelayReader} from '../layers/cilium/hubble/relay-read.js'
 import type {DirectedFlowFilter} from '../layers/cilium/hubble/direction.js'
 import type {MatchedFlow} from '../layers/cilium/hubble/reader.js'
 import {describeFlowSummary, summarizeFlows} from '../layers/cilium/hubble/summary.js'
@@ -58,7 +58,7 @@ const TETRAGON_SELECTOR = 'app.kubernetes.io/name=tetragon'
  * depend on nothing of the pair, so they go out with the first fan-out instead of costing a
  * round trip of their own after the pair's state is in.
  */
-export function listEvidenceAgents(cluster: Cluster, opts: Pick<EvidenceOptions, 'tetragonServer'> & Partial<EvidenceOptions>): EvidenceAgents {
+export function listEvidenceAgents(cluster: Cluster, opts: Pick<EvidenceOptions, 'tetragonServer'> & Partial<EvidenceOptions>, relay?: Promise<RelayReader>): EvidenceAgents {
   const agents: EvidenceAgents = {
     ztunnels: cluster.pods('istio-system', {labelSelector: ZTUNNEL_SELECTOR}),
     ...(opts.tetragonServer ? {} : {tetragon: cluster.pods('kube-system', {labelSelector: TETRAGON_SELECTOR})}),
@@ -67,15 +67,29 @@ export function listEvidenceAgents(cluster: Cluster, opts: Pick<EvidenceOptions,
   // not later, when loading them would hold back the log requests behind the compile.
   void import('../layers/istio/logs/index.js').catch(() => undefined)
   void import('../layers/tetragon/events/index.js').catch(() => undefined)
-  // With a known Relay address (and the deadline its calls get), its reader (a worker thread
-  // when built) connects now: gRPC loading and the channel are ready by the time the pods are.
-  if (opts.hubbleServer && opts.timeoutMs !== undefined) {
-    const clientOptions = hubbleClientOptions(opts.hubbleServer, {...opts, timeoutMs: opts.timeoutMs})
-    const reader = import('../layers/cilium/hubble/relay-read.js').then(({openRelayReader}) => openRelayReader(clientOptions))
-    reader.catch(() => undefined)
-    agents.hubble = reader
-  }
+  const reader = relay ?? openRelayEarly(opts)
+  if (reader) agents.hubble = reader
   return agents
+}
+
+/**
+ * With a known Relay address (and the deadline its calls get), its reader (a worker thread
+ * when built) connects now: gRPC loading and the channel are ready by the time the pods are.
+ * The live pair calls this before it even reads the kubeconfig, so the worker's start runs
+ * on the other core while the main thread loads the Kubernetes client and sends the first wave.
+ */
+export function openRelayEarly(opts: Partial<EvidenceOptions>): Promise<RelayReader> | undefined {
+  if (!opts.hubbleServer || opts.timeoutMs === undefined) return undefined
+  const clientOptions = hubbleClientOptions(opts.hubbleServer, {...opts, timeoutMs: opts.timeoutMs})
+  try {
+    // Synchronously: relay-read loads nothing heavy, and a worker created now boots on the
+    // other core while this thread loads the Kubernetes client.
+    return Promise.resolve(openRelayReader(clientOptions))
+  } catch (error) {
+    const failed = Promise.reject(error as Error)
+    failed.catch(() => undefined)
+    return failed
+  }
 }
 
 function hubbleClientOptions(address: string, opts: Partial<EvidenceOptions> & {timeoutMs: number}): HubbleClientOptions {
@@ -189,7 +203,6 @@ async function hubbleEvidence(cluster: Cluster, who: PairIdentity, opts: Evidenc
     void early?.then((r) => r.close(), () => undefined)
     return {states: [notAsked('hubble', `no pods of the ${who.podsA.length === 0 ? 'source' : 'target'}: no flows to look for`)]}
   }
-  const {openRelayReader} = await import('../layers/cilium/hubble/relay-read.js')
   let close = () => {}
   let address = opts.hubbleServer
   if (!address) {

@@ -8,7 +8,7 @@ import {InconclusiveError, InputError} from '../core/errors.js'
 import {spiffeId} from '../core/query.js'
 import {connect, startPairState, type Cluster, type ConnectOptions, type PairState, type PendingPairState} from '../cluster/index.js'
 import {pairRealizedState} from '../cluster/index.js'
-import {annotateWithEvidence, evidenceNotAsked, evidenceWarnings, listEvidenceAgents, startEvidence, tetragonEvents, type EvidenceBundle, type EvidenceOptions} from './live-evidence.js'
+import {annotateWithEvidence, evidenceNotAsked, evidenceWarnings, listEvidenceAgents, openRelayEarly, startEvidence, tetragonEvents, type EvidenceBundle, type EvidenceOptions} from './live-evidence.js'
 import type {Diagnosis, EventSink} from './model.js'
 import type {KubeObject} from '../core/kube.js'
 import type {LiveFacts, PairRequest} from './pair.js'
@@ -16,15 +16,18 @@ import type {RunObserver} from './offline.js'
 import type {ReachabilityRow} from './reachability.js'
 import {ok, type ReadResult} from '../cluster/index.js'
 import type {SpecSet} from '../spec/model.js'
+import type {RelayReader} from '../layers/cilium/hubble/relay-read.js'
+import {startPolicyParser, type PolicyParser} from '../layers/cedar/parse-offthread.js'
 
 /**
  * What the diagnosis needs once the reads are in (spec loading, the compile pipeline, the
  * evaluators): imported while the first requests are on the wire, not before them.
  */
 async function diagnosisModules() {
-  const [load, state, fleet, drift, fix, pair, offline, names, reachability, graph, model] = await Promise.all([
+  const [load, state, fleet, drift, fix, pair, offline, names, reachability, graph, model, policySet] = await Promise.all([
     import('../spec/load.js'), import('./live-state.js'), import('../pipeline/fleet.js'), import('./drift.js'), import('./fix.js'),
     import('./pair.js'), import('./offline.js'), import('./names.js'), import('./reachability.js'), import('../graph/index.js'), import('../spec/model.js'),
+    import('../layers/cedar/policy-set.js'),
   ])
   return {
     loadSpecs: load.loadSpecs, compileFleet: fleet.compileFleet, computeDrift: drift.computeDrift, proposeFix: fix.proposeFix,
@@ -35,6 +38,7 @@ async function diagnosisModules() {
     dnsCaptureWarning: state.dnsCaptureWarning, enforcementMode: state.enforcementMode, isReadyPod: state.isReadyPod, liveExemptNamespaces: state.liveExemptNamespaces,
     liveSpecs: state.liveSpecs, liveViews: state.liveViews, meshRootNamespace: state.meshRootNamespace, resolveTrustDomain: state.resolveTrustDomain,
     waypointNameOf: state.waypointNameOf, waypointOf: state.waypointOf, withLivePods: state.withLivePods,
+    cedarPolicySet: {setParsedPolicySource: policySet.setParsedPolicySource},
   }
 }
 
@@ -73,6 +77,28 @@ export interface LivePair {
 }
 
 export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
+  // Hubble's reader (a worker thread when built) starts before the kubeconfig is even read;
+  // a diagnosis that fails before its evidence is read ends it (the read closes it otherwise).
+  const relay = req.evidence.enabled ? openRelayEarly({...req.evidence, timeoutMs: req.connect.requestTimeoutMs ?? 10_000}) : undefined
+  // Cedar's policy parse is shared with a worker thread too (built CLI only; see
+  // parse-offthread.ts) when a core is free beside this thread and the Hubble worker, for a
+  // pair on its own connection: a triage's many pairs (a shared cluster) parse inline.
+  const cedarParser = req.cluster ? undefined : startPolicyParser({services: PAIR_SERVICES}, relay ? 2 : 1)
+  try {
+    return await diagnoseLiveWith(req, relay, cedarParser)
+  } catch (error) {
+    void relay?.then((r) => r.close(), () => undefined)
+    throw error
+  } finally {
+    cedarParser?.close()
+  }
+}
+
+/** How many services a pair's compile authorizes (its scope: A and B); decides Cedar's compiler tiers. */
+const PAIR_SERVICES = 2
+
+async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | undefined, cedarParser: PolicyParser | undefined): Promise<Diagnosis> {
+  const evidenceTimeoutMs = req.connect.requestTimeoutMs ?? 10_000
   const cluster = req.cluster ?? await connect(req.connect)
   const defaultNs = req.namespace ?? cluster.namespace
   const [source, target] = [split(req.source, defaultNs, 'source'), split(req.target, defaultNs, 'target')]
@@ -80,15 +106,17 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
   // and the evidence agents' pods; 2) the CRD reads (they wait for discovery) and, as soon
   // as B's Service and Namespace are in, the waypoint's pods; 3) logs and Hubble flows.
   const started = startPairState(cluster, {source, target, since: req.evidence.sinceSeconds}, (e) => req.emit?.(e))
-  const agents = req.evidence.enabled ? listEvidenceAgents(cluster, {...req.evidence, timeoutMs: req.connect.requestTimeoutMs ?? 10_000}) : undefined
+  const agents = req.evidence.enabled ? listEvidenceAgents(cluster, {...req.evidence, timeoutMs: evidenceTimeoutMs}, relay) : undefined
   const waypointRead = readWaypointPods(cluster, target, started.pending)
+  // Parsed on the worker as soon as the CedarPolicies are in, while the other reads are out.
+  cedarParser?.submitWhenRead(started.pending.cedarPolicies)
   // Loaded once the CRD reads (they wait for discovery) are on the wire too: compiling the
   // modules blocks the event loop, and before that it held back the second wave.
   const modules = started.pending.installed.then(() => new Promise((resolve) => setImmediate(resolve))).then(() => cluster.requestsSent()).then(() => diagnosisModules())
   const {
     loadSpecs, liveSpecs, knownMemberKeys, declaredDependencies, unknownServiceError, liveViews, resolveTrustDomain, liveExemptNamespaces,
     waypointOf, dnsCaptureWarning, meshRootNamespace, compileFleet, pairScope, enforcementMode, isReadyPod, withLivePods, compiledView,
-    computeDrift, evaluatePair, proposeFix, dumpView,
+    computeDrift, evaluatePair, proposeFix, dumpView, cedarPolicySet,
   } = await modules
   const state = await started.state
   const files = req.specPaths.length > 0 ? await loadSpecs(req.specPaths) : undefined
@@ -156,7 +184,10 @@ export async function diagnoseLive(req: LiveRequest): Promise<Diagnosis> {
     ...(waypoint && wpPods?.ok ? {waypoint: {namespace: target.namespace, name: waypoint.name, pods: wpPods.items}} : {}),
   })
   if (gathering) await untilSent(gathering.sent)
+  // The compile takes each policy object the worker has parsed by then and parses the rest.
+  cedarParser?.attach(cedarPolicySet)
   const fleet = await compileFleet(specs, options, {only: pairScope(specs, [sKey, tKey])})
+  cedarParser?.stop()
   const evidence: EvidenceBundle = gathering ? await gathering.bundle : {sources: evidenceNotAsked('--no-evidence')}
   warnings.push(...evidenceWarnings(evidence))
 

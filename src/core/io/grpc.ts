@@ -16,6 +16,17 @@ export interface TlsOptions {
 
 const loading = new Map<string, Promise<{grpc: typeof GrpcJs; pkg: unknown}>>()
 
+/** protobufjs JSON descriptors made at build time (scripts/bundle-workers.mjs), by .proto file. */
+const descriptors = new Map<string, object>()
+
+/**
+ * Loads `protoFile` from this JSON descriptor (protobufjs Root#toJSON of the same file, made at
+ * build time) instead of parsing the .proto text: the bundled Hubble worker skips the parse.
+ */
+export function registerProtoDescriptor(protoFile: string, json: object): void {
+  descriptors.set(protoFile, json)
+}
+
 /** Loads `protoFile` (relative to `includeDir`) once; a failed load is retried on the next call. `options` override LOADER_OPTIONS. */
 export function loadGrpcPackage<T>(protoFile: string, includeDir: () => string, options: {longs?: typeof String | typeof Number} = {}): Promise<{grpc: typeof GrpcJs; pkg: T}> {
   let attempt = loading.get(protoFile)
@@ -24,7 +35,10 @@ export function loadGrpcPackage<T>(protoFile: string, includeDir: () => string, 
       const [grpcMod, loaderMod] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')])
       // Both are CommonJS: under Node ESM their module.exports is the default export.
       const grpc = grpcMod.default as unknown as typeof GrpcJs
-      const def = await loaderMod.default.load(protoFile, {...LOADER_OPTIONS, ...options, includeDirs: [includeDir()]})
+      const json = descriptors.get(protoFile)
+      const def = json
+        ? loaderMod.default.fromJSON(json, {...LOADER_OPTIONS, ...options})
+        : await loaderMod.default.load(protoFile, {...LOADER_OPTIONS, ...options, includeDirs: [includeDir()]})
       return {grpc, pkg: grpc.loadPackageDefinition(def) as unknown}
     })()
     loading.set(protoFile, attempt)

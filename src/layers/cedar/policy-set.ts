@@ -74,12 +74,42 @@ export async function loadCedarPolicies(objects: CedarPolicyObject[], opts: Wasm
 // Parsing is a pure function of the object name and the policy text (one WASM round trip
 // per policy, ~1.5 ms each), so the result is kept on disk between runs, keyed by both and
 // by the Cedar build (read from its package, so a hit needs no module).
-type Parsed = {policies: LoadedPolicy[]; templates: number} | {reason: string}
+export type Parsed = {policies: LoadedPolicy[]; templates: number} | {reason: string}
 let parsedCache: DiskCache<Parsed> | undefined
+
+/** One CedarPolicy object's text as parsed by parsePolicyObject (off the main thread: parse-offthread.ts). */
+export interface ParsedPolicyObject {
+  object: string
+  text: string
+  parsed: Parsed
+}
+
+/** Parses made elsewhere (another thread: parse-offthread.ts), asked before each object is parsed. */
+export interface ParsedPolicySource {
+  /** The parse of exactly this (object name, policy text), if it is done; never blocks. */
+  get(object: string, text: string): Parsed | undefined
+}
+
+let parsedElsewhere: ParsedPolicySource | undefined
+
+/**
+ * While set, a parse the source already has is used instead of parsing again: the same pure
+ * function (parsePolicyObject) ran on the same input. In memory only, never on disk.
+ */
+export function setParsedPolicySource(source: ParsedPolicySource | undefined): void {
+  parsedElsewhere = source
+}
+
+/** The parse of one object's policy text (the cached function's body, for another thread). */
+export function parsePolicyObject(cedar: CedarWasm, object: string, text: string): Parsed {
+  return parseObject(cedar, object, text)
+}
 
 async function parseObjectCached(cedar: () => Promise<CedarWasm>, object: string, text: string): Promise<Parsed> {
   parsedCache ??= diskCache<Parsed>('cedar', `policies/3/${cedarWasmVersion()}`)
   const key = `${object}\u0000${text}`
+  const ready = parsedElsewhere?.get(object, text)
+  if (ready) return ready
   const hit = parsedCache.get(key)
   if (hit) return hit
   const parsed = parseObject(await cedar(), object, text)

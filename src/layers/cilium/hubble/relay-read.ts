@@ -7,7 +7,7 @@
 // no built worker file: the same read runs on the calling thread.
 import {existsSync} from 'node:fs'
 import path from 'node:path'
-import type {Worker} from 'node:worker_threads'
+import {Worker} from 'node:worker_threads'
 import type {EvidenceSourceState} from '../../../core/evidence.js'
 import {packageRoot} from '../../../core/io/package-root.js'
 import type {HubbleClient, HubbleClientOptions, HubbleCoverage} from './client.js'
@@ -42,15 +42,23 @@ export interface RelayReader {
   close(): void
 }
 
-/** The worker entry, beside this module in the built package (dist/src/layers/cilium/hubble). */
-const WORKER_FILE = ['dist', 'src', 'layers', 'cilium', 'hubble', 'relay-worker.js']
+/**
+ * The worker entry in the built package: the one-file bundle with gRPC and the observer
+ * descriptor compiled in (scripts/bundle-workers.mjs), else the unbundled tsc output
+ * beside this module (a build without the bundle step).
+ */
+export const WORKER_FILES = [
+  ['dist', 'bundle', 'hubble', 'relay-worker.js'],
+  ['dist', 'src', 'layers', 'cilium', 'hubble', 'relay-worker.js'],
+]
 
-function workerFile(): string | undefined {
+/** Which worker file a built CLI starts (undefined: the read runs on the calling thread). */
+export function workerFile(): string | undefined {
   // Built code only: from source the worker file would be an older build.
   if (!import.meta.url.endsWith('.js') || process.env.PLATFORM_HUBBLE_IN_THREAD === '1') return undefined
   try {
-    const file = path.join(packageRoot(), ...WORKER_FILE)
-    return existsSync(file) ? file : undefined
+    const root = packageRoot()
+    return WORKER_FILES.map((parts) => path.join(root, ...parts)).find((file) => existsSync(file))
   } catch {
     return undefined
   }
@@ -115,7 +123,9 @@ function workerReader(file: string, options: HubbleClientOptions): RelayReader {
   // thread (the compile) holds nothing back.
   let handedOver = () => {}
   const posted = new Promise<void>((resolve) => (handedOver = resolve))
-  const started = import('node:worker_threads').then(({Worker}) => {
+  // Created now, synchronously: the worker boots while the caller goes on (kubeconfig, first wave).
+  const started = (async () => {})()
+  try {
     worker = new Worker(file, {workerData: options})
     // Never keeps the CLI alive on its own; the read's promise holds the caller.
     worker.unref()
@@ -126,7 +136,9 @@ function workerReader(file: string, options: HubbleClientOptions): RelayReader {
     })
     worker.on('error', (e) => fail(e))
     worker.on('exit', (code) => fail(new Error(`hubble reader stopped (exit ${code})`)))
-  }, (e: Error) => fail(e))
+  } catch (error) {
+    fail(error as Error)
+  }
   return {
     connected: () => Promise.race([connected, posted]),
     async read(request) {
