@@ -1,4 +1,4 @@
-// Build step: bundles the two worker threads of a live pair, each into one file.
+// Build step: bundles the worker threads, each into one file.
 //
 // Hubble: the Relay worker thread (src/layers/cilium/hubble/relay-worker.ts)
 // with @grpc/grpc-js, @grpc/proto-loader and protobufjs into one file,
@@ -9,9 +9,10 @@
 // relay-read.ts starts this file when present, the unbundled dist/src entry otherwise. Only
 // the worker loads it: `platform --help` and runs without Hubble never do.
 //
-// Cedar: the policy-parse worker (src/layers/cedar/parse-worker.ts, started by
-// parse-offthread.ts), dist/bundle/cedar/parse-worker.js, with cedar-wasm left outside (its
-// loader reads the .wasm beside it).
+// Cedar: the policy-parse worker of a live pair (src/layers/cedar/parse-worker.ts, started by
+// parse-offthread.ts) and the gates worker of a fleet compile (thread-worker.ts, started by
+// thread.ts), dist/bundle/cedar/*.js, with cedar-wasm left outside (its loader reads the
+// .wasm beside it).
 import {build} from 'esbuild'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import path from 'node:path'
@@ -59,9 +60,11 @@ await build({
   outfile: path.join(root, 'dist/bundle/hubble/relay-worker.js'),
 })
 
-await build({
-  ...common,
-  entryPoints: [path.join(root, 'dist/src/layers/cedar/parse-worker.js')],
-  outfile: path.join(root, 'dist/bundle/cedar/parse-worker.js'),
-  external: ['@cedar-policy/cedar-wasm', '@cedar-policy/cedar-wasm/*'],
-})
+for (const worker of ['parse-worker', 'thread-worker']) {
+  await build({
+    ...common,
+    entryPoints: [path.join(root, `dist/src/layers/cedar/${worker}.js`)],
+    outfile: path.join(root, `dist/bundle/cedar/${worker}.js`),
+    external: ['@cedar-policy/cedar-wasm', '@cedar-policy/cedar-wasm/*'],
+  })
+}

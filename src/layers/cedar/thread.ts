@@ -23,8 +23,14 @@ import type {CedarPolicySet} from './policy-set.js'
 /** Below this many services to authorize the main thread answers Cedar itself. */
 export const THREAD_FROM_SERVICES = 1000
 
-/** The worker entry in the built package (the worker runs built code even under tests). */
-const WORKER_FILE = ['dist', 'src', 'layers', 'cedar', 'thread-worker.js']
+/**
+ * The worker entry in the built package (the worker runs built code even under tests): the
+ * one-file bundle (scripts/bundle-workers.mjs), else the tsc output.
+ */
+const WORKER_FILES = [
+  ['dist', 'bundle', 'cedar', 'thread-worker.js'],
+  ['dist', 'src', 'layers', 'cedar', 'thread-worker.js'],
+]
 
 const requireCjs = createRequire(import.meta.url)
 
@@ -83,8 +89,8 @@ interface Batch {
 
 function workerFile(): string | undefined {
   try {
-    const file = path.join(packageRoot(), ...WORKER_FILE)
-    return existsSync(file) ? file : undefined
+    const root = packageRoot()
+    return WORKER_FILES.map((f) => path.join(root, ...f)).find((f) => existsSync(f))
   } catch {
     return undefined
   }
