@@ -192,65 +192,74 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
   // admission passes it, and the rest while this thread builds the graph.
   const authorizing = scope.only?.size ?? specs.services.filter((s) => inGraph(keyOf(s))).length
   const thread = startCedarThread({mode: scope.cedarThread ?? 'auto', services: authorizing})
-  const cedar = await loadPolicySet(specs.cedarPolicies, cache, {services: authorizing})
-  thread?.use(cedar)
-  lap('cedar-load')
-
-  const ctx = {services: specs.services, imageGates: scope.imageGates ?? true}
-  // Each member's first request in the sequence handed to the worker (its answers' offset).
-  const authorized: Array<{svc: LatticeService; steps: GateStep[]; from: number}> = []
-  let asked = 0
-  let pending: CedarRequest[] = []
-  const ask = (requests: CedarRequest[]) => {
-    if (!thread) return
-    asked += requests.length
-    pending.push(...requests)
-    if (pending.length >= ASK_BATCH) {
-      thread.ask(pending)
-      pending = []
-    }
-  }
+  let cedar: CedarPolicySet
+  let graph: ServiceGraph
   const outcomes = new Map<string, MemberOutcome>()
   const admittedServices: LatticeService[] = []
   const admittedMembers: LatticeMeshMember[] = []
-  for (const svc of specs.services) {
-    const key = keyOf(svc)
-    if (!inGraph(key)) continue
-    // The graph needs the admission verdict of every spec it is built from.
-    const admission = admit(svc, (s) => admitService(s, {exemptNamespaces: options.exemptNamespaces}))
-    const admitted = admission.errors.length === 0
-    if (admitted) admittedServices.push(svc)
-    outcomes.set(key, {key, kind: 'LatticeService', admission, admitted, emitted: false})
-    if (admitted && inScope(key)) {
-      const steps = gateSteps(svc, ctx)
-      authorized.push({svc, steps, from: asked})
-      ask(stepRequests(svc, steps))
+  // Each member's first request in the sequence handed to the worker (its answers' offset).
+  const authorized: Array<{svc: LatticeService; steps: GateStep[]; from: number}> = []
+  let authorizedMembers: Array<{m: LatticeMeshMember; from: number}> = []
+  const ctx = {services: specs.services, imageGates: scope.imageGates ?? true}
+  try {
+    cedar = await loadPolicySet(specs.cedarPolicies, cache, {services: authorizing})
+    thread?.use(cedar)
+    lap('cedar-load')
+
+    let asked = 0
+    let pending: CedarRequest[] = []
+    const ask = (requests: CedarRequest[]) => {
+      if (!thread) return
+      asked += requests.length
+      pending.push(...requests)
+      if (pending.length >= ASK_BATCH) {
+        thread.ask(pending)
+        pending = []
+      }
     }
-  }
-  for (const m of specs.meshMembers) {
-    const key = keyOf(m)
-    if (!inGraph(key)) continue
-    const admission = admit(m, (x) => admitMeshMember(x, {exemptNamespaces: options.exemptNamespaces}))
-    const admitted = admission.errors.length === 0
-    if (admitted) admittedMembers.push(m)
-    if (!outcomes.has(key)) outcomes.set(key, {key, kind: 'LatticeMeshMember', admission, admitted, emitted: admitted})
-  }
-  const standing = standingMembers(admittedMembers, outcomes)
-  const authorizedMembers = [...standing.values()].filter((m) => inScope(keyOf(m))).map((m) => {
-    const from = asked
-    ask(meshMemberRequests(m))
-    return {m, from}
-  })
-  thread?.ask(pending)
-  lap('admission')
+    for (const svc of specs.services) {
+      const key = keyOf(svc)
+      if (!inGraph(key)) continue
+      // The graph needs the admission verdict of every spec it is built from.
+      const admission = admit(svc, (s) => admitService(s, {exemptNamespaces: options.exemptNamespaces}))
+      const admitted = admission.errors.length === 0
+      if (admitted) admittedServices.push(svc)
+      outcomes.set(key, {key, kind: 'LatticeService', admission, admitted, emitted: false})
+      if (admitted && inScope(key)) {
+        const steps = gateSteps(svc, ctx)
+        authorized.push({svc, steps, from: asked})
+        ask(stepRequests(svc, steps))
+      }
+    }
+    for (const m of specs.meshMembers) {
+      const key = keyOf(m)
+      if (!inGraph(key)) continue
+      const admission = admit(m, (x) => admitMeshMember(x, {exemptNamespaces: options.exemptNamespaces}))
+      const admitted = admission.errors.length === 0
+      if (admitted) admittedMembers.push(m)
+      if (!outcomes.has(key)) outcomes.set(key, {key, kind: 'LatticeMeshMember', admission, admitted, emitted: admitted})
+    }
+    const standing = standingMembers(admittedMembers, outcomes)
+    authorizedMembers = [...standing.values()].filter((m) => inScope(keyOf(m))).map((m) => {
+      const from = asked
+      ask(meshMemberRequests(m))
+      return {m, from}
+    })
+    thread?.ask(pending)
+    lap('admission')
 
-  const principals = new Map([...standing].map(([key, m]) => [key, memberPrincipalId(m)]))
+    const principals = new Map([...standing].map(([key, m]) => [key, memberPrincipalId(m)]))
 
-  const graph = buildGraph(
-    {services: admittedServices, meshMembers: admittedMembers},
-    {wildcardPermitted: (key, direction) => wildcardPermitted(cedar, principals.get(key) ?? key, direction), profile: options.profile, ...(cache ? {cache: cache.nodes} : {})},
-  )
-  lap('graph')
+    graph = buildGraph(
+      {services: admittedServices, meshMembers: admittedMembers},
+      {wildcardPermitted: (key, direction) => wildcardPermitted(cedar, principals.get(key) ?? key, direction), profile: options.profile, ...(cache ? {cache: cache.nodes} : {})},
+    )
+    lap('graph')
+  } catch (error) {
+    // A failure before the answers are asked for must not leave the worker waiting for more.
+    await thread?.close()
+    throw error
+  }
 
   // Only now: what the worker has not reached by the end of the graph, this thread takes.
   const answers = (await thread?.answered()) ?? []
