@@ -14,6 +14,7 @@
 // runs (THREAD_FROM_SERVICES): a pair or a small fleet never repays a thread.
 import {existsSync} from 'node:fs'
 import {createRequire} from 'node:module'
+import {availableParallelism} from 'node:os'
 import path from 'node:path'
 import type {Worker} from 'node:worker_threads'
 import {packageRoot} from '../../core/io/package-root.js'
@@ -35,7 +36,7 @@ const WORKER_FILES = [
 const requireCjs = createRequire(import.meta.url)
 
 export interface ThreadOptions {
-  /** `auto`: a worker from THREAD_FROM_SERVICES services on, when the CLI runs built. */
+  /** `auto`: a worker from THREAD_FROM_SERVICES services on, when the CLI runs built on two cores or more. */
   mode?: 'auto' | 'always' | 'never'
   /** Services the run authorizes (the worker compiles the module for that many, wasm.ts). */
   services: number
@@ -100,7 +101,8 @@ function workerFile(): string | undefined {
 export function startCedarThread(opts: ThreadOptions): CedarThread | undefined {
   const mode = opts.mode ?? 'auto'
   if (mode === 'never') return undefined
-  if (mode === 'auto' && (opts.services < THREAD_FROM_SERVICES || !import.meta.url.endsWith('.js'))) return undefined
+  // One core: a worker would only take turns with this thread.
+  if (mode === 'auto' && (opts.services < THREAD_FROM_SERVICES || !import.meta.url.endsWith('.js') || availableParallelism() < 2)) return undefined
   const file = workerFile()
   if (!file) return undefined
   // Synchronously (not `await import`): the worker must start now, while this thread goes on.
