@@ -11,10 +11,11 @@ import {keyOf} from '../spec/model.js'
 import type {ServiceGraph} from '../graph/model.js'
 import {buildGraph, createNodeCache, deriveMeshMember, type NodeCache} from '../graph/index.js'
 import {admitMeshMember, admitService, type AdmissionReport} from '../layers/admission/index.js'
-import {authorizeMeshMember, authorizeService, gateSteps, loadCedarPolicies, meshMemberRequests, memberPrincipalId, startCedarThread, stepRequests, wildcardPermitted, type CedarPolicySet, type CedarRequest, type GateStep, type Verdict, type CedarServiceReport} from '../layers/cedar/index.js'
+import {loadCedarPolicies, memberPrincipalId, startCedarThread, wildcardPermitted, type CedarPolicySet, type CedarServiceReport} from '../layers/cedar/index.js'
 import {ciliumBaseline, ciliumObjects, compileCilium, compileMember} from '../layers/cilium/index.js'
 import {compileIstio, istioBaseline} from '../layers/istio/index.js'
 import {compileTetragon, tetragonBaseline, tetragonGroups, tetragonObjects} from '../layers/tetragon/index.js'
+import {FleetGates} from './gates.js'
 
 export type ResourceLayer = 'mesh' | 'l4' | 'l7' | 'runtime'
 
@@ -164,9 +165,6 @@ interface PreparedFleet {
   lap: (phase: FleetPhase) => void
 }
 
-/** Requests handed to the Cedar worker at a time: it starts on the first ones during admission. */
-const ASK_BATCH = 2048
-
 /** Admission, Cedar gates and the graph: everything before the layer compilers. */
 async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: FleetScope): Promise<PreparedFleet> {
   const inScope = (key: string) => !scope.only || scope.only.has(key)
@@ -192,31 +190,17 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
   // admission passes it, and the rest while this thread builds the graph.
   const authorizing = scope.only?.size ?? specs.services.filter((s) => inGraph(keyOf(s))).length
   const thread = startCedarThread({mode: scope.cedarThread ?? 'auto', services: authorizing})
-  let cedar: CedarPolicySet
-  let graph: ServiceGraph
+  const gates = new FleetGates(thread, {services: specs.services, imageGates: scope.imageGates ?? true})
   const outcomes = new Map<string, MemberOutcome>()
   const admittedServices: LatticeService[] = []
   const admittedMembers: LatticeMeshMember[] = []
-  // Each member's first request in the sequence handed to the worker (its answers' offset).
-  const authorized: Array<{svc: LatticeService; steps: GateStep[]; from: number}> = []
-  let authorizedMembers: Array<{m: LatticeMeshMember; from: number}> = []
-  const ctx = {services: specs.services, imageGates: scope.imageGates ?? true}
+  let cedar: CedarPolicySet
+  let graph: ServiceGraph
   try {
     cedar = await loadPolicySet(specs.cedarPolicies, cache, {services: authorizing})
     thread?.use(cedar)
     lap('cedar-load')
 
-    let asked = 0
-    let pending: CedarRequest[] = []
-    const ask = (requests: CedarRequest[]) => {
-      if (!thread) return
-      asked += requests.length
-      pending.push(...requests)
-      if (pending.length >= ASK_BATCH) {
-        thread.ask(pending)
-        pending = []
-      }
-    }
     for (const svc of specs.services) {
       const key = keyOf(svc)
       if (!inGraph(key)) continue
@@ -225,11 +209,7 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
       const admitted = admission.errors.length === 0
       if (admitted) admittedServices.push(svc)
       outcomes.set(key, {key, kind: 'LatticeService', admission, admitted, emitted: false})
-      if (admitted && inScope(key)) {
-        const steps = gateSteps(svc, ctx)
-        authorized.push({svc, steps, from: asked})
-        ask(stepRequests(svc, steps))
-      }
+      if (admitted && inScope(key)) gates.service(svc)
     }
     for (const m of specs.meshMembers) {
       const key = keyOf(m)
@@ -240,16 +220,11 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
       if (!outcomes.has(key)) outcomes.set(key, {key, kind: 'LatticeMeshMember', admission, admitted, emitted: admitted})
     }
     const standing = standingMembers(admittedMembers, outcomes)
-    authorizedMembers = [...standing.values()].filter((m) => inScope(keyOf(m))).map((m) => {
-      const from = asked
-      ask(meshMemberRequests(m))
-      return {m, from}
-    })
-    thread?.ask(pending)
+    for (const [key, m] of standing) if (inScope(key)) gates.member(m)
+    gates.close()
     lap('admission')
 
     const principals = new Map([...standing].map(([key, m]) => [key, memberPrincipalId(m)]))
-
     graph = buildGraph(
       {services: admittedServices, meshMembers: admittedMembers},
       {wildcardPermitted: (key, direction) => wildcardPermitted(cedar, principals.get(key) ?? key, direction), profile: options.profile, ...(cache ? {cache: cache.nodes} : {})},
@@ -262,14 +237,12 @@ async function prepareFleet(specs: SpecSet, options: CompileOptions, scope: Flee
   }
 
   // Only now: what the worker has not reached by the end of the graph, this thread takes.
-  const answers = (await thread?.answered()) ?? []
-  authorized.forEach(({svc, steps, from}) => {
-    const report = authorizeService(cedar, svc, ctx, steps, (k) => answers[from + k])
-    const outcome = outcomes.get(keyOf(svc))!
+  for (const {member, report} of await gates.reports(cedar)) {
+    const outcome = outcomes.get(keyOf(member))!
     outcome.cedar = report
-    outcome.emitted = report.permitted
-  })
-  authorizeMembers(cedar, authorizedMembers, outcomes, answers)
+    // Denied by Cedar: no resources (§3.1); a mesh member failing a wildcard gate: none of its policies (§4.5).
+    outcome.emitted = outcome.admitted && report.permitted
+  }
   lap('cedar')
   const emits = (key: string) => inScope(key) && (outcomes.get(key)?.emitted ?? false)
 
@@ -290,16 +263,6 @@ function standingMembers(members: LatticeMeshMember[], outcomes: Map<string, Mem
     if (outcomes.get(key)?.kind === 'LatticeMeshMember' && !standing.has(key)) standing.set(key, m)
   }
   return standing
-}
-
-/** The AllowWildcard gates of operator-written members (§4.5): a member that fails one emits nothing. */
-function authorizeMembers(cedar: CedarPolicySet, members: Array<{m: LatticeMeshMember; from: number}>, outcomes: Map<string, MemberOutcome>, answers: Array<Verdict | undefined>): void {
-  for (const {m, from} of members) {
-    const outcome = outcomes.get(keyOf(m))!
-    const report = authorizeMeshMember(cedar, m, (k) => answers[from + k])
-    outcome.cedar = report
-    outcome.emitted = outcome.admitted && report.permitted
-  }
 }
 
 /** The session's policy set when the CedarPolicy list is the same (same objects), else a fresh load. */
