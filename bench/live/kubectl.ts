@@ -13,24 +13,35 @@ import {cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSyn
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {parseArgs} from 'node:util'
 import type {RequestLogEntry} from './apiserver.js'
 import {launchServers} from './launch.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.join(here, '..', '..')
-const opt = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : fallback
-}
-const ROUNDS = Number(opt('rounds', '7'))
-const LATENCIES = opt('latency', '5,30').split(',').map(Number)
-const LINES = Number(opt('lines', '20000'))
-const FLOWS = Number(opt('flows', '100000'))
-const KUBECTL = opt('kubectl', '/usr/lib/google-cloud-sdk/bin/kubectl.1.32')
-const BASE = process.argv.includes('--base') ? opt('base', '') : undefined
-// --env NAME=VALUE (repeatable): one more variant of this build, run with that environment
-// (e.g. PLATFORM_CEDAR_IN_THREAD=0 / =1 to force the Cedar parse worker on / off).
-const ENV_VARIANTS = process.argv.flatMap((a, i) => (a === '--env' && process.argv[i + 1] ? [process.argv[i + 1]] : []))
+// strict: a mistyped flag is an error, not a silently ignored one.
+const {values: flags} = parseArgs({
+  options: {
+    rounds: {type: 'string', default: '7'},
+    latency: {type: 'string', default: '5,30'},
+    lines: {type: 'string', default: '20000'},
+    flows: {type: 'string', default: '100000'},
+    kubectl: {type: 'string', default: '/usr/lib/google-cloud-sdk/bin/kubectl.1.32'},
+    base: {type: 'string'},
+    // --env NAME=VALUE (repeatable): one more variant of this build, run with that environment
+    // (e.g. PLATFORM_CEDAR_IN_THREAD=0 / =1 to force the Cedar parse worker on / off).
+    env: {type: 'string', multiple: true, default: []},
+    // --quiet N: each round waits (up to 60 s) until at most N CPUs were busy over the last second.
+    quiet: {type: 'string'},
+  },
+})
+const ROUNDS = Number(flags.rounds)
+const LATENCIES = flags.latency.split(',').map(Number)
+const LINES = Number(flags.lines)
+const FLOWS = Number(flags.flows)
+const KUBECTL = flags.kubectl
+const BASE = flags.base
+const ENV_VARIANTS = flags.env
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'platform-bench-kubectl-'))
 
 const median = (xs: number[]) => {
@@ -182,8 +193,7 @@ async function measure(latency: number, pkgs: Array<{label: string; root: string
 const roundLoads: number[] = []
 /** CPUs busy (from /proc/stat over 1 s) when each round started. */
 const roundBusy: number[] = []
-// --quiet N: each round waits (up to 60 s) until at most N CPUs were busy over the last second.
-const QUIET = process.argv.includes('--quiet') ? Number(opt('quiet', '0.5')) : undefined
+const QUIET = flags.quiet === undefined ? undefined : Number(flags.quiet)
 
 function cpuTimes(): {busy: number; total: number} {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)

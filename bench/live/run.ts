@@ -1,23 +1,22 @@
 // Live benchmark (issue "Live cluster"): one pair diagnosed against a local imitation of
 // the Kubernetes API server (50 ms per request) and an in-process Hubble gRPC server, each
 // measurement in a fresh child process, medians of RUNS runs. Prints a markdown report.
-//   npm run bench:live [-- --runs N --lines 200000,1000000 --quick]
+//   npm run bench:live [-- --runs N --lines 200000,1000000]
 import {spawnSync} from 'node:child_process'
 import {cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {parseArgs} from 'node:util'
 import type {RequestLogEntry} from './apiserver.js'
 import {launchServers} from './launch.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.join(here, '..', '..')
-const opt = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : fallback
-}
-const RUNS = Number(opt('runs', '5'))
-const LINES = opt('lines', '200000,1000000').split(',').map(Number)
+// strict: a mistyped flag is an error, not a silently ignored one.
+const {values: flags} = parseArgs({options: {runs: {type: 'string', default: '5'}, lines: {type: 'string', default: '200000,1000000'}}})
+const RUNS = Number(flags.runs)
+const LINES = flags.lines.split(',').map(Number)
 const LATENCY = 50
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'platform-bench-live-run-'))
 

@@ -10,17 +10,16 @@ import {readFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {parseArgs} from 'node:util'
 import {launchServers} from '../live/launch.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.join(here, '..', '..')
-const opt = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1]! : fallback
-}
-const RUNS = Number(opt('runs', '3'))
-const SIZES = opt('sizes', '10000:20000,100000:200000').split(',').map((s) => s.split(':').map(Number) as [number, number])
-const MAX_GROUPS = opt('max-groups', '10')
+// strict: a mistyped flag is an error, not a silently ignored one.
+const {values: flags} = parseArgs({options: {runs: {type: 'string', default: '3'}, sizes: {type: 'string', default: '10000:20000,100000:200000'}, 'max-groups': {type: 'string', default: '10'}}})
+const RUNS = Number(flags.runs)
+const SIZES = flags.sizes.split(',').map((s) => s.split(':').map(Number) as [number, number])
+const MAX_GROUPS = flags['max-groups']
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
