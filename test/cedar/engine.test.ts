@@ -5,8 +5,8 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {loadCedarPolicies} from '../../src/layers/cedar/index.js'
 import {loadCedarWasm} from '../../src/layers/cedar/wasm.js'
-import {type CedarEntity, serviceEntity, secretPathEntity, securityOverrideEntity, toEntityJson, meshEntity} from '../../src/layers/cedar/entities.js'
-import {policyObject} from './fixtures.js'
+import {type CedarEntity, serviceEntity, secretPathEntity, securityOverrideEntity, meshEntity} from '../../src/layers/cedar/entities.js'
+import {plainIsAuthorized, policyObject} from './fixtures.js'
 
 const ACTIONS = ['AccessSecret', 'OverrideSecurity', 'AllowWildcard']
 const PRINCIPALS = [serviceEntity('a', 'one'), serviceEntity('a', 'two'), serviceEntity('b', 'one')]
@@ -44,22 +44,13 @@ describe('engine equivalence with plain Cedar', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.array(policy, {maxLength: 4}), {maxLength: 3}), async (objects) => {
         const set = await loadCedarPolicies(objects.map((texts, i) => policyObject(`o${i}`, texts.join('\n'))))
-        const all = Object.fromEntries(set.policies.map((p) => [p.id, p.text]))
         for (const principal of PRINCIPALS)
           for (const action of ACTIONS)
             for (const resource of RESOURCES) {
               const got = set.engine.authorize({action, principal, resource})
-              const plain = cedar.isAuthorized({
-                principal: {type: principal.type, id: principal.id},
-                action: {type: 'Lattice::Action', id: action},
-                resource: {type: resource.type, id: resource.id},
-                context: {},
-                entities: [toEntityJson(principal), toEntityJson(resource)],
-                policies: {staticPolicies: all},
-              })
-              if (plain.type !== 'success') throw new Error(JSON.stringify(plain.errors))
-              expect(got.allowed).toBe(plain.response.decision === 'allow')
-              expect([...got.policies].sort()).toEqual([...plain.response.diagnostics.reason].sort())
+              const plain = plainIsAuthorized(cedar, set, action, principal, resource)
+              expect(got.allowed).toBe(plain.decision === 'allow')
+              expect([...got.policies].sort()).toEqual([...plain.diagnostics.reason].sort())
               expect(got.error).toBeUndefined()
             }
       }),

@@ -1,6 +1,9 @@
 // LatticeService / CedarPolicy values built directly in the normalized model shape
 // (src/spec/model.ts), so these tests do not depend on the YAML normalizer.
 import type {CedarPolicyObject, ContainerSpec, LatticeService, LatticeServiceSpec, ResourceSpec} from '../../src/spec/model.js'
+import type {CedarPolicySet} from '../../src/layers/cedar/index.js'
+import {type CedarEntity, toEntityJson} from '../../src/layers/cedar/entities.js'
+import type {CedarWasm} from '../../src/layers/cedar/wasm.js'
 
 export function container(partial: Partial<ContainerSpec> = {}): ContainerSpec {
   return {image: 'registry.example.com/app:1.0', command: ['/app'], variables: {}, files: {}, volumes: {}, security: {}, ...partial}
@@ -107,3 +110,20 @@ forbid (
 `
 
 export const permitAll = (action: string) => `permit(principal, action == Lattice::Action::"${action}", resource);`
+
+/**
+ * One plain cedar-wasm `isAuthorized` call against the whole set with full entities: the
+ * reference the engine's answers (buckets, guards, pruned entities) must equal.
+ */
+export function plainIsAuthorized(cedar: CedarWasm, set: CedarPolicySet, action: string, principal: CedarEntity, resource: CedarEntity) {
+  const plain = cedar.isAuthorized({
+    principal: {type: principal.type, id: principal.id},
+    action: {type: 'Lattice::Action', id: action},
+    resource: {type: resource.type, id: resource.id},
+    context: {},
+    entities: [toEntityJson(principal), toEntityJson(resource)],
+    policies: {staticPolicies: Object.fromEntries(set.policies.map((p) => [p.id, p.text]))},
+  })
+  if (plain.type !== 'success') throw new Error(JSON.stringify(plain.errors))
+  return plain.response
+}

@@ -9,9 +9,9 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {loadCedarPolicies} from '../../src/layers/cedar/index.js'
 import {loadCedarWasm} from '../../src/layers/cedar/wasm.js'
-import {type CedarEntity, toEntityJson} from '../../src/layers/cedar/entities.js'
+import type {CedarEntity} from '../../src/layers/cedar/entities.js'
 import {policyGuard, policyReads, ruledOut} from '../../src/layers/cedar/prefilter.js'
-import {policyObject} from './fixtures.js'
+import {plainIsAuthorized, policyObject} from './fixtures.js'
 
 const svc = (ns: string, name: string, extra: Record<string, string> = {}): CedarEntity => ({type: 'Lattice::Service', id: `${ns}/${name}`, attrs: {namespace: ns, name, kind: 'service', ...extra}})
 // a/one and a/three share every guard input on `namespace` but not on `name`: the engine
@@ -67,25 +67,16 @@ describe('Cedar policy pre-filter equivalence (guards and attribute pruning vs t
     await fc.assert(
       fc.asyncProperty(fc.array(fc.array(policy, {minLength: 1, maxLength: 6}), {minLength: 1, maxLength: 3}), async (objects) => {
         const set = await loadCedarPolicies(objects.map((texts, i) => policyObject(`p${i}`, texts.join('\n'))))
-        const all = Object.fromEntries(set.policies.map((p) => [p.id, p.text]))
         for (const principal of PRINCIPALS)
           for (const action of ACTIONS)
             for (const resource of RESOURCES) {
               dropped += set.policies.filter((p) => p.guard && ruledOut(p.guard, principal, resource)).length
               const got = set.engine.authorize({action, principal, resource})
-              const plain = cedar.isAuthorized({
-                principal: {type: principal.type, id: principal.id},
-                action: {type: 'Lattice::Action', id: action},
-                resource: {type: resource.type, id: resource.id},
-                context: {},
-                entities: [toEntityJson(principal), toEntityJson(resource)],
-                policies: {staticPolicies: all},
-              })
-              if (plain.type !== 'success') throw new Error(JSON.stringify(plain.errors))
+              const plain = plainIsAuthorized(cedar, set, action, principal, resource)
               expect(got.error).toBeUndefined()
-              expect(got.allowed).toBe(plain.response.decision === 'allow')
-              expect([...got.policies].sort()).toEqual([...plain.response.diagnostics.reason].sort())
-              expect([...got.policyErrors].sort()).toEqual(plain.response.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`).sort())
+              expect(got.allowed).toBe(plain.decision === 'allow')
+              expect([...got.policies].sort()).toEqual([...plain.diagnostics.reason].sort())
+              expect([...got.policyErrors].sort()).toEqual(plain.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`).sort())
             }
       }),
       {numRuns: 120, seed: 20261205},
