@@ -15,6 +15,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {generateFleet, writeFleet, type GeneratedFleet} from './fleet.js'
+import {median} from './live/launch.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
@@ -44,11 +45,6 @@ interface PairResult {
   maxRssMB: number
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
 const fmt = (ms: number) => (ms >= 100 ? `${Math.round(ms)}` : ms.toFixed(1))
 const started = Date.now()
 const log = (msg: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${msg}\n`)

@@ -15,7 +15,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 import type {RequestLogEntry} from './apiserver.js'
-import {launchServers} from './launch.js'
+import {launchServers, median, type LiveServerInfo} from './launch.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.join(here, '..', '..')
@@ -44,21 +44,9 @@ const BASE = flags.base
 const ENV_VARIANTS = flags.env
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'platform-bench-kubectl-'))
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
 const r0 = (x: number) => Math.round(x)
 
-interface ServerInfo {
-  api: string
-  hubble: string
-  kubeconfig: string
-  pair: {source: {namespace: string; name: string}; target: {namespace: string; name: string}}
-  counts: Record<string, number>
-  pairZtunnels: string[]
-  targetZtunnel: string
-}
+type ServerInfo = LiveServerInfo
 
 function startServers(latency: number): Promise<{info: ServerInfo; stop(): void}> {
   return launchServers<ServerInfo>(path.join(here, 'servers.ts'), ['--tls', '--lines', String(LINES), '--latency', String(latency), '--flows', String(FLOWS)])

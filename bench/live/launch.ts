@@ -20,3 +20,22 @@ export async function launchServers<T>(script: string, args: string[]): Promise<
   })
   return {info: JSON.parse(line) as T, stop: () => child.kill('SIGTERM')}
 }
+
+/** What bench/live/servers.ts prints once listening (the fields the benchmarks read). */
+export interface LiveServerInfo {
+  api: string
+  hubble: string
+  kubeconfig: string
+  pair: {source: {namespace: string; name: string}; target: {namespace: string; name: string}}
+  counts: Record<string, number>
+  pairZtunnels: string[]
+  /** The ztunnel on the node of B's first pod (the one log a human would read). */
+  targetZtunnel: string
+}
+
+/** Median of the values (the mean of the two middle ones for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}

@@ -9,7 +9,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 import type {RequestLogEntry} from './apiserver.js'
-import {launchServers} from './launch.js'
+import {launchServers, median, type LiveServerInfo} from './launch.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.join(here, '..', '..')
@@ -20,10 +20,6 @@ const LINES = flags.lines.split(',').map(Number)
 const LATENCY = 50
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'platform-bench-live-run-'))
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
 const r0 = (x: number) => Math.round(x)
 
 function newestMtime(dir: string): number {
@@ -58,13 +54,8 @@ function snapshot(): string {
 }
 let pkgRoot = root
 
-interface ServerInfo {
-  api: string
-  hubble: string
-  kubeconfig: string
-  pair: {source: {namespace: string; name: string}; target: {namespace: string; name: string}}
-  counts: Record<string, number>
-  pairZtunnels: string[]
+interface ServerInfo extends LiveServerInfo {
+  /** The info written to a file, for the child processes. */
   file: string
 }
 

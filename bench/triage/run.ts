@@ -11,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
-import {launchServers} from '../live/launch.js'
+import {launchServers, median} from '../live/launch.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.join(here, '..', '..')
@@ -20,10 +20,6 @@ const {values: flags} = parseArgs({options: {runs: {type: 'string', default: '3'
 const RUNS = Number(flags.runs)
 const SIZES = flags.sizes.split(',').map((s) => s.split(':').map(Number) as [number, number])
 const MAX_GROUPS = flags['max-groups']
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
 
 interface Info {api: string; hubble: string; kubeconfig: string; namespace: string; lines: number; flows: number}
 
