@@ -31,6 +31,43 @@ describe('client-node bundle', () => {
     expect(options.headers?.Authorization).toBe('Bearer bundle-test-token')
   })
 
+  // The bundle drops the modules it declares free of side effects and swaps node-fetch's
+  // whatwg-url for Node's URL (scripts/bundle-client-node.mjs): the users the CLI meets
+  // must still authenticate exactly as with the package itself.
+  it('authenticates token, client-certificate and exec-plugin users as the package does', async () => {
+    const mod = (await import(pathToFileURL(built).href)) as typeof import('../../src/cluster/client-node.js')
+    const {KubeConfig} = await mod.loadClientNode()
+    const credential = JSON.stringify({apiVersion: 'client.authentication.k8s.io/v1beta1', kind: 'ExecCredential', status: {token: 'exec-plugin-token'}})
+    const users = [
+      {name: 'token', user: {token: 'bundle-test-token'}},
+      {name: 'cert', user: {'client-certificate-data': Buffer.from('CERT').toString('base64'), 'client-key-data': Buffer.from('KEY').toString('base64')}},
+      {name: 'exec', user: {exec: {apiVersion: 'client.authentication.k8s.io/v1beta1', command: process.execPath, args: ['-e', `process.stdout.write(${JSON.stringify(credential)})`], interactiveMode: 'Never'}}},
+    ]
+    const config = (user: string) =>
+      JSON.stringify({
+        apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
+        clusters: [{name: 'k', cluster: {server: 'https://127.0.0.1:6443', 'certificate-authority-data': Buffer.from('CA').toString('base64')}}],
+        users, contexts: [{name: 'c', context: {cluster: 'k', user}}],
+      })
+    for (const user of ['token', 'cert', 'exec']) {
+      const applied = async (Ctor: typeof pkg.KubeConfig) => {
+        const kc = new Ctor()
+        kc.loadFromString(config(user))
+        const options: {headers?: Record<string, string>; ca?: unknown; cert?: unknown; key?: unknown} = {}
+        await kc.applyToHTTPSOptions(options)
+        return {headers: options.headers, ca: String(options.ca), cert: String(options.cert), key: String(options.key)}
+      }
+      const fromBundle = await applied(KubeConfig)
+      expect(fromBundle, user).toEqual(await applied(pkg.KubeConfig))
+      expect(fromBundle.ca).toBe('CA')
+    }
+    const exec = new KubeConfig()
+    exec.loadFromString(config('exec'))
+    const options: {headers?: Record<string, string>} = {}
+    await exec.applyToHTTPSOptions(options)
+    expect(options.headers?.Authorization).toBe('Bearer exec-plugin-token')
+  })
+
   it('the source tree falls back to the package', async () => {
     const {loadClientNode} = await import('../../src/cluster/client-node.js')
     expect((await loadClientNode()).KubeConfig).toBe(pkg.KubeConfig)
