@@ -153,18 +153,6 @@ async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | 
   const {name: wpName, pods: wpPods} = await waypointRead
   const waypoint = wpName && wpPods ? waypointOf(wpName, target.namespace, wpPods) : null
 
-  const warnings: string[] = [...notes]
-  if (td.source.startsWith('default')) warnings.push(`trust domain not found in the cluster (Istio mesh config, policy principals); assumed ${td.trustDomain} — pass --trust-domain if it differs`)
-  if (problems.length) warnings.push(...problems.map((p) => `specs incomplete: ${p}`))
-  if (!state.podsB.ok) warnings.push(`pods of ${tKey}: ${state.podsB.reason}`)
-  else if (podsB.length === 0) warnings.push(`${tKey} has no pods: nothing can serve the traffic`)
-  warnings.push(...realizedWarnings(state))
-  const nsA = state.namespaces[source.namespace]
-  const dns = dnsCaptureWarning(state.podsA, view.l4, nsA?.ok === true && nsA.items[0]?.metadata.labels?.['istio.io/dataplane-mode'] === 'ambient')
-  if (dns) warnings.push(dns)
-  const root = meshRootNamespace(state)
-  if (root !== MESH_ROOT_NAMESPACE) warnings.push(`Istio mesh root namespace is ${root}: mesh-wide AuthorizationPolicies there were not read (only ${MESH_ROOT_NAMESPACE} and ${target.namespace})`)
-
   // Evidence streams while the expected objects compile (CPU), instead of after it.
   const srcSa = (podsA[0]?.spec?.serviceAccountName as string | undefined) ?? source.name
   const dstSa = (podsB[0]?.spec?.serviceAccountName as string | undefined) ?? target.name
@@ -184,6 +172,19 @@ async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | 
     ...(waypoint && wpPods?.ok ? {waypoint: {namespace: target.namespace, name: waypoint.name, pods: wpPods.items}} : {}),
   })
   if (gathering) await untilSent(gathering.sent)
+  // The pair's warnings once the evidence requests are out: nothing they compute is needed to send them.
+  const warnings: string[] = [...notes]
+  if (td.source.startsWith('default')) warnings.push(`trust domain not found in the cluster (Istio mesh config, policy principals); assumed ${td.trustDomain} — pass --trust-domain if it differs`)
+  if (problems.length) warnings.push(...problems.map((p) => `specs incomplete: ${p}`))
+  if (!state.podsB.ok) warnings.push(`pods of ${tKey}: ${state.podsB.reason}`)
+  else if (podsB.length === 0) warnings.push(`${tKey} has no pods: nothing can serve the traffic`)
+  warnings.push(...realizedWarnings(state))
+  const nsA = state.namespaces[source.namespace]
+  const dns = dnsCaptureWarning(state.podsA, view.l4, nsA?.ok === true && nsA.items[0]?.metadata.labels?.['istio.io/dataplane-mode'] === 'ambient')
+  if (dns) warnings.push(dns)
+  const root = meshRootNamespace(state)
+  if (root !== MESH_ROOT_NAMESPACE) warnings.push(`Istio mesh root namespace is ${root}: mesh-wide AuthorizationPolicies there were not read (only ${MESH_ROOT_NAMESPACE} and ${target.namespace})`)
+
   // The compile takes each policy object the worker has parsed by then and parses the rest.
   cedarParser?.attach(cedarPolicySet)
   const fleet = await compileFleet(specs, options, {only: pairScope(specs, [sKey, tKey])})
