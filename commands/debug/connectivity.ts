@@ -134,9 +134,11 @@ ${CACHE_HELP}`
         const {isWorkloadRef} = await import('../../src/diagnose/plain-workload-ref.js')
         if (external) {
           const {parseExternalTarget} = await import('../../src/diagnose/external-target.js')
-          const {diagnoseExternalLive} = await import('../../src/diagnose/external-live.js')
           const {target: _t, port: _p, method: _m, path: _pa, ...rest} = request
-          diagnosis = await diagnoseExternalLive({...rest, target: parseExternalTarget(args.target!, flags.port)})
+          const externalRequest = {...rest, target: parseExternalTarget(args.target!, flags.port)}
+          diagnosis = isWorkloadRef(args.source!)
+            ? await (await import('../../src/diagnose/external-plain.js')).diagnoseExternalFromWorkload(externalRequest)
+            : await (await import('../../src/diagnose/external-live.js')).diagnoseExternalLive(externalRequest)
         } else if (isWorkloadRef(args.source!) || isWorkloadRef(args.target!)) {
           const {diagnosePlainWorkloads} = await import('../../src/diagnose/plain-workload.js')
           diagnosis = await diagnosePlainWorkloads(request)
@@ -152,6 +154,9 @@ ${CACHE_HELP}`
         throw new ExitCode(EXIT_CODES[diagnosis.result.status])
       }
       if (!flags.specs || flags.specs.length === 0) throw new InputError('--from/--all needs --specs')
+      const {isWorkloadRef} = await import('../../src/diagnose/plain-workload-ref.js')
+      const plain = [args.source, args.target].find((x) => x !== undefined && isWorkloadRef(x))
+      if (plain) throw new InputError(`'${plain}' names a Kubernetes workload, not a Lattice service: workloads are read from a cluster (run without --specs, or with --live)`)
       if (flags.all) {
         const {loadSpecs} = await import('../../src/spec/load.js')
         const {loadPolicyDump} = await import('../../src/diagnose/offline.js')

@@ -91,7 +91,21 @@ export function evaluateExternal(fleet: CompiledFleet, sourceKey: string, target
           reasons: [`egress to an external host is compiled only from an outbound external-service resource (LATTICE-SPEC §4.8); ${source.name}'s declare ${(node?.egress ?? []).map(describeRule).join(', ') || 'none'}`],
         }),
   )
-  const q: ExternalQuery = {source, target, trustDomain: fleet.options.trustDomain, ...(clientBinary ? {clientBinary} : {})}
+  const [l4, l7, runtime] = externalPathLayers(source, target, fleet.options.trustDomain, view, clientBinary, live, decide)
+  const layers = [admission, cedar, declarations, l4, l7, runtime]
+  // A missing declaration explains an L4/L7 denial better than the policy that lacks the rule.
+  const explain = declarations.status === 'DENY' ? declarations : undefined
+  return externalDiagnosis(source, target, {profile: fleet.options.profile, trustDomain: fleet.options.trustDomain, policySource: view.source}, layers, live.warnings ?? [], explain)
+}
+
+/**
+ * L4, L7 and Runtime of `source` → an external destination: the egress policies (Cilium
+ * FQDN/CIDR/entity rules, Kubernetes NetworkPolicies), the ServiceEntry with its waypoint and
+ * egress grant, and the caller's binary. The same for a Lattice service and a plain workload.
+ */
+export function externalPathLayers(source: Workload, target: ExternalTarget, trustDomain: string, view: PolicyView, clientBinary: string | undefined, live: ExternalLiveFacts, decide: (r: LayerResult) => LayerResult): [LayerResult, LayerResult, LayerResult] {
+  const dest = describeExternal(target)
+  const q: ExternalQuery = {source, target, trustDomain, ...(clientBinary ? {clientBinary} : {})}
   const waypoint = live.waypoint !== undefined ? live.waypoint ?? undefined : waypointFor(q, view.l7)
   if (waypoint) q.waypoint = waypoint
   const l4 = decide(gate('l4', live, () => l4ExternalLayer(q, view.l4)))
@@ -100,27 +114,29 @@ export function evaluateExternal(fleet: CompiledFleet, sourceKey: string, target
     ? layerResult('l7', 'UNKNOWN', 'the policy dump holds no ServiceEntry: export them too (kubectl get serviceentries,gateways -A -o yaml)')
     : l7ExternalLayer(q, view.l7, l7ctx)))
   const pseudo: Workload = {namespace: '', name: dest, kind: 'Unknown', serviceAccount: '', podLabels: {}, ambient: false, ports: []}
-  const rq: ConnectivityQuery = {source, target: pseudo, trustDomain: q.trustDomain, serverBinaries: [], ...(clientBinary ? {clientBinary} : {})}
+  const rq: ConnectivityQuery = {source, target: pseudo, trustDomain, serverBinaries: [], ...(clientBinary ? {clientBinary} : {})}
   const rt = gate('runtime', live, () => runtimeLayer(rq, view.runtime, live.events ? {events: live.events} : {}))
   // An external destination runs no entrypoint here: only the caller's binary is checked.
   const runtime = decide(rt.status === 'PASS' && !clientBinary ? {...rt, summary: `no --client-binary given: the binary ${source.name} calls ${dest} with is not checked`} : rt)
-  const layers = [admission, cedar, declarations, l4, l7, runtime]
+  return [l4, l7, runtime]
+}
+
+/** The Diagnosis of A → an external destination from its six layer lines (no fix yet). */
+export function externalDiagnosis(source: Workload, target: ExternalTarget, meta: Pick<Diagnosis, 'profile' | 'trustDomain' | 'policySource'>, layers: LayerResult[], warnings: string[], explain?: LayerResult): Diagnosis {
   const combined = combine(layers)
   const blocking = layers.find((l) => l.layer === combined.blockedAt)
   const unknown = layers.filter((l) => l.status === 'UNKNOWN')
   const explanation = !blocking
     ? unknown.length > 0 ? `Not enough data: ${unknown.map((l) => `${l.layer} ${l.summary}`).join('; ')}.` : ''
-    : sentence(declarations.status === 'DENY' && combined.blockedAt !== 'admission' && combined.blockedAt !== 'cedar' ? declarations.summary : blocking.summary, [source.name])
+    : sentence(explain && combined.blockedAt !== 'admission' && combined.blockedAt !== 'cedar' ? explain.summary : blocking.summary, [source.name])
   return {
     source: {namespace: source.namespace, name: source.name, kind: source.kind},
     target: {namespace: '', name: target.host ?? target.ip ?? target.cidr ?? target.text, kind: 'External', port: {name: `${target.protocol.toLowerCase()}-${target.port}`, servicePort: target.port, targetPort: target.port, wirePort: target.port}},
-    profile: fleet.options.profile,
-    trustDomain: fleet.options.trustDomain,
-    policySource: view.source,
+    ...meta,
     layers,
     result: {status: combined.status, blockedAt: combined.blockedAt, explanation},
     drift: [],
-    warnings: [...new Set([...layers.flatMap((l) => l.warnings), ...(live.warnings ?? [])])],
+    warnings: [...new Set([...layers.flatMap((l) => l.warnings), ...warnings])],
     fix: null,
   }
 }

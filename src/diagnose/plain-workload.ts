@@ -166,7 +166,7 @@ export function evaluateWorkloadPair(base: ConnectivityQuery, ports: PortRef[], 
   }
 }
 
-async function readEnd(cluster: Cluster, text: string, defaultNs: string, role: string): Promise<End> {
+export async function readEnd(cluster: Cluster, text: string, defaultNs: string, role: string): Promise<End> {
   if (isWorkloadRef(text)) {
     const ref = parseWorkloadRef(text, defaultNs, role)
     const got = await readWorkload(cluster, ref)

@@ -59,6 +59,23 @@ describe('built CLI, live: external destinations and plain workloads', () => {
     expect(r.requests.every((x) => x.method === 'GET')).toBe(true)
   })
 
+  it('deploy/NAME → an external host: SKIP for the Lattice-only layers, a verdict from the live egress policies, exit 1, schema-valid JSON; offline it is an input error', async () => {
+    const legacyPod = pod('legacy-billing-6c9f7d8b54-zz9xq', 'legacy-billing', {ip: '10.244.1.77', node: NODE_B, labels: {app: 'legacy-billing'}})
+    const r = await live(['deploy/legacy-billing', 'api.stripe.com', '-n', 'commerce', '-o', 'json'], [legacyDeploy, legacyPod])
+    expect(r.stderr).toBe('')
+    const report = JSON.parse(r.stdout)
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true)
+    expect(report.layers.slice(0, 3).map((l: {status: string}) => l.status)).toEqual(['SKIP', 'SKIP', 'SKIP'])
+    expect(report.source).toMatchObject({name: 'legacy-billing', kind: 'Deployment'})
+    expect(report.target).toMatchObject({kind: 'External', name: 'api.stripe.com'})
+    expect(report.result.status).toBe('BLOCKED')
+    expect(r.code).toBe(1)
+    expect(r.requests.every((x) => x.method === 'GET')).toBe(true)
+    const offline = await cliAsync(['debug', 'connectivity', 'deploy/legacy-billing', 'api.stripe.com', '--specs', path.join(PROJECT_ROOT, 'examples', 'commerce')])
+    expect(offline.code).toBe(2)
+    expect(offline.stderr.trim()).toMatch(/'deploy\/legacy-billing' names a Kubernetes workload, not a Lattice service: workloads are read from a cluster/)
+  })
+
   it('an unknown kind is exit 2 with a one-line error', async () => {
     const r = await live(['commerce/checkout', 'kube-system/cm/coredns'])
     expect(r.code).toBe(2)
