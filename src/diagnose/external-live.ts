@@ -102,7 +102,7 @@ function splitSource(ref: string, defaultNs: string): {namespace: string; name: 
 }
 
 /** The waypoint with its live pods: no ready pod fails closed (§6.5). */
-async function readyWaypoint(cluster: Awaited<ReturnType<typeof connect>>, wp: Waypoint): Promise<Waypoint> {
+export async function readyWaypoint(cluster: Awaited<ReturnType<typeof connect>>, wp: Waypoint): Promise<Waypoint> {
   const pods = await cluster.pods(wp.namespace, {labelSelector: `${GATEWAY_NAME_LABEL}=${wp.name}`})
   return pods.ok ? waypointOf(wp.name, wp.namespace, pods) : wp
 }

@@ -9,18 +9,18 @@
 // names the egress rule to add to the policy that isolates A (not verified: a plain
 // workload has no spec to recompile).
 
-import {GATEWAY_NAME_LABEL, MESH_ROOT_NAMESPACE} from '../core/constants.js'
+import {MESH_ROOT_NAMESPACE} from '../core/constants.js'
 import {describeExternal, type ExternalTarget} from '../core/external.js'
 import {layerResult, type LayerResult} from '../core/result.js'
-import {connect, startPairState, type Cluster} from '../cluster/index.js'
+import {connect, startPairState} from '../cluster/index.js'
 import {externalDiagnosis, externalPathLayers, waypointFor} from './external.js'
 import {externalEvidence, type ExternalEvidence} from './external-live-evidence.js'
-import type {ExternalLiveRequest} from './external-live.js'
+import {readyWaypoint, type ExternalLiveRequest} from './external-live.js'
 import {evidenceNotAsked} from './live-evidence.js'
-import {dnsCaptureWarning, liveViews, meshRootNamespace, resolveTrustDomain, waypointOf} from './live-state.js'
+import {dnsCaptureWarning, liveViews, meshRootNamespace, resolveTrustDomain} from './live-state.js'
 import type {Diagnosis, Fix, SpecChange} from './model.js'
 import {readEnd, workloadOfEnd, type End} from './plain-workload.js'
-import type {Waypoint, Workload} from '../core/query.js'
+import type {Workload} from '../core/query.js'
 
 export async function diagnoseExternalFromWorkload(req: ExternalLiveRequest): Promise<Diagnosis> {
   const cluster = req.cluster ?? await connect(req.connect)
@@ -71,12 +71,6 @@ export async function diagnoseExternalFromWorkload(req: ExternalLiveRequest): Pr
   const diagnosis: Diagnosis = {...first, source: {...first.source, kind: a.kind}, fix: externalWorkloadFix(first, a, source, req.target), evidenceSources: evidence.sources}
   req.emit?.({type: 'diagnosis', diagnosis})
   return diagnosis
-}
-
-/** The egress waypoint with its live pods: no ready pod fails closed (§6.5). */
-async function readyWaypoint(cluster: Cluster, wp: Waypoint): Promise<Waypoint> {
-  const pods = await cluster.pods(wp.namespace, {labelSelector: `${GATEWAY_NAME_LABEL}=${wp.name}`})
-  return pods.ok ? waypointOf(wp.name, wp.namespace, pods) : wp
 }
 
 /**
