@@ -331,3 +331,35 @@ describe('PeerAuthentication before authorization (baseline_test.go TestPeerAuth
     expect(l7Layer({...q, port: {...q.port!, targetPort: 8080}}, [allowPorts, pa('istio-system', 'default', {mtls: {mode: 'STRICT'}})]).status).toBe('DENY')
   })
 })
+
+describe('the waypoint applies the policies of the Service the request is for (TestAuthorizationServiceAttached, builder.go CUSTOM dry-run)', () => {
+  const {checkout, payments} = seedPair()
+  const q = query(checkout, payments, {waypoint: waypointOf('commerce', true), method: 'GET', path: '/'})
+  const service = (name: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {name, namespace: 'commerce'},
+    spec: {selector: {...LABELS}, ports: [{port: 80}]},
+  })
+  const fromWaypoint = ap('commerce', 'allow-waypoint', {...SEL, rules: [from({principals: ['cluster.local/ns/commerce/sa/commerce-waypoint']})]})
+  it('two Services select the pods: the other Service\'s ALLOW does not admit a caller of payments', () => {
+    const onlyLedger = ap('commerce', 'only-ledger', {...svcRef('payments'), rules: [from({principals: ['cluster.local/ns/commerce/sa/ledger']})]})
+    const openAdmin = ap('commerce', 'open-admin', {...svcRef('payments-admin'), rules: [{}]})
+    const objs = [strict, service('payments'), service('payments-admin'), onlyLedger, openAdmin, fromWaypoint]
+    expect(l7Layer(q, objs).status).toBe('DENY')
+  })
+  it('a dry-run CUSTOM policy still reaches the external authorizer at the waypoint: UNKNOWN, not PASS', () => {
+    const ext: KubeObject = {
+      ...ap('commerce', 'ext', {...gwRef, action: 'CUSTOM', provider: {name: 'opa'}, rules: [{to: [{operation: {paths: ['/']}}]}]}),
+      metadata: {name: 'ext', namespace: 'commerce', annotations: {'istio.io/dry-run': 'true'}},
+    }
+    const open = ap('commerce', 'wp-open', {...gwRef, rules: [{}]})
+    expect(l7Layer(q, [strict, fromWaypoint, open]).status).toBe('PASS')
+    const r = l7Layer(q, [strict, fromWaypoint, open, ext])
+    expect(r.status).toBe('UNKNOWN')
+    expect(r.reasons.join('\n')).toMatch(/CUSTOM and dry-run/)
+    // A dry-run DENY stays a shadow rule.
+    const dryDeny: KubeObject = {...ap('commerce', 'dry-deny', {...gwRef, action: 'DENY', rules: [{}]}), metadata: {name: 'dry-deny', namespace: 'commerce', annotations: {'istio.io/dry-run': 'true'}}}
+    expect(l7Layer(q, [strict, fromWaypoint, open, dryDeny]).status).toBe('PASS')
+  })
+})

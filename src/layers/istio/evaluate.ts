@@ -204,8 +204,16 @@ function evaluateAtWaypoint(objects: KubeObject[], target: PolicyTarget, req: Au
   const root = ctx.rootNamespace ?? MESH_ROOT_NAMESPACE
   const notes: string[] = []
   const attached = objects.filter((o) => isAuthorizationPolicy(o) && appliesTo(o, target, root))
-  for (const p of attached.filter(isDryRun)) notes.push(`${describe(p)} is dry-run (istio.io/dry-run); it never decides`)
-  const policies = attached.filter((p) => !isDryRun(p))
+  // A dry-run CUSTOM policy still reaches the waypoint's filters: builder.go (multiple CUSTOM
+  // providers, #58082) puts a provider's dry-run rules in the RBAC filter's enforced `rules`,
+  // with ext_authz triggered on them ("dry-run CUSTOM policies still call ext_authz"). So it is
+  // kept as a CUSTOM that may decide; other dry-run policies are shadow rules and never decide.
+  const shadowOnly = (p: KubeObject) => isDryRun(p) && actionOf(p) !== 'CUSTOM'
+  for (const p of attached.filter(shadowOnly)) notes.push(`${describe(p)} is dry-run (istio.io/dry-run); it never decides`)
+  for (const p of attached.filter((x) => isDryRun(x) && !shadowOnly(x))) {
+    notes.push(`${describe(p)} is CUSTOM and dry-run: istiod still hands its rules to the external authorizer at the waypoint, so it may decide`)
+  }
+  const policies = attached.filter((p) => !shadowOnly(p))
   notes.push(...spiffePrefixNotes(policies))
   const byAction = (a: string) => policies.filter((p) => actionOf(p) === a)
   const unknownAttrs = new Set<string>()

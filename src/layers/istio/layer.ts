@@ -197,7 +197,7 @@ function fromDecision(d: L7Decision, f: Framing): LayerResult {
 
 /** Policies that target B's Service (waypoint form) while no waypoint is on the path. */
 function bypassedWaypointPolicies(objects: KubeObject[], B: Workload, b: string): string[] {
-  const services = new Set(servicesOf(objects, B).map((s) => s.name))
+  const services = new Set(selectingServices(objects, B).map((s) => s.name))
   return objects
     .filter((o) => o.kind === 'AuthorizationPolicy' && o.metadata.namespace === B.namespace)
     .filter((o) => targetRefsOf(o.spec).some((r) => r?.kind === 'Service' && services.has(r?.name)))
@@ -207,8 +207,20 @@ function bypassedWaypointPolicies(objects: KubeObject[], B: Workload, b: string)
     )
 }
 
-/** Services selecting B's pods (from Service objects when given), else B's own name. */
+/**
+ * The Service the request is addressed to, for Service-bound (targetRefs) policies: a waypoint
+ * applies only the policies of the Service the request names (pilot's NewBuilderForService), so
+ * when several Services select B's pods, B's own Service is the one asked about (the union would
+ * let another Service's ALLOW admit the caller). Else every Service selecting B, else B's name.
+ */
 function servicesOf(objects: KubeObject[], B: Workload): Array<{namespace: string; name: string}> {
+  const all = selectingServices(objects, B)
+  const own = all.filter((s) => s.name === B.name)
+  return own.length > 0 ? own : all
+}
+
+/** Services selecting B's pods (from Service objects when given), else B's own name. */
+function selectingServices(objects: KubeObject[], B: Workload): Array<{namespace: string; name: string}> {
   const found = objects
     .filter((o) => o.kind === 'Service' && o.apiVersion === 'v1' && o.metadata.namespace === B.namespace)
     .filter((o) => {
