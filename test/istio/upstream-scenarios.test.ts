@@ -363,3 +363,39 @@ describe('the waypoint applies the policies of the Service the request is for (T
     expect(l7Layer(q, [strict, fromWaypoint, open, dryDeny]).status).toBe('PASS')
   })
 })
+
+describe('a waypoint serving a TCP Service port builds its RBAC for TCP (builder.go BuildTCP, generator.go "is HTTP only")', () => {
+  const tcp = wp({method: 'GET', path: '/health', protocol: 'tcp'})
+  it('an ALLOW rule with HTTP attributes is skipped: it never allows, even for a matching method and path', () => {
+    const allow = ap('commerce', 'allow', {...gwRef, rules: [{...from({principals: [P.checkout]}), to: [{operation: {methods: ['GET']}}]}]})
+    expect(verdict([allow], wp({method: 'GET'}))).toBe('allow')
+    expect(verdict([allow], tcp)).toBe('deny')
+    expect(verdict([ap('commerce', 'allow', {...gwRef, rules: [from({principals: [P.checkout]})]})], tcp)).toBe('allow')
+  })
+  it('a DENY rule loses its HTTP attributes and matches more widely: `paths` alone denies every connection', () => {
+    const deny = ap('commerce', 'deny', {...gwRef, action: 'DENY', rules: [{to: [{operation: {paths: ['/admin']}}]}]})
+    expect(verdict([deny], wp({method: 'GET', path: '/health'}))).toBe('allow')
+    expect(verdict([deny], tcp)).toBe('deny')
+    const jwt = ap('commerce', 'deny', {...gwRef, action: 'DENY', rules: [{...from({notRequestPrincipals: ['*']}), when: [{key: 'request.headers[x]', values: ['y']}]}]})
+    expect(verdict([jwt], tcp)).toBe('deny')
+  })
+  it('the L7 line reads the protocol from the Service port (appProtocol, else the name prefix; ConvertProtocol)', () => {
+    const {checkout, payments} = seedPair()
+    const q = query(checkout, payments, {waypoint: waypointOf('commerce', true), method: 'GET', path: '/'})
+    const svc = (port: Record<string, unknown>): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {name: 'payments', namespace: 'commerce'},
+      spec: {selector: {...LABELS}, ports: [{port: q.port!.servicePort, ...port}]},
+    })
+    const objs = [
+      strict,
+      ap('commerce', 'allow-waypoint', {...SEL, rules: [from({principals: ['cluster.local/ns/commerce/sa/commerce-waypoint']})]}),
+      ap('commerce', 'get-only', {...gwRef, rules: [{to: [{operation: {methods: ['GET']}}]}]}),
+    ]
+    expect(l7Layer(q, [...objs, svc({name: 'http-api'})]).status).toBe('PASS')
+    expect(l7Layer(q, [...objs, svc({name: 'tcp-api'})]).status).toBe('DENY')
+    expect(l7Layer(q, [...objs, svc({name: 'http-api', appProtocol: 'tls'})]).status).toBe('DENY')
+    expect(l7Layer(q, [...objs, svc({name: 'api'})]).status).toBe('PASS') // sniffed: HTTP when the client speaks HTTP
+  })
+})

@@ -278,7 +278,7 @@ function firstMatch(
     const r = matchRule(rules[i], action, req, mctx)
     const where = `AuthorizationPolicy ${p.metadata.namespace ?? 'default'}/${p.metadata.name} rule ${i}`
     if (r.skipped) notes.push(`${where} is left out of the waypoint's RBAC by istiod (${r.skipped}); it matches nothing`)
-    if (r.ignoredValues) notes.push(`${where}: istiod ignores ${r.ignoredValues.join(', ')} (not convertible); the ${action} rule matches more widely`)
+    if (r.ignoredValues) notes.push(`${where}: istiod ignores ${r.ignoredValues.join(', ')} (it cannot generate them); the ${action} rule matches more widely`)
     if (r.match === 'yes') return {match: 'yes', index: i}
     if (r.match === 'unknown') {
       r.unknown.forEach((u) => unknownAttrs.add(u))

@@ -26,6 +26,12 @@ export interface AuthzRequest {
   method?: string
   path?: string
   host?: string
+  /**
+   * Waypoint only: `tcp` when the Service port is declared non-HTTP (tcp/tls/https/mongo/…),
+   * so the waypoint's RBAC is built for TCP (builder.go BuildTCP, forTCP); undefined = HTTP or
+   * sniffed.
+   */
+  protocol?: 'tcp'
 }
 
 export interface MatchContext {
@@ -63,7 +69,7 @@ function not(v: Tri): Tri {
 
 export function matchRule(rule: any, action: string, req: AuthzRequest, ctx: MatchContext): RuleMatch {
   const httpAttributes: string[] = []
-  const checked = checkRule(rule, action)
+  const checked = checkRule(rule, action, req.at === 'waypoint' && req.protocol === 'tcp')
   if (checked.skipped) return {match: 'no', unknown: [], httpAttributes, skipped: checked.skipped}
   rule = checked.rule
   const unknown = new Set<string>()
@@ -105,6 +111,35 @@ const validPort = (v: string) => /^\d+$/.test(v) && Number(v) <= 65535 // conver
 const IP_SOURCE_FIELDS = ['ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks']
 const IP_WHEN_KEYS = new Set(['source.ip', 'remote.ip', 'destination.ip'])
 
+const HTTP_ONLY_OPERATION = ['paths', 'notPaths', 'methods', 'notMethods', 'hosts', 'notHosts']
+const HTTP_ONLY_SOURCE = ['requestPrincipals', 'notRequestPrincipals']
+const isHttpOnlyWhen = (key: string) => key.startsWith('request.')
+
+/**
+ * On a TCP filter chain (forTCP) the generators of HTTP-only attributes fail (generator.go "is
+ * HTTP only"): methods, paths, hosts, request principals, request.* conditions. Returns the rule
+ * without them and what was found.
+ */
+function httpOnlyForTCP(rule: any): {rule: any; found: string[]} {
+  const found = new Set<string>()
+  const strip = (obj: any, fields: string[]) => {
+    const out = {...(obj ?? {})}
+    for (const f of fields) {
+      if (arr(out[f]).length > 0) found.add(f)
+      delete out[f]
+    }
+    return out
+  }
+  const to = arr(rule?.to).map((t: any) => ({...t, operation: strip(t?.operation, HTTP_ONLY_OPERATION)}))
+  const from = arr(rule?.from).map((f: any) => ({...f, source: strip(f?.source, HTTP_ONLY_SOURCE)}))
+  const when = arr(rule?.when).filter((w: any) => {
+    const key = String(w?.key ?? '')
+    if (isHttpOnlyWhen(key)) found.add(key)
+    return !isHttpOnlyWhen(key)
+  })
+  return {rule: {...rule, ...(rule?.to ? {to} : {}), ...(rule?.from ? {from} : {}), ...(rule?.when ? {when} : {})}, found: [...found]}
+}
+
 /**
  * What the waypoint's builder (pilot/pkg/security/authz/builder/builder.go build) makes of one
  * rule before Envoy sees it: an unknown `when` key fails authzmodel.New and the rule is skipped
@@ -112,12 +147,20 @@ const IP_WHEN_KEYS = new Set(['source.ip', 'remote.ip', 'destination.ip'])
  * that is not an IP/CIDR) fails Generate for an ALLOW rule, which is skipped ("a smaller allow
  * policy"), while DENY/CUSTOM/AUDIT drop just that value (rule.checkError: "a wider deny").
  */
-function checkRule(rule: any, action: string): {rule: any; skipped?: string; ignored: string[]} {
+function checkRule(rule: any, action: string, forTCP: boolean): {rule: any; skipped?: string; ignored: string[]} {
   const ignored: string[] = []
   for (const w of arr(rule?.when)) {
     const key = String(w?.key ?? '')
     if (!ENVOY_WHEN_KEYS.has(key) && !ENVOY_WHEN_PREFIXES.some((p) => key.startsWith(p))) {
       return {rule, skipped: `unknown attribute ${key}`, ignored}
+    }
+  }
+  if (forTCP) {
+    const tcp = httpOnlyForTCP(rule)
+    if (tcp.found.length > 0) {
+      if (action === 'ALLOW') return {rule, skipped: `HTTP-only ${tcp.found.join(', ')} on a TCP port`, ignored}
+      ignored.push(...tcp.found.map((f) => `${f} (HTTP-only, TCP port)`))
+      rule = tcp.rule
     }
   }
   const keep = (field: string, values: unknown, valid: (v: string) => boolean): string[] | undefined => {
