@@ -399,3 +399,17 @@ describe('a waypoint serving a TCP Service port builds its RBAC for TCP (builder
     expect(l7Layer(q, [...objs, svc({name: 'api'})]).status).toBe('PASS') // sniffed: HTTP when the client speaks HTTP
   })
 })
+
+describe('policyattachment.go ShouldAttachPolicy (waypoint targetRefs)', () => {
+  it('the root-namespace GatewayClass istio-waypoint policy attaches to every waypoint proxy, whatever its own class', () => {
+    const p = ap('istio-system', 'all-waypoints', {targetRefs: [{group: 'gateway.networking.k8s.io', kind: 'GatewayClass', name: 'istio-waypoint'}]})
+    expect(verdict([p], wp(), {...waypoint, gatewayClass: 'custom-waypoint-class'})).toBe('deny')
+    expect(verdict([ap('commerce', 'not-root', p.spec!)], wp())).toBe('allow')
+  })
+  it('a Service ref attaches by name in the policy namespace (its `namespace` field is not compared); a Gateway ref to another namespace never attaches', () => {
+    const svc = ap('commerce', 'svc', {targetRefs: [{group: '', kind: 'Service', name: 'payments', namespace: 'commerce'}]})
+    expect(verdict([svc], wp())).toBe('deny')
+    const gw = ap('commerce', 'gw', {targetRefs: [{group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'commerce-waypoint', namespace: 'other'}]})
+    expect(verdict([gw], wp())).toBe('allow')
+  })
+})
