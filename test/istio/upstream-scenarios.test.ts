@@ -11,6 +11,7 @@ import {describe, expect, it} from 'vitest'
 import type {KubeObject} from '../../src/core/kube.js'
 import {evaluateAuthorization, l7Layer, type AuthzRequest, type PolicyTarget} from '../../src/layers/istio/index.js'
 import {expandTrustDomains} from '../../src/layers/istio/principals.js'
+import {convertForZtunnel} from '../../src/layers/istio/ztunnel.js'
 import {ap, P, pa, query, seedPair, waypointOf} from './fixtures.js'
 
 const ctx = {trustDomain: 'cluster.local'}
@@ -411,5 +412,63 @@ describe('policyattachment.go ShouldAttachPolicy (waypoint targetRefs)', () => {
     expect(verdict([svc], wp())).toBe('deny')
     const gw = ap('commerce', 'gw', {targetRefs: [{group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'commerce-waypoint', namespace: 'other'}]})
     expect(verdict([gw], wp())).toBe('allow')
+  })
+})
+
+describe('ambientindex_test.go TestRBACConvert (testdata allow-groups, deny-groups, allow-full): what ztunnel receives, and its verdict', () => {
+  const rules = [
+    {from: [{source: {principals: ['from-mix-principal'], requestPrincipals: ['from-mix-requestPrincipals'], namespaces: ['from-mix-ns']}}], to: [{operation: {ports: ['80']}}]},
+    {from: [{source: {principals: ['to-mix-principal'], namespaces: ['to-mix-ns']}}], to: [{operation: {ports: ['80'], methods: ['to-mix-method']}}]},
+    {from: [{source: {principals: ['only-l4-principals'], namespaces: ['only-l4-ns']}}], to: [{operation: {ports: ['80']}}]},
+    {from: [{source: {requestPrincipals: ['l7-principal']}}], to: [{operation: {paths: ['/l7-foo'], methods: ['l7-method']}}]},
+    {when: [{key: 'source.namespace', values: ['when-l4-l7-ns']}, {key: 'connection.sni', values: ['when-l4-l7-sni']}]},
+    {when: [{key: 'source.namespace', values: ['when-l4-ns']}, {key: 'source.ip', values: ['10.10.10.10'], notValues: ['20.20.20.20']}]},
+    {when: [{key: 'connection.sni', values: ['when-l7-sni']}, {key: 'request.headers[X-header]', values: ['when-l7-header']}]},
+  ]
+  const conn = (ns: string, sourceIp = '10.10.10.10', port = 80): AuthzRequest => ({at: 'ztunnel', sourceIdentity: `spiffe://cluster.local/ns/${ns}/sa/x`, sourceIp, port})
+  it('allow-groups: only the L4-only rules reach ztunnel (connection.sni counts as HTTP)', () => {
+    const c = convertForZtunnel({metadata: {namespace: 'cfg'}, spec: {rules}}, 'istio-system')
+    expect(c.groupRule).toEqual([2, 5])
+    expect(c.httpAttributes).toEqual(['connection.sni', 'methods', 'paths', 'request.headers[X-header]', 'requestPrincipals'])
+    const allow = ap('commerce', 'groups', {rules})
+    expect(verdict([allow], conn('when-l4-ns'))).toBe('allow')
+    expect(verdict([allow], conn('when-l4-l7-ns'))).toBe('deny') // its rule had connection.sni: dropped
+    expect(verdict([allow], conn('to-mix-ns'))).toBe('deny')
+  })
+  it('deny-groups: every rule is kept without its HTTP parts; a rule left with an empty clause never denies', () => {
+    const c = convertForZtunnel({metadata: {namespace: 'cfg'}, spec: {action: 'DENY', rules}}, 'istio-system')
+    expect(c.groupRule).toEqual([0, 1, 2, 3, 4, 5, 6])
+    expect(c.effective).toBe(true)
+    const deny = ap('commerce', 'groups-deny', {action: 'DENY', rules})
+    expect(verdict([deny], conn('when-l4-ns'))).toBe('deny')
+    expect(verdict([deny], conn('when-l4-ns', '20.20.20.20'))).toBe('allow')
+    expect(verdict([deny], conn('when-l4-l7-ns'))).toBe('allow') // the connection.sni clause is empty: no effect
+  })
+  it('allow-full: ten of the twenty-three rules reach ztunnel (principals, serviceAccounts, namespaces, ipBlocks, ports, source.ip, source.namespace, source.principal, destination.ip, destination.port)', () => {
+    const full = [
+      {from: [{source: {principals: ['principal']}}]},
+      {from: [{source: {serviceAccounts: ['ns/sa', 'sa-only']}}]},
+      {from: [{source: {requestPrincipals: ['r']}}]},
+      {from: [{source: {namespaces: ['ns']}}]},
+      {from: [{source: {ipBlocks: ['1.2.3.4']}}]},
+      {from: [{source: {remoteIpBlocks: ['1.2.3.4']}}]},
+      {to: [{operation: {methods: ['GET']}}]},
+      {to: [{operation: {hosts: ['exact.com']}}]},
+      {to: [{operation: {ports: ['80', '90'], notPorts: ['800', '900']}}]},
+      {to: [{operation: {paths: ['/exact']}}]},
+      ...['request.headers[X-header]', 'source.ip', 'remote.ip', 'source.namespace', 'source.principal', 'request.auth.principal', 'request.auth.audiences', 'request.auth.presenter', 'request.auth.claims[iss]'].map((key) => ({
+        when: [{key, values: [key.includes('ip') ? '10.10.10.10' : 'x']}],
+      })),
+      {when: [{key: 'destination.ip', values: ['10.10.10.10']}]},
+      {when: [{key: 'destination.port', values: ['91', '92']}]},
+      {when: [{key: 'connection.sni', values: ['exact.com']}]},
+      {when: [{key: 'experimental.envoy.filters.a.b[c]', values: ['exact']}]},
+    ]
+    const c = convertForZtunnel({metadata: {namespace: 'cfg'}, spec: {action: 'ALLOW', rules: full}}, 'istio-system')
+    expect(c.groupRule).toEqual([0, 1, 3, 4, 8, 11, 13, 14, 19, 20])
+    expect(c.groups[1][0][0].serviceAccounts).toEqual([
+      {namespace: 'ns', serviceAccount: 'sa'},
+      {namespace: 'cfg', serviceAccount: 'sa-only'},
+    ])
   })
 })
