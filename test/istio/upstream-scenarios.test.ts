@@ -472,3 +472,21 @@ describe('ambientindex_test.go TestRBACConvert (testdata allow-groups, deny-grou
     ])
   })
 })
+
+describe('ztunnel src/state.rs assert_rbac_logic_deny_allow, ambientindex_test.go TestAuthorizationPolicyRevisionFiltering', () => {
+  const allow = ap('commerce', 'foo', {rules: [from({principals: ['cluster.local/ns/default/sa/defaultacct']})]})
+  const deny = ap('commerce', 'deny', {action: 'DENY', rules: [from({principals: ['cluster.local/ns/default/sa/denyacct']})]})
+  const dry = (action: string): KubeObject => ({...ap('commerce', `wildcard-${action}`, {action, rules: [{}]}), metadata: {name: `wildcard-${action}`, namespace: 'commerce', annotations: {'istio.io/dry-run': 'true'}}})
+  const objs = [dry('ALLOW'), dry('DENY'), allow, deny]
+  it('no policy in the namespace allows; a matching ALLOW allows; no matching ALLOW denies; a matching DENY denies; dry-run has no effect', () => {
+    expect(verdict(objs, zt('cluster.local/ns/default/sa/not-defaultacct'), {...ztunnel, namespace: 'other'})).toBe('allow')
+    expect(verdict(objs, zt('cluster.local/ns/default/sa/defaultacct'))).toBe('allow')
+    expect(verdict(objs, zt('cluster.local/ns/default/sa/not-defaultacct'))).toBe('deny')
+    const d = evaluateAuthorization(objs, ztunnel, zt('cluster.local/ns/default/sa/denyacct'), ctx)
+    expect(d.decidedBy).toMatchObject({kind: 'policy', action: 'DENY', ref: {name: 'deny'}})
+  })
+  it('a policy labelled istio.io/rev is evaluated, with a note that only that revision of istiod applies it', () => {
+    const rev = {...deny, metadata: {...deny.metadata, labels: {'istio.io/rev': 'canary'}}}
+    expect(evaluateAuthorization([rev], ztunnel, zt(), ctx).notes.join('\n')).toMatch(/istio.io\/rev=canary: only an istiod of that revision applies it/)
+  })
+})

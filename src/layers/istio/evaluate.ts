@@ -323,7 +323,7 @@ function findMismatch(allows: KubeObject[], req: AuthzRequest): TrustDomainMisma
  * comparing (rbac.rs matches_principal), so a principal that carries the prefix never matches.
  */
 function spiffePrefixNotes(policies: KubeObject[]): string[] {
-  const notes: string[] = []
+  const notes: string[] = revisionNotes(policies)
   for (const p of policies) {
     arr(p.spec?.rules).forEach((rule: any, i: number) => {
       const values = [
@@ -336,6 +336,18 @@ function spiffePrefixNotes(policies: KubeObject[]): string[] {
     })
   }
   return notes
+}
+
+/**
+ * istiod reads a config object labelled `istio.io/rev` only when the label names its own
+ * revision (pkg/config/model.go LabelsInRevision; ambientindex_test.go
+ * TestAuthorizationPolicyRevisionFiltering). The CLI does not know istiod's revision, so it
+ * evaluates the policy and says that it may be ignored.
+ */
+function revisionNotes(policies: KubeObject[]): string[] {
+  return policies
+    .filter((p) => p.metadata.labels?.['istio.io/rev'] !== undefined)
+    .map((p) => `${describe(p)} is labelled istio.io/rev=${p.metadata.labels!['istio.io/rev']}: only an istiod of that revision applies it`)
 }
 
 export function actionOf(p: KubeObject): string {
