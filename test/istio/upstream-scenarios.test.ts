@@ -212,6 +212,8 @@ describe('baseline_test.go TestAuthorizationL7 (policy + deny-policy on the work
     expect(viaWaypoint('POST', '/explicit-deny?x=1')).toBe('DENY')
     expect(viaWaypoint('POST', '/public/../explicit-deny')).toBe('DENY')
     expect(viaWaypoint('POST', '/./explicit-deny#top')).toBe('DENY')
+    // RFC 3986 normalization decodes unreserved characters first: %2e%2e is `..`, %65 is `e`.
+    expect(viaWaypoint('POST', '/x/%2e%2e/%65xplicit-deny')).toBe('DENY')
   })
 })
 

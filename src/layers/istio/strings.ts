@@ -27,10 +27,17 @@ export function istioPathMatch(pattern: string, path: string): boolean {
  * The path a waypoint's RBAC matches: Envoy's PathMatcher ignores the query string and the
  * fragment, and Istio's default path normalization (meshConfig pathNormalization BASE/DEFAULT
  * ⇒ HCM normalize_path, pilot/pkg/networking/core/listener_builder.go) resolves `.` and `..`
- * segments (RFC 3986 §5.2.4) before any filter runs. So `/public/../admin?x=1` is `/admin`.
+ * segments (RFC 3986 §5.2.4) before any filter runs, after decoding percent-encoded unreserved
+ * characters (§6.2.2.2, so `%2e%2e` is `..` and `%61` is `a`). So `/public/../%61dmin?x=1` is
+ * `/admin`. Encoded `/` and `\` stay encoded (path_with_escaped_slashes_action KEEP_UNCHANGED).
  */
 export function envoyRequestPath(raw: string): string {
-  const path = raw.split(/[?#]/, 1)[0]
+  const path = raw
+    .split(/[?#]/, 1)[0]
+    .replace(/%([0-9a-fA-F]{2})/g, (escape, hex: string) => {
+      const c = String.fromCharCode(Number.parseInt(hex, 16))
+      return /[A-Za-z0-9\-._~]/.test(c) ? c : escape
+    })
   const out: string[] = []
   const segments = path.split('/')
   segments.forEach((seg, i) => {
