@@ -250,6 +250,8 @@ describe('waypoint RBAC as builder.go builds it (where an ALLOW and a DENY diffe
     const allow = (op: Record<string, unknown>, src: Record<string, unknown> = {}) =>
       ap('commerce', 'allow', {...gwRef, rules: [{...(Object.keys(src).length ? from(src) : {}), to: [{operation: op}]}]})
     expect(verdict([allow({ports: ['80']})], wp())).toBe('allow')
+    expect(verdict([allow({ports: ['080']})], wp())).toBe('allow') // convertToPort: a number, not a string
+    expect(verdict([ap('commerce', 'allow', {...gwRef, rules: [{when: [{key: 'destination.port', values: ['080']}]}]})], wp())).toBe('allow')
     expect(verdict([allow({ports: ['80', 'http']})], wp())).toBe('deny')
     expect(verdict([allow({ports: ['80']}, {ipBlocks: ['10.0.0.0/33', '10.0.0.0/8']})], wp({sourceIp: '10.1.1.1'}))).toBe('deny')
     const d = evaluateAuthorization([allow({ports: ['80', 'http']})], waypoint, wp(), ctx)

@@ -267,8 +267,8 @@ class Evaluator {
   }
 
   operation(op: any): Tri {
-    const port = String(this.req.port)
-    const portTest = (p: string): Tri => (p === port ? 'yes' : 'no')
+    // convertToPort parses the value as a number ("080" is port 80).
+    const portTest = (p: string): Tri => (Number(p) === this.req.port ? 'yes' : 'no')
     const known = (value: string | undefined, test: (v: string) => boolean) => (p: string): Tri =>
       value === undefined ? 'unknown' : test(p) ? 'yes' : 'no'
     const method = this.req.method
@@ -297,6 +297,7 @@ class Evaluator {
       if (value === undefined) return 'no'
       if (key === 'source.ip' || key === 'remote.ip' || key === 'destination.ip') return ipMatch(v, value) ? 'yes' : 'no'
       if (key === 'source.namespace') return this.principal && envoyNamespaceMatch(v, this.principal) ? 'yes' : 'no'
+      if (key === 'destination.port') return Number(v) === this.req.port ? 'yes' : 'no'
       // Same generators as the `from` fields (model.go New), so the same trust-domain handling.
       if (key === 'source.principal') return this.principalTest(v)
       if (key === 'source.serviceAccount') return this.saTest(v)
