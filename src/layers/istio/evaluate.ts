@@ -102,7 +102,7 @@ function evaluateAtZtunnel(objects: KubeObject[], target: ZtunnelTarget, req: Au
     else notes.push(`${describe(p)} has action ${actionOf(p)}, which ztunnel does not enforce (istiod: "${c.status?.message}")`)
   }
   const attached = converted.filter(({p, c}) => attachedAtZtunnel(c, p, workload, root))
-  notes.push(...spiffePrefixNotes(attached.map(({p}) => p)))
+  notes.push(...policyNotes(attached.map(({p}) => p)))
   const ineffectiveDenies = attached
     .filter(({c}) => c.action === 'DENY' && c.httpAttributes.length > 0 && !c.effective)
     .map(({p, c}) => ({ref: refOf(p), attributes: c.httpAttributes}))
@@ -214,7 +214,7 @@ function evaluateAtWaypoint(objects: KubeObject[], target: PolicyTarget, req: Au
     notes.push(`${describe(p)} is CUSTOM and dry-run: istiod still hands its rules to the external authorizer at the waypoint, so it may decide`)
   }
   const policies = attached.filter((p) => !shadowOnly(p))
-  notes.push(...spiffePrefixNotes(policies))
+  notes.push(...policyNotes(policies))
   const byAction = (a: string) => policies.filter((p) => actionOf(p) === a)
   const unknownAttrs = new Set<string>()
   const mctx = (p: KubeObject) => ({
@@ -317,13 +317,18 @@ function findMismatch(allows: KubeObject[], req: AuthzRequest): TrustDomainMisma
   return undefined
 }
 
+/** What the CLI cannot settle about attached policies, said next to the verdict. */
+function policyNotes(policies: KubeObject[]): string[] {
+  return [...revisionNotes(policies), ...spiffePrefixNotes(policies)]
+}
+
 /**
  * Principals are written without `spiffe://`: the waypoint matches `spiffe://` + value
  * (generator.go srcPrincipalGenerator) and ztunnel strips `spiffe://` from the peer before
  * comparing (rbac.rs matches_principal), so a principal that carries the prefix never matches.
  */
 function spiffePrefixNotes(policies: KubeObject[]): string[] {
-  const notes: string[] = revisionNotes(policies)
+  const notes: string[] = []
   for (const p of policies) {
     arr(p.spec?.rules).forEach((rule: any, i: number) => {
       const values = [
