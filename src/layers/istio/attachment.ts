@@ -61,11 +61,14 @@ function refMatches(ref: any, policyNs: string, t: WaypointTarget, rootNamespace
   const group = canonicalGroup(ref?.group)
   const kind = ref?.kind
   const name = ref?.name
-  if (ref?.namespace && ref.namespace !== policyNs) return false // cross-namespace refs never match
-  if (kind === 'GatewayClass' && group === GATEWAY_GROUP) {
-    return policyNs === rootNamespace && name === (t.gatewayClass ?? WAYPOINT_GATEWAY_CLASS) && name === WAYPOINT_GATEWAY_CLASS
+  // As pilot/pkg/model/policyattachment.go ShouldAttachPolicy: the GatewayClass form attaches
+  // to every waypoint proxy ("Is p.IsWaypoint good enough…": the waypoint's own class is not
+  // compared); a ref's `namespace` is only compared for the Gateway form.
+  if (kind === 'GatewayClass' && group === GATEWAY_GROUP) return policyNs === rootNamespace && name === WAYPOINT_GATEWAY_CLASS
+  if (kind === 'Gateway' && group === GATEWAY_GROUP) {
+    if (ref?.namespace && ref.namespace !== policyNs) return false // a cross-namespace ref never matches
+    return policyNs === t.namespace && name === t.gateway
   }
-  if (kind === 'Gateway' && group === GATEWAY_GROUP) return policyNs === t.namespace && name === t.gateway
   if (kind === 'Service' && group === 'core') return t.services.some((s) => s.namespace === policyNs && s.name === name)
   if (kind === 'ServiceEntry' && group === ISTIO_NETWORKING_GROUP) {
     return (t.serviceEntries ?? []).some((s) => s.namespace === policyNs && s.name === name)

@@ -102,6 +102,7 @@ function evaluateAtZtunnel(objects: KubeObject[], target: ZtunnelTarget, req: Au
     else notes.push(`${describe(p)} has action ${actionOf(p)}, which ztunnel does not enforce (istiod: "${c.status?.message}")`)
   }
   const attached = converted.filter(({p, c}) => attachedAtZtunnel(c, p, workload, root))
+  notes.push(...policyNotes(attached.map(({p}) => p)))
   const ineffectiveDenies = attached
     .filter(({c}) => c.action === 'DENY' && c.httpAttributes.length > 0 && !c.effective)
     .map(({p, c}) => ({ref: refOf(p), attributes: c.httpAttributes}))
@@ -203,8 +204,17 @@ function evaluateAtWaypoint(objects: KubeObject[], target: PolicyTarget, req: Au
   const root = ctx.rootNamespace ?? MESH_ROOT_NAMESPACE
   const notes: string[] = []
   const attached = objects.filter((o) => isAuthorizationPolicy(o) && appliesTo(o, target, root))
-  for (const p of attached.filter(isDryRun)) notes.push(`${describe(p)} is dry-run (istio.io/dry-run); it never decides`)
-  const policies = attached.filter((p) => !isDryRun(p))
+  // A dry-run CUSTOM policy still reaches the waypoint's filters: builder.go (multiple CUSTOM
+  // providers, #58082) puts a provider's dry-run rules in the RBAC filter's enforced `rules`,
+  // with ext_authz triggered on them ("dry-run CUSTOM policies still call ext_authz"). So it is
+  // kept as a CUSTOM that may decide; other dry-run policies are shadow rules and never decide.
+  const shadowOnly = (p: KubeObject) => isDryRun(p) && actionOf(p) !== 'CUSTOM'
+  for (const p of attached.filter(shadowOnly)) notes.push(`${describe(p)} is dry-run (istio.io/dry-run); it never decides`)
+  for (const p of attached.filter((x) => isDryRun(x) && !shadowOnly(x))) {
+    notes.push(`${describe(p)} is CUSTOM and dry-run: istiod still hands its rules to the external authorizer at the waypoint, so it may decide`)
+  }
+  const policies = attached.filter((p) => !shadowOnly(p))
+  notes.push(...policyNotes(policies))
   const byAction = (a: string) => policies.filter((p) => actionOf(p) === a)
   const unknownAttrs = new Set<string>()
   const mctx = (p: KubeObject) => ({
@@ -266,6 +276,9 @@ function firstMatch(
   const rules = arr(p.spec?.rules) // absent rules: the policy matches nothing
   for (let i = 0; i < rules.length; i++) {
     const r = matchRule(rules[i], action, req, mctx)
+    const where = `AuthorizationPolicy ${p.metadata.namespace ?? 'default'}/${p.metadata.name} rule ${i}`
+    if (r.skipped) notes.push(`${where} is left out of the waypoint's RBAC by istiod (${r.skipped}); it matches nothing`)
+    if (r.ignoredValues) notes.push(`${where}: istiod ignores ${r.ignoredValues.join(', ')} (it cannot generate them); the ${action} rule matches more widely`)
     if (r.match === 'yes') return {match: 'yes', index: i}
     if (r.match === 'unknown') {
       r.unknown.forEach((u) => unknownAttrs.add(u))
@@ -291,6 +304,7 @@ function findMismatch(allows: KubeObject[], req: AuthzRequest): TrustDomainMisma
     for (let i = 0; i < rules.length; i++) {
       for (const from of arr(rules[i]?.from)) {
         for (const principal of arr(from?.source?.principals).map(String)) {
+          if (principal.startsWith('spiffe://')) continue // never matches anywhere: see spiffePrefixNotes
           const split = splitPrincipal(principal)
           if (!split || split.trustDomain.includes('*') || split.trustDomain === caller.trustDomain) continue
           if (principalMatches(split.suffix, callerSuffix)) {
@@ -301,6 +315,44 @@ function findMismatch(allows: KubeObject[], req: AuthzRequest): TrustDomainMisma
     }
   }
   return undefined
+}
+
+/** What the CLI cannot settle about attached policies, said next to the verdict. */
+function policyNotes(policies: KubeObject[]): string[] {
+  return [...revisionNotes(policies), ...spiffePrefixNotes(policies)]
+}
+
+/**
+ * Principals are written without `spiffe://`: the waypoint matches `spiffe://` + value
+ * (generator.go srcPrincipalGenerator) and ztunnel strips `spiffe://` from the peer before
+ * comparing (rbac.rs matches_principal), so a principal that carries the prefix never matches.
+ */
+function spiffePrefixNotes(policies: KubeObject[]): string[] {
+  const notes: string[] = []
+  for (const p of policies) {
+    arr(p.spec?.rules).forEach((rule: any, i: number) => {
+      const values = [
+        ...arr(rule?.from).flatMap((f: any) => [...arr(f?.source?.principals), ...arr(f?.source?.notPrincipals)]),
+        ...arr(rule?.when).filter((w: any) => w?.key === 'source.principal').flatMap((w: any) => [...arr(w?.values), ...arr(w?.notValues)]),
+      ].map(String)
+      for (const v of values.filter((x) => x.startsWith('spiffe://'))) {
+        notes.push(`${describe(p)} rule ${i}: principal ${v} starts with spiffe://; Istio compares principals without that prefix, so it never matches any peer`)
+      }
+    })
+  }
+  return notes
+}
+
+/**
+ * istiod reads a config object labelled `istio.io/rev` only when the label names its own
+ * revision (pkg/config/model.go LabelsInRevision; ambientindex_test.go
+ * TestAuthorizationPolicyRevisionFiltering). The CLI does not know istiod's revision, so it
+ * evaluates the policy and says that it may be ignored.
+ */
+function revisionNotes(policies: KubeObject[]): string[] {
+  return policies
+    .filter((p) => p.metadata.labels?.['istio.io/rev'] !== undefined)
+    .map((p) => `${describe(p)} is labelled istio.io/rev=${p.metadata.labels!['istio.io/rev']}: only an istiod of that revision applies it`)
 }
 
 export function actionOf(p: KubeObject): string {

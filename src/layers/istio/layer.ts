@@ -7,7 +7,7 @@
 
 import {MESH_ROOT_NAMESPACE} from '../../core/constants.js'
 import type {KubeObject, ObjectRef} from '../../core/kube.js'
-import {spiffeId, type ConnectivityQuery, type Workload} from '../../core/query.js'
+import {spiffeId, type ConnectivityQuery, type PortRef, type Workload} from '../../core/query.js'
 import {layerResult, type Evidence, type LayerResult} from '../../core/result.js'
 import {targetRefsOf} from './attachment.js'
 import {evaluateIstio, type EvalContext, type L7Decision, type ZtunnelTarget} from './evaluate.js'
@@ -73,7 +73,14 @@ export function l7Layer(query: ConnectivityQuery, objects: KubeObject[], ctx: L7
   const atWaypoint = evaluateIstio(
     objects,
     {at: 'waypoint', namespace: wp.namespace, gateway: wp.name, services: servicesOf(objects, B)},
-    {at: 'waypoint', sourceIdentity: caller, port: port.servicePort, method: query.method, path: query.path},
+    {
+      at: 'waypoint',
+      sourceIdentity: caller,
+      port: port.servicePort,
+      method: query.method,
+      path: query.path,
+      ...(waypointTcpPort(objects, B, port) ? {protocol: 'tcp' as const} : {}),
+    },
     ectx,
   )
   const wpReasons = [`enforced at waypoint ${wp.name} (Service port ${port.servicePort}), then at ${b}'s ztunnel (target port ${port.targetPort})`]
@@ -197,7 +204,7 @@ function fromDecision(d: L7Decision, f: Framing): LayerResult {
 
 /** Policies that target B's Service (waypoint form) while no waypoint is on the path. */
 function bypassedWaypointPolicies(objects: KubeObject[], B: Workload, b: string): string[] {
-  const services = new Set(servicesOf(objects, B).map((s) => s.name))
+  const services = new Set(selectingServices(objects, B).map((s) => s.name))
   return objects
     .filter((o) => o.kind === 'AuthorizationPolicy' && o.metadata.namespace === B.namespace)
     .filter((o) => targetRefsOf(o.spec).some((r) => r?.kind === 'Service' && services.has(r?.name)))
@@ -207,8 +214,44 @@ function bypassedWaypointPolicies(objects: KubeObject[], B: Workload, b: string)
     )
 }
 
-/** Services selecting B's pods (from Service objects when given), else B's own name. */
+/**
+ * The Service the request is addressed to, for Service-bound (targetRefs) policies: a waypoint
+ * applies only the policies of the Service the request names (pilot's NewBuilderForService), so
+ * when several Services select B's pods, B's own Service is the one asked about (the union would
+ * let another Service's ALLOW admit the caller). Else every Service selecting B, else B's name.
+ */
 function servicesOf(objects: KubeObject[], B: Workload): Array<{namespace: string; name: string}> {
+  const all = selectingServices(objects, B)
+  const own = all.filter((s) => s.name === B.name)
+  return own.length > 0 ? own : all
+}
+
+/** Protocols Istio handles on a TCP filter chain (protocol.Instance IsTCP), by port name or appProtocol. */
+const TCP_PROTOCOLS = new Set(['tcp', 'https', 'tls', 'mongo', 'redis', 'mysql', 'kubernetes.io/wss'])
+const WELL_KNOWN_TCP_PORTS = new Set([25, 53, 3306, 27017])
+
+/**
+ * Whether the waypoint serves this Service port on a TCP chain, so its RBAC is built for TCP
+ * (listener_waypoint.go: HTTP ports get the HTTP chain, undeclared ones are sniffed, the rest
+ * TCP). The protocol is the Service port's appProtocol, else its name's prefix before `-`
+ * (pkg/config/kube/conversion.go ConvertProtocol); an undeclared well-known port is TCP.
+ */
+function waypointTcpPort(objects: KubeObject[], B: Workload, port: PortRef): boolean {
+  const names = new Set(servicesOf(objects, B).map((s) => s.name))
+  const svcPort = objects
+    .filter((o) => o.kind === 'Service' && o.apiVersion === 'v1' && o.metadata.namespace === B.namespace && names.has(o.metadata.name))
+    .flatMap((o) => arr(o.spec?.ports))
+    .find((p) => Number(p?.port) === port.servicePort)
+  const declared = String(svcPort ? (svcPort.appProtocol ?? svcPort.name ?? '') : port.name).toLowerCase()
+  if (declared.startsWith('grpc-web')) return false
+  const prefix = declared.startsWith('kubernetes.io/') ? declared : declared.split('-', 1)[0]
+  if (TCP_PROTOCOLS.has(prefix)) return true
+  const known = ['http', 'http2', 'http_proxy', 'grpc', 'udp', 'kubernetes.io/h2c', 'kubernetes.io/ws'].includes(prefix)
+  return !known && WELL_KNOWN_TCP_PORTS.has(port.servicePort)
+}
+
+/** Services selecting B's pods (from Service objects when given), else B's own name. */
+function selectingServices(objects: KubeObject[], B: Workload): Array<{namespace: string; name: string}> {
   const found = objects
     .filter((o) => o.kind === 'Service' && o.apiVersion === 'v1' && o.metadata.namespace === B.namespace)
     .filter((o) => {

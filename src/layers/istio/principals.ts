@@ -34,17 +34,35 @@ export function splitPrincipal(pattern: string): {trustDomain: string; suffix: s
 }
 
 /**
- * Envoy-side (waypoint) trust-domain handling: istiod rewrites policy principals whose trust
- * domain is `cluster.local` or one of the mesh's aliases into one principal per trust domain of
- * the mesh (local + aliases). ztunnel policies are converted without this step, so there the
- * principal is matched literally.
+ * Envoy-side (waypoint) trust-domain handling, istiod's trustdomain.Bundle
+ * ReplaceTrustDomainAliases (pilot/pkg/security/trustdomain/bundle.go): a principal of exactly
+ * `<td>/ns/<ns>/sa/<sa>` whose trust domain is `cluster.local`, or matches (exact, `*`, prefix or
+ * suffix, either way round) the mesh trust domain or an alias, becomes one principal per trust
+ * domain of the mesh; for a trust domain its `*x` pattern already covers, the pattern is kept as
+ * written. `*` as the trust domain, or another shape, is left alone. ztunnel policies are
+ * converted without this step, so there the principal is matched literally.
  */
 export function expandTrustDomains(pattern: string, trustDomain: string, aliases: string[]): string[] {
-  const split = splitPrincipal(pattern)
-  if (!split || pattern.split('/').length !== 5 || split.trustDomain.includes('*')) return [pattern]
-  const td = split.trustDomain
-  if (td !== 'cluster.local' && td !== trustDomain && !aliases.includes(td)) return [pattern]
-  return [...new Set([trustDomain, ...aliases])].map((d) => `${d}${split.suffix}`)
+  const parts = pattern.split('/')
+  if (parts.length !== 5 || parts[0] === '*') return [pattern]
+  const td = parts[0]
+  const bundle = [trustDomain, ...aliases]
+  if (td !== 'cluster.local' && !bundle.some((d) => bundleMatch(td, d))) return [pattern]
+  const out = bundle.map((d) => (suffixPattern(d, td) ? pattern : [d, ...parts.slice(1)].join('/')))
+  return [...new Set(out)]
+}
+
+/** trustdomain/util.go stringMatch: exact, `*`, or a prefix/suffix pattern on either side. */
+function bundleMatch(a: string, b: string): boolean {
+  return a === b || b === '*' || prefixPattern(a, b) || prefixPattern(b, a) || suffixPattern(a, b) || suffixPattern(b, a)
+}
+
+function prefixPattern(value: string, pattern: string): boolean {
+  return pattern.endsWith('*') && value.startsWith(pattern.slice(0, -1))
+}
+
+function suffixPattern(value: string, pattern: string): boolean {
+  return pattern.startsWith('*') && value.endsWith(pattern.slice(1))
 }
 
 export function principalMatches(pattern: string, identity: string): boolean {

@@ -15,7 +15,7 @@
 //    destination IP).
 
 import {arr} from './match.js'
-import {ipMatch} from './strings.js'
+import {ipMatch, validIpOrCidr} from './strings.js'
 import {parseIdentity} from './principals.js'
 
 export type Tri = 'yes' | 'no' | 'unknown'
@@ -235,17 +235,6 @@ function ips(values: unknown): string[] {
   return arr(values)
     .map(String)
     .filter((v) => v.length > 0 && validIpOrCidr(v))
-}
-
-function validIpOrCidr(v: string): boolean {
-  const [addr, bits, extra] = v.split('/')
-  if (extra !== undefined) return false
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(addr)
-  const isV4 = v4 !== null && v4.slice(1).every((o) => Number(o) <= 255 && !(o.length > 1 && o.startsWith('0')))
-  const isV6 = !isV4 && addr.includes(':') && /^[0-9a-fA-F:.]+$/.test(addr)
-  if (!isV4 && !isV6) return false
-  if (bits === undefined) return true
-  return /^\d+$/.test(bits) && Number(bits) <= (isV4 ? 32 : 128)
 }
 
 function serviceAccounts(values: unknown, ruleNamespace: string): ZMatch['serviceAccounts'] {
