@@ -150,7 +150,7 @@ function matchRules(verdict: DirectionVerdict, applying: PolicyRule[], direction
     rulesIn(r.spec[denySection]).forEach((rule, i) => {
       const where = `${denySection} rule #${i} of ${describeRef(r.ref)}`
       const notes: string[] = []
-      const m = ruleMatches(honorRequires ? rule : withoutRequires(rule, dir), dir, peer, flow, {...context(r, where, notes, opts.clusterName), requirements: denyReqs})
+      const m = ruleMatches(honorRequires ? rule : withoutRequires(rule, dir), dir, peer, flow, {...context(r, where, notes, opts.clusterName), requirements: denyReqs}, true)
       verdict.notes.push(...notes)
       if (m.matched === 'yes' && !verdict.deniedBy) verdict.deniedBy = withSpecIndex({ref: r.ref, ruleIndex: i, section: denySection}, r.specIndex)
       if (m.matched === 'unknown') denyUndecided.push(...notes.filter((n) => n.startsWith(where)))

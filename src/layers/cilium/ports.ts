@@ -7,8 +7,11 @@
 // - a port *name* is resolved against the destination pod's container ports with the same
 //   name and protocol; an undefined name matches nothing (toMapState skips it). When the
 //   destination's container ports are not known the match is undetermined.
+// - an allow entry's L7 part (`rules.http` ...) narrows the matched port to the requests it
+//   admits (l7.ts); deny entries have no L7 part (pkg/policy/api PortDenyRule has only ports).
 
-import type {Tri} from './tri.js'
+import {l7Match, type HttpRequest} from './l7.js'
+import {both, type Tri} from './tri.js'
 
 export interface ContainerPort {
   name: string
@@ -23,6 +26,8 @@ export interface L4Flow {
   namedPorts?: ContainerPort[]
   /** Who the destination is, for messages about named ports (e.g. `payments`). */
   destination?: string
+  /** The HTTP request on this flow (`--method`/`--path`), for L7 rules; absent = not known. */
+  request?: HttpRequest
 }
 
 const ANY_PROTOCOLS = ['TCP', 'UDP', 'SCTP']
@@ -38,17 +43,25 @@ export function hasToPorts(toPorts: unknown): toPorts is unknown[] {
   return Array.isArray(toPorts) && toPorts.length > 0
 }
 
-/** Does a non-empty toPorts list match the flow? `notes` collects unresolved names. */
-export function toPortsMatch(toPorts: unknown[], flow: L4Flow, notes: string[], where = 'rule'): Tri {
+/**
+ * Does a non-empty toPorts list match the flow? `notes` collects unresolved names. With
+ * `l7` (allow sections) an entry whose port matches must also admit the flow's request.
+ */
+export function toPortsMatch(toPorts: unknown[], flow: L4Flow, notes: string[], where = 'rule', l7 = true): Tri {
   let result: Tri = 'no'
   for (const entry of toPorts) {
     const ports = (entry as {ports?: PortEntry[]} | null)?.ports
     if (!Array.isArray(ports)) continue
+    let portHit: Tri = 'no'
     for (const p of ports) {
       const m = portMatches(p ?? {}, flow, notes, where)
-      if (m === 'yes') return 'yes'
-      if (m === 'unknown') result = 'unknown'
+      if (m === 'yes') portHit = 'yes'
+      else if (m === 'unknown' && portHit === 'no') portHit = 'unknown'
     }
+    if (portHit === 'no') continue
+    const m = both(portHit, l7 ? l7Match(entry as Record<string, any>, flow.request, `${flow.port}/${flow.protocol.toUpperCase()}`, notes, where) : 'yes')
+    if (m === 'yes') return 'yes'
+    if (m === 'unknown') result = 'unknown'
   }
   return result
 }
