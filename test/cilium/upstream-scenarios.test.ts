@@ -430,3 +430,18 @@ describe('the L4 line for an HTTP-filtered port (layer.ts with --method/--path)'
     expect(r.status).toBe('UNKNOWN')
   })
 })
+
+describe('default-deny per direction (pkg/policy/repository.go computePolicyEnforcementAndRules)', () => {
+  it('enableDefaultDeny: {ingress: true} on a policy with only egress rules does not enforce ingress (was a false DENY)', () => {
+    const p = [cnp('egress-only', {endpointSelector: {matchLabels: {kind: 'echo'}}, enableDefaultDeny: {ingress: true, egress: true}, egress: [{toEntities: ['world']}]})]
+    expect(evaluateL4(p, client, echoSame, tcp(8080)).ingress).toMatchObject({inDefaultDeny: false, allowed: true})
+    expect(outcome(p, echoSame, client, tcp(8080))).toBe('deny')
+  })
+  it('a direction with only default-allow rules (enableDefaultDeny false) stays open; any default-deny rule closes it', () => {
+    const open = cnp('open', {endpointSelector: {}, enableDefaultDeny: {ingress: false}, ingress: [{fromEndpoints: [{matchLabels: {name: 'client'}}]}]})
+    expect(outcome([open], client2, echoSame, tcp(8080))).toBe('allow')
+    const closed = cnp('closed', {endpointSelector: {matchLabels: {kind: 'echo'}}, ingress: [{fromEntities: ['host']}]})
+    expect(outcome([open, closed], client2, echoSame, tcp(8080))).toBe('deny')
+    expect(outcome([open, closed], client, echoSame, tcp(8080))).toBe('allow')
+  })
+})

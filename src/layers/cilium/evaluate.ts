@@ -230,11 +230,16 @@ function specsOf(obj: KubeObject): Array<{ref: ObjectRef; spec: Record<string, a
   return out
 }
 
-/** §5.1-2: enableDefaultDeny wins; unset means "has at least one allow or deny rule in that direction". */
+/**
+ * §5.1-2 as Cilium computes it (pkg/policy/repository.go computePolicyEnforcementAndRules):
+ * only a rule with at least one allow or deny rule in that direction counts, and then its
+ * enableDefaultDeny (default true) decides. An explicit `true` on a rule with no rule in that
+ * direction enforces nothing.
+ */
 export function putsInDefaultDeny(spec: Record<string, any>, direction: Direction): boolean {
+  if (rulesIn(spec[direction]).length === 0 && rulesIn(spec[`${direction}Deny`]).length === 0) return false
   const explicit = spec.enableDefaultDeny?.[direction]
-  if (typeof explicit === 'boolean') return explicit
-  return rulesIn(spec[direction]).length > 0 || rulesIn(spec[`${direction}Deny`]).length > 0
+  return typeof explicit === 'boolean' ? explicit : true
 }
 
 /** Why a policy's part in a direction can never match anything, when every rule of it is inert. */
