@@ -382,12 +382,30 @@ describe('Kubernetes NetworkPolicy (builder/echo_ingress_knp.go, all_ingress_den
     const and = [knp('and', {podSelector: {matchLabels: {kind: 'echo'}}, ingress: [{from: [{namespaceSelector: {matchLabels: {team: 'a'}}, podSelector: {matchLabels: {app: 'x'}}}]}]})]
     const or = [knp('or', {podSelector: {matchLabels: {kind: 'echo'}}, ingress: [{from: [{namespaceSelector: {matchLabels: {team: 'a'}}}, {podSelector: {matchLabels: {app: 'x'}}}]}]})]
     const inA = (labels: Record<string, string>): PodPeer => ({...pod(labels, 'x', 'ns-a'), namespaceLabels: {team: 'a'}})
+    const here = (labels: Record<string, string>): PodPeer => ({...pod(labels, 'x'), namespaceLabels: {}})
     expect(outcome(and, inA({app: 'x'}), echoSame, tcp(1))).toBe('allow')
     expect(outcome(and, inA({app: 'y'}), echoSame, tcp(1))).toBe('deny')
-    expect(outcome(and, pod({app: 'x'}, 'x'), echoSame, tcp(1))).toBe('deny')
+    expect(outcome(and, here({app: 'x'}), echoSame, tcp(1))).toBe('deny')
     expect(outcome(or, inA({app: 'y'}), echoSame, tcp(1))).toBe('allow')
-    expect(outcome(or, pod({app: 'x'}, 'x'), echoSame, tcp(1))).toBe('allow')
-    expect(outcome(or, pod({app: 'y'}, 'x'), echoSame, tcp(1))).toBe('deny')
+    expect(outcome(or, here({app: 'x'}), echoSame, tcp(1))).toBe('allow')
+    expect(outcome(or, here({app: 'y'}), echoSame, tcp(1))).toBe('deny')
+  })
+  it('a namespaceSelector on a label of a namespace whose labels are not known is undetermined, not a miss', () => {
+    const p = [knp('team', {podSelector: {matchLabels: {kind: 'echo'}}, ingress: [{from: [{namespaceSelector: {matchLabels: {team: 'a'}}}]}]})]
+    expect(outcome(p, pod({app: 'x'}, 'x', 'ns-a'), echoSame, tcp(1))).toBe('undetermined')
+    // The name label is always known (the API server sets kubernetes.io/metadata.name).
+    const byName = [knp('name', {podSelector: {matchLabels: {kind: 'echo'}}, ingress: [{from: [{namespaceSelector: {matchLabels: {'kubernetes.io/metadata.name': 'ns-a'}}}]}]})]
+    expect(outcome(byName, pod({app: 'x'}, 'x', 'ns-a'), echoSame, tcp(1))).toBe('allow')
+    expect(outcome(byName, pod({app: 'x'}, 'x', 'ns-b'), echoSame, tcp(1))).toBe('deny')
+  })
+  it('a CNP deny by namespace label cannot be skipped when the labels are unknown (was a false ALLOW)', () => {
+    const p = [
+      cnp('allow-all-ingress', {endpointSelector: {}, ingress: [{fromEntities: ['cluster']}]}),
+      cnp('deny-untrusted', {endpointSelector: {}, ingressDeny: [{fromEndpoints: [{matchLabels: {'k8s:io.cilium.k8s.namespace.labels.trust': 'none'}}]}]}),
+    ]
+    expect(outcome(p, pod({app: 'x'}, 'x', 'sandbox'), echoSame, tcp(8080))).toBe('undetermined')
+    expect(outcome(p, {...pod({app: 'x'}, 'x', 'sandbox'), namespaceLabels: {trust: 'none'}}, echoSame, tcp(8080))).toBe('deny')
+    expect(outcome(p, {...pod({app: 'x'}, 'x', 'sandbox'), namespaceLabels: {trust: 'full'}}, echoSame, tcp(8080))).toBe('allow')
   })
   it('ipBlock with except, ports with endPort, a port without number (every TCP port), UDP not matched by the TCP default', () => {
     const p = [
@@ -443,5 +461,24 @@ describe('default-deny per direction (pkg/policy/repository.go computePolicyEnfo
     const closed = cnp('closed', {endpointSelector: {matchLabels: {kind: 'echo'}}, ingress: [{fromEntities: ['host']}]})
     expect(outcome([open, closed], client2, echoSame, tcp(8080))).toBe('deny')
     expect(outcome([open, closed], client, echoSame, tcp(8080))).toBe('allow')
+  })
+})
+
+describe('policies selecting the subject by namespace labels (CCNP endpointSelector on io.cilium.k8s.namespace.labels.*)', () => {
+  const prodDefaultDeny = ccnp('prod-default-deny', {endpointSelector: {matchLabels: {'k8s:io.cilium.k8s.namespace.labels.env': 'prod'}}, ingress: [{fromEntities: ['host']}]})
+  const known = (labels: Record<string, string>): PodPeer => ({...echoSame, namespaceLabels: labels})
+  it('with the namespace labels known the CCNP applies or not', () => {
+    expect(outcome([prodDefaultDeny], client, known({env: 'prod'}), tcp(8080))).toBe('deny')
+    expect(outcome([prodDefaultDeny], client, known({env: 'dev'}), tcp(8080))).toBe('allow')
+  })
+  it('with them unknown, a CCNP that would change the verdict leaves it undetermined (was a false ALLOW: the CCNP was taken as not applying)', () => {
+    const v = evaluateL4([prodDefaultDeny], client, echoSame, tcp(8080))
+    expect(v.ingress.allowed).toBe(false)
+    expect(v.ingress.undetermined.at(-1)).toMatch(/whether CiliumClusterwideNetworkPolicy prod-default-deny applies .* namespace cilium-test, which are not known/)
+  })
+  it('with them unknown, a CCNP that cannot change the verdict does not block a decision', () => {
+    const allowAll = cnp('allow-all-ingress', {endpointSelector: {}, ingress: [{fromEndpoints: [{}]}]})
+    const extraAllow = ccnp('prod-extra', {endpointSelector: {matchLabels: {'k8s:io.cilium.k8s.namespace.labels.env': 'prod'}}, ingress: [{fromEndpoints: [{matchLabels: {name: 'client'}}]}]})
+    expect(outcome([allowAll, extraAllow], client, echoSame, tcp(8080))).toBe('allow')
   })
 })

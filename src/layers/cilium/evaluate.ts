@@ -5,10 +5,10 @@ import {describeRef, refOf, type KubeObject, type ObjectRef} from '../../core/ku
 import {CCNP_KIND, CNP_KIND, NS_LABEL} from './keys.js'
 import {isNetworkPolicy, networkPolicySpec, NETWORK_POLICY_KIND} from './networkpolicy.js'
 import {dnsNameMatches, type PeerContext, type Requirement} from './peer-match.js'
-import {labelsOfPeer, type L4Peer, type PodPeer} from './peer.js'
+import {labelsOfPeer, unknownNamespaceLabel, type L4Peer, type PodPeer} from './peer.js'
 import type {L4Flow} from './ports.js'
 import {inertReason, ruleMatches} from './rule-match.js'
-import {selectorMatches, type LabelSelector} from './selector.js'
+import {selectorMatch, type LabelSelector} from './selector.js'
 
 export type {L4Peer, PodPeer, WorldPeer, ReservedKind} from './peer.js'
 export type {L4Flow, ContainerPort} from './ports.js'
@@ -101,8 +101,26 @@ export function evaluateDirection(policies: KubeObject[], direction: Direction, 
     verdict.notes.push('policy enforcement mode is never: Cilium enforces no policy on any endpoint')
     return verdict
   }
-  const applying = applyingRules(policies, subject, opts.clusterName)
-  if (mode === 'always') verdict.defaultDenyExplicit.push(ENFORCEMENT_ALWAYS)
+  const candidates = applyingRules(policies, subject, opts.clusterName)
+  const maybe = candidates.filter((r) => r.maybe)
+  if (maybe.length === 0) return decide(verdict, candidates, direction, peer, flow, opts)
+  // Whether a policy applies depends on namespace labels that are not known: decide only when
+  // every combination of the uncertain policies gives the same verdict.
+  const why = `whether ${[...new Set(maybe.map((r) => describeRef(r.ref)))].join(', ')} applies to this ${direction === 'ingress' ? 'destination' : 'source'} depends on the labels of namespace ${subject.namespace}, which are not known`
+  const full = decide(verdict, candidates, direction, peer, flow, opts)
+  if (maybe.length > 4) return {...full, allowed: false, undetermined: [...full.undetermined, why]}
+  for (let mask = 0; mask < (1 << maybe.length) - 1; mask++) {
+    const without = new Set(maybe.filter((_, i) => (mask & (1 << i)) === 0))
+    const other = decide(verdict, candidates.filter((r) => !without.has(r)), direction, peer, flow, opts)
+    if (outcome(other) !== outcome(full)) return {...full, allowed: false, undetermined: [...full.undetermined, why]}
+  }
+  return full
+}
+
+/** The direction's verdict when exactly `applying` select the subject. */
+function decide(base: DirectionVerdict, applying: PolicyRule[], direction: Direction, peer: L4Peer, flow: L4Flow, opts: EvaluateOptions): DirectionVerdict {
+  const verdict: DirectionVerdict = {...base, defaultDenyBy: [], defaultDenyExplicit: [], allows: [], notes: [...base.notes], undetermined: [], inert: []}
+  if ((opts.enforcementMode ?? 'default') === 'always') verdict.defaultDenyExplicit.push(ENFORCEMENT_ALWAYS)
   const implicit: ObjectRef[] = []
   const known = (ref: ObjectRef) => [...verdict.defaultDenyExplicit, ...implicit].some((d) => d !== ENFORCEMENT_ALWAYS && sameRef(d, ref))
   for (const r of applying) {
@@ -189,10 +207,14 @@ function withoutRequires(rule: Record<string, any>, dir: 'from' | 'to'): Record<
   return rest
 }
 
-/** The rules whose endpointSelector selects the pod (a CNP only in its own namespace). */
-function applyingRules(policies: KubeObject[], pod: PodPeer, clusterName?: string): PolicyRule[] {
+/**
+ * The rules whose endpointSelector selects the pod (a CNP only in its own namespace);
+ * `maybe` marks those that select it only if its namespace has labels not known here.
+ */
+function applyingRules(policies: KubeObject[], pod: PodPeer, clusterName?: string): Array<PolicyRule & {maybe?: true}> {
   const labels = labelsOfPeer(pod, clusterName)
-  const out: PolicyRule[] = []
+  const unknownKey = unknownNamespaceLabel(pod)
+  const out: Array<PolicyRule & {maybe?: true}> = []
   for (const obj of policies) {
     const np = isNetworkPolicy(obj)
     if (obj.kind !== CNP_KIND && obj.kind !== CCNP_KIND && !np) continue
@@ -202,7 +224,9 @@ function applyingRules(policies: KubeObject[], pod: PodPeer, clusterName?: strin
       const sel = r.spec.endpointSelector as LabelSelector | undefined
       if (!sel) continue
       if (namespace !== undefined && pod.namespace !== namespace) continue
-      if (selectorMatches(namespace !== undefined ? withoutNamespaceMatch(sel) : sel, labels, namespace, true)) out.push({...r, namespace})
+      const m = selectorMatch(namespace !== undefined ? withoutNamespaceMatch(sel) : sel, labels, namespace, true, unknownKey)
+      if (m === 'yes') out.push({...r, namespace})
+      else if (m === 'unknown') out.push({...r, namespace, maybe: true})
     }
   }
   return out

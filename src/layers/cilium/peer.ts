@@ -54,6 +54,15 @@ export function labelsOfPeer(peer: L4Peer, clusterName = 'default'): Label[] {
   return out
 }
 
+/**
+ * For a pod whose namespace labels are not known (`namespaceLabels` absent): which selector
+ * keys name a namespace label other than the name label the API server always sets.
+ */
+export function unknownNamespaceLabel(peer: L4Peer): ((key: string) => boolean) | undefined {
+  if (peer.kind !== 'pod' || peer.namespaceLabels) return undefined
+  return (key) => key.startsWith(NAMESPACE_LABELS_PREFIX) && key !== NAMESPACE_LABELS_PREFIX + NAMESPACE_NAME_LABEL
+}
+
 /** Short human name of a peer for messages. */
 export function describePeer(peer: L4Peer): string {
   if (peer.kind === 'pod') {
