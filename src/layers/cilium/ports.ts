@@ -36,6 +36,8 @@ interface PortEntry {
   port?: string | number
   endPort?: number
   protocol?: string
+  /** Set by networkpolicy.ts: a match here depends on the agent version (why). */
+  versionDependent?: string
 }
 
 /** True when the rule carries at least one PortRule (an absent or `[]` toPorts does not). */
@@ -76,7 +78,12 @@ function portMatches(p: PortEntry, flow: L4Flow, notes: string[], where: string)
   const start = Number(text)
   if (start === 0) return 'yes'
   const end = typeof p.endPort === 'number' && p.endPort > start ? p.endPort : start
-  return flow.port >= start && flow.port <= end ? 'yes' : 'no'
+  if (flow.port < start || flow.port > end) return 'no'
+  if (p.versionDependent) {
+    notes.push(`${where}: ${p.versionDependent}`)
+    return 'unknown'
+  }
+  return 'yes'
 }
 
 function namedPortMatches(name: string, flow: L4Flow, notes: string[], where: string): Tri {
