@@ -11,7 +11,8 @@
 import {describe, expect, it} from 'vitest'
 import type {KubeObject} from '../../src/core/kube.js'
 import type {ConnectivityQuery, PortRef, Workload} from '../../src/core/query.js'
-import {evaluateL4, l4Layer, type L4Flow, type L4Peer, type PodPeer} from '../../src/layers/cilium/index.js'
+import type {ExternalQuery} from '../../src/core/external.js'
+import {evaluateL4, l4ExternalLayer, l4Layer, type L4Flow, type L4Peer, type PodPeer} from '../../src/layers/cilium/index.js'
 
 const NS = 'cilium-test'
 const cnp = (name: string, spec: Record<string, unknown>, ns = NS): KubeObject => ({apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: {name, namespace: ns}, spec})
@@ -482,5 +483,33 @@ describe('policies selecting the subject by namespace labels (CCNP endpointSelec
     const allowAll = cnp('allow-all-ingress', {endpointSelector: {}, ingress: [{fromEndpoints: [{}]}]})
     const extraAllow = ccnp('prod-extra', {endpointSelector: {matchLabels: {'k8s:io.cilium.k8s.namespace.labels.env': 'prod'}}, ingress: [{fromEndpoints: [{matchLabels: {name: 'client'}}]}]})
     expect(outcome([allowAll, extraAllow], client, echoSame, tcp(8080))).toBe('allow')
+  })
+})
+
+describe('to-fqdns (builder/client_egress_to_fqdns.go, manifests/client-egress-to-fqdns-one-one-one-one.yaml) through the external L4 line', () => {
+  const src: Workload = {namespace: NS, name: 'client2', kind: 'LatticeService', serviceAccount: 'client2', podLabels: client2.labels, ambient: false, ports: []}
+  const q = (host: string, port: number): ExternalQuery => ({source: src, target: {kind: 'External', text: host, host, port, protocol: 'TCP'}, trustDomain: 'cluster.local'})
+  const dns = (names: Array<Record<string, string>>) => ({
+    toEndpoints: [{matchLabels: {'io.kubernetes.pod.namespace': 'kube-system', 'k8s-app': 'kube-dns'}}],
+    toPorts: [{ports: [{port: '53', protocol: 'ANY'}], rules: {dns: names}}],
+  })
+  const fqdn = (rules?: Record<string, unknown>) =>
+    cnp('client-egress-to-fqdns', {
+      endpointSelector: {matchLabels: {kind: 'client'}},
+      egress: [dns([{matchName: 'one.one.one.one'}]), {toFQDNs: [{matchName: 'one.one.one.one'}], toPorts: [{ports: [{port: '443', protocol: 'TCP'}], ...(rules ? {rules} : {})}]}],
+    })
+  it('the lookup of a listed name passes its DNS rule, the connection passes toFQDNs (PASS)', () => {
+    const r = l4ExternalLayer(q('one.one.one.one', 443), [fqdn()])
+    expect(r.status).toBe('PASS')
+  })
+  it('a name the DNS rules do not list is refused by the DNS proxy (DENY), not undetermined', () => {
+    const p = [cnp('x', {endpointSelector: {matchLabels: {kind: 'client'}}, egress: [dns([{matchName: 'one.one.one.one'}]), {toFQDNs: [{matchPattern: '*.example.com'}], toPorts: [{ports: [{port: '443'}]}]}]})]
+    const r = l4ExternalLayer(q('api.example.com', 443), p)
+    expect(r.status).toBe('DENY')
+  })
+  it('HTTP rules on the FQDN port without a request → UNKNOWN, not PASS and not DENY', () => {
+    const r = l4ExternalLayer(q('one.one.one.one', 443), [fqdn({http: [{method: 'GET', path: '/'}]})])
+    expect(r.status).toBe('UNKNOWN')
+    expect(r.summary).toMatch(/^cannot decide client2 → one.one.one.one:443: .*HTTP rules/)
   })
 })

@@ -13,6 +13,7 @@
 // What the CLI cannot see (a DNS name, a Kafka topic, an SNI, a header, a request when none
 // was given) leaves the match undetermined, never allowed.
 
+import {dnsNameMatches} from './peer-match.js'
 import type {Tri} from './tri.js'
 
 /** The HTTP request being diagnosed (`--method`/`--path`); absent = not known. */
@@ -30,7 +31,7 @@ interface PortRuleHTTP {
 }
 
 /** Does the entry's L7 part admit the flow's request? `'yes'` when the entry has no L7 part. */
-export function l7Match(entry: Record<string, any>, request: HttpRequest | undefined, port: string, notes: string[], where: string): Tri {
+export function l7Match(entry: Record<string, any>, request: HttpRequest | undefined, port: string, notes: string[], where: string, dnsName?: string): Tri {
   const l7 = entry.rules && typeof entry.rules === 'object' ? (entry.rules as Record<string, unknown>) : {}
   const list = (k: string): Array<Record<string, any>> => (Array.isArray(l7[k]) ? (l7[k] as Array<Record<string, any>>) : [])
   const undecided = (why: string): Tri => {
@@ -40,7 +41,10 @@ export function l7Match(entry: Record<string, any>, request: HttpRequest | undef
   if (list('http').length > 0) return httpMatch(list('http'), request, port, notes, where)
   if (list('dns').length > 0) {
     if (list('dns').some((d) => d?.matchPattern === '*')) return 'yes'
-    return undecided(`port ${port} has DNS rules: Cilium's DNS proxy answers only the names they list, and no name is known for this flow`)
+    if (dnsName === undefined) return undecided(`port ${port} has DNS rules: Cilium's DNS proxy answers only the names they list, and no name is known for this flow`)
+    if (list('dns').some((d) => dnsNameMatches(d ?? {}, dnsName))) return 'yes'
+    notes.push(`${where}: port ${port} has DNS rules that do not list ${dnsName}, so Cilium's DNS proxy refuses the lookup`)
+    return 'no'
   }
   if (list('kafka').length > 0) return undecided(`port ${port} has Kafka rules: Cilium's proxy admits only the listed API keys/topics, which this flow does not say`)
   if (list('l7').length > 0) return undecided(`port ${port} has ${String(l7.l7proto ?? 'generic')} L7 rules, which are not evaluated here`)

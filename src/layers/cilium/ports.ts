@@ -28,6 +28,8 @@ export interface L4Flow {
   destination?: string
   /** The HTTP request on this flow (`--method`/`--path`), for L7 rules; absent = not known. */
   request?: HttpRequest
+  /** For a DNS lookup: the name being resolved, for `rules.dns`; absent = not known. */
+  dnsName?: string
 }
 
 const ANY_PROTOCOLS = ['TCP', 'UDP', 'SCTP']
@@ -61,7 +63,7 @@ export function toPortsMatch(toPorts: unknown[], flow: L4Flow, notes: string[], 
       else if (m === 'unknown' && portHit === 'no') portHit = 'unknown'
     }
     if (portHit === 'no') continue
-    const m = both(portHit, l7 ? l7Match(entry as Record<string, any>, flow.request, `${flow.port}/${flow.protocol.toUpperCase()}`, notes, where) : 'yes')
+    const m = both(portHit, l7 ? l7Match(entry as Record<string, any>, flow.request, `${flow.port}/${flow.protocol.toUpperCase()}`, notes, where, flow.dnsName) : 'yes')
     if (m === 'yes') return 'yes'
     if (m === 'unknown') result = 'unknown'
   }
