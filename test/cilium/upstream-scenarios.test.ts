@@ -191,10 +191,13 @@ describe('L7 rules next to L3/L4 rules (pkg/policy wildcardL3L4Rules, cilium/cil
     expect(outcome(withRules({http: []}), client, echoSame, tcp(8080))).toBe('allow')
     expect(outcome(withRules({}), client, echoSame, tcp(8080))).toBe('allow')
   })
-  it('Kafka and DNS rules without a wildcard, serverNames (SNI) and listener redirects are undetermined', () => {
+  it('Kafka rules, serverNames (SNI) and listener redirects are undetermined; DNS rules decide by the name looked up', () => {
     const withEntry = (entry: Record<string, unknown>) => [cnp('echo-in', {endpointSelector: {matchLabels: {kind: 'echo'}}, ingress: [{fromEndpoints: [{}], toPorts: [{ports: [{port: '8080'}], ...entry}]}]})]
     expect(outcome(withEntry({rules: {kafka: [{topic: 'orders'}]}}), client, echoSame, tcp(8080))).toBe('undetermined')
-    expect(outcome(withEntry({rules: {dns: [{matchName: 'example.com'}]}}), client, echoSame, tcp(8080))).toBe('undetermined')
+    // DNS: the server is reachable (the proxy answers, REFUSED for unlisted names); a known name is checked.
+    expect(outcome(withEntry({rules: {dns: [{matchName: 'example.com'}]}}), client, echoSame, tcp(8080))).toBe('allow')
+    expect(outcome(withEntry({rules: {dns: [{matchName: 'example.com'}]}}), client, echoSame, tcp(8080, {dnsName: 'example.com'}))).toBe('allow')
+    expect(outcome(withEntry({rules: {dns: [{matchName: 'example.com'}]}}), client, echoSame, tcp(8080, {dnsName: 'other.org'}))).toBe('deny')
     expect(outcome(withEntry({serverNames: ['echo.example']}), client, echoSame, tcp(8080))).toBe('undetermined')
     expect(outcome(withEntry({listener: {envoyConfig: {kind: 'CiliumEnvoyConfig', name: 'x'}, name: 'l'}}), client, echoSame, tcp(8080))).toBe('undetermined')
   })

@@ -10,8 +10,9 @@
 // - the rules of one port are alternatives, and an L3/L4 rule without L7 for the same peer
 //   wildcards L7 for that peer (pkg/policy wildcardL3L4Rules, cilium/cilium#3634, #3698):
 //   callers union rules, so that falls out of "any matching rule allows".
-// What the CLI cannot see (a DNS name, a Kafka topic, an SNI, a header, a request when none
-// was given) leaves the match undetermined, never allowed.
+// What the CLI cannot see (a Kafka topic, an SNI, a header, a request when none was given)
+// leaves the match undetermined, never allowed. DNS rules are checked against the name being
+// resolved (external queries); a lookup with no name known reaches the proxy (noted).
 
 import {dnsNameMatches} from './peer-match.js'
 import type {Tri} from './tri.js'
@@ -41,7 +42,12 @@ export function l7Match(entry: Record<string, any>, request: HttpRequest | undef
   if (list('http').length > 0) return httpMatch(list('http'), request, port, notes, where)
   if (list('dns').length > 0) {
     if (list('dns').some((d) => d?.matchPattern === '*')) return 'yes'
-    if (dnsName === undefined) return undecided(`port ${port} has DNS rules: Cilium's DNS proxy answers only the names they list, and no name is known for this flow`)
+    // Without a name (a pair query to the DNS server itself) the server is reachable: the DNS
+    // proxy answers, REFUSED for names it does not list; the name is checked when one is known.
+    if (dnsName === undefined) {
+      notes.push(`${where}: port ${port} has DNS rules: Cilium's DNS proxy answers only ${list('dns').map((d) => d?.matchName ?? d?.matchPattern).join(', ')} (other names get REFUSED)`)
+      return 'yes'
+    }
     if (list('dns').some((d) => dnsNameMatches(d ?? {}, dnsName))) return 'yes'
     notes.push(`${where}: port ${port} has DNS rules that do not list ${dnsName}, so Cilium's DNS proxy refuses the lookup`)
     return 'no'
