@@ -516,3 +516,29 @@ describe('to-fqdns (builder/client_egress_to_fqdns.go, manifests/client-egress-t
     expect(r.summary).toMatch(/^cannot decide client2 → one.one.one.one:443: .*HTTP rules/)
   })
 })
+
+describe('selectors and ports the scenarios rely on (pkg/policy/api, pkg/k8s/apis/cilium.io/utils getEndpointSelector)', () => {
+  const ingressFrom = (sel: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({endpointSelector: {matchLabels: {kind: 'echo'}}, ingress: [{fromEndpoints: [sel], ...extra}]})
+  const other = pod({kind: 'client', name: 'client'}, 'client', 'other-ns')
+  it('a CNP peer selector is scoped to the policy namespace; a CCNP peer selector is not', () => {
+    expect(outcome([cnp('p', ingressFrom({matchLabels: {kind: 'client'}}))], other, echoSame, tcp(8080))).toBe('deny')
+    expect(outcome([ccnp('p', ingressFrom({matchLabels: {kind: 'client'}}))], other, echoSame, tcp(8080))).toBe('allow')
+    // Naming the namespace (k8s: or any: source) lifts the CNP scoping.
+    expect(outcome([cnp('p', ingressFrom({matchLabels: {'k8s:io.kubernetes.pod.namespace': 'other-ns', kind: 'client'}}))], other, echoSame, tcp(8080))).toBe('allow')
+    expect(outcome([cnp('p', ingressFrom({matchLabels: {'any:io.kubernetes.pod.namespace': 'other-ns'}}))], other, echoSame, tcp(8080))).toBe('allow')
+  })
+  it('`k8s:` and `any:` prefixes select Kubernetes labels; another source does not', () => {
+    expect(outcome([cnp('p', ingressFrom({matchLabels: {'k8s:kind': 'client'}}))], client, echoSame, tcp(8080))).toBe('allow')
+    expect(outcome([cnp('p', ingressFrom({matchLabels: {'any:kind': 'client'}}))], client, echoSame, tcp(8080))).toBe('allow')
+    expect(outcome([cnp('p', ingressFrom({matchLabels: {'container:kind': 'client'}}))], client, echoSame, tcp(8080))).toBe('deny')
+  })
+  it('port 0 and absent toPorts are every port; ANY covers TCP, UDP and SCTP; TCP does not cover UDP; endPort is inclusive', () => {
+    const withPorts = (ports: Array<Record<string, unknown>>) => [cnp('p', ingressFrom({}, {toPorts: [{ports}]}))]
+    expect(outcome(withPorts([{port: '0', protocol: 'TCP'}]), client, echoSame, tcp(12345))).toBe('allow')
+    expect(outcome(withPorts([{port: '0', protocol: 'TCP'}]), client, echoSame, {port: 53, protocol: 'UDP'})).toBe('deny')
+    for (const protocol of ['TCP', 'UDP', 'SCTP']) expect(outcome(withPorts([{port: '9000', protocol: 'ANY'}]), client, echoSame, {port: 9000, protocol})).toBe('allow')
+    expect(outcome(withPorts([{port: '9000', endPort: 9010, protocol: 'TCP'}]), client, echoSame, tcp(9010))).toBe('allow')
+    expect(outcome(withPorts([{port: '9000', endPort: 9010, protocol: 'TCP'}]), client, echoSame, tcp(9011))).toBe('deny')
+    expect(outcome([cnp('p', ingressFrom({}))], client, echoSame, {port: 5353, protocol: 'UDP'})).toBe('allow')
+  })
+})
