@@ -382,6 +382,18 @@ describe('Kubernetes NetworkPolicy (builder/echo_ingress_knp.go, all_ingress_den
     expect(outcome(p, client, world, tcp(80))).toBe('deny')
     expect(evaluateL4(p, world, echoSame, tcp(80)).ingress.inDefaultDeny).toBe(false)
   })
+  it('policyTypes does not filter the rules Cilium translates: ParseNetworkPolicy keeps listed ingress rules even with policyTypes [Egress]', () => {
+    const p = [knp('egress-typed', {podSelector: {matchLabels: {kind: 'echo'}}, policyTypes: ['Egress'], ingress: [{from: [{podSelector: {matchLabels: {other: 'client'}}}]}], egress: [{}]})]
+    expect(outcome(p, client2, echoSame, tcp(8080))).toBe('allow')
+    expect(outcome(p, client, echoSame, tcp(8080))).toBe('deny')
+  })
+  it('a CNP deny wins over a NetworkPolicy allow (one repository)', () => {
+    const p = [knp('allow', {podSelector: {}, ingress: [{}]}), cnp('deny', {endpointSelector: {matchLabels: {kind: 'echo'}}, ingressDeny: [{fromEndpoints: [{matchLabels: {other: 'client'}}]}]})]
+    expect(outcome(p, client2, echoSame, tcp(8080))).toBe('deny')
+    expect(outcome(p, client, echoSame, tcp(8080))).toBe('allow')
+    // `ingress: [{}]` in a NetworkPolicy allows every source, outside the cluster too.
+    expect(outcome(p, world, echoSame, tcp(8080))).toBe('allow')
+  })
   it('namespaceSelector + podSelector in one peer is AND; as two peers it is OR', () => {
     const and = [knp('and', {podSelector: {matchLabels: {kind: 'echo'}}, ingress: [{from: [{namespaceSelector: {matchLabels: {team: 'a'}}, podSelector: {matchLabels: {app: 'x'}}}]}]})]
     const or = [knp('or', {podSelector: {matchLabels: {kind: 'echo'}}, ingress: [{from: [{namespaceSelector: {matchLabels: {team: 'a'}}}, {podSelector: {matchLabels: {app: 'x'}}}]}]})]
