@@ -554,3 +554,33 @@ describe('selectors and ports the scenarios rely on (pkg/policy/api, pkg/k8s/api
     expect(outcome([cnp('p', ingressFrom({}))], client, echoSame, {port: 5353, protocol: 'UDP'})).toBe('allow')
   })
 })
+
+describe('echo-ingress-auth-always-fail / echo-ingress-mutual-auth-spiffe (builder/echo_ingress_auth_always_fail.go, echo_ingress_mutual_auth_spiffe.go)', () => {
+  const authRule = (authentication: Record<string, unknown>) =>
+    cnp('echo-ingress-mutual-authentication', {
+      endpointSelector: {matchLabels: {kind: 'echo'}},
+      ingress: [{fromEndpoints: [{matchLabels: {kind: 'client'}}], toPorts: [{ports: [{port: '8080', protocol: 'TCP'}]}], authentication}],
+    })
+  it('authentication mode test-always-fail drops every client (ResultDropAuthRequired; was a false ALLOW)', () => {
+    expect(outcome([authRule({mode: 'test-always-fail'})], client, echoSame, tcp(8080))).toBe('deny')
+    expect(outcome([authRule({mode: 'test-always-fail'})], client2, echoSame, tcp(8080))).toBe('deny')
+    const r = l4Layer(
+      {source: {namespace: NS, name: 'client', kind: 'LatticeService', serviceAccount: 'client', podLabels: client.labels, ambient: false, ports: []}, target: {namespace: NS, name: 'echo', kind: 'LatticeService', serviceAccount: 'echo', podLabels: echoSame.labels, ambient: false, ports: [{name: 'http', servicePort: 8080, targetPort: 8080, protocol: 'TCP'}]}, port: {name: 'http', servicePort: 8080, targetPort: 8080, protocol: 'TCP'}, trustDomain: 'cluster.local'},
+      [authRule({mode: 'test-always-fail'})],
+    )
+    expect(r.status).toBe('DENY')
+    expect(r.summary).toMatch(/requires authentication mode test-always-fail/)
+  })
+  it('the older `auth: {type: always-fail}` form drops too', () => {
+    const p = [cnp('auth-ingress-fail', {endpointSelector: {matchLabels: {kind: 'echo'}}, ingress: [{fromEndpoints: [{matchLabels: {kind: 'client'}}], toPorts: [{ports: [{port: '8080'}]}], auth: {type: 'always-fail'}}]})]
+    expect(outcome(p, client, echoSame, tcp(8080))).toBe('deny')
+  })
+  it('mode required (SPIFFE) depends on the handshake: undetermined; another rule without auth does not lift it', () => {
+    expect(outcome([authRule({mode: 'required'})], client, echoSame, tcp(8080))).toBe('undetermined')
+    const plain = cnp('plain', {endpointSelector: {matchLabels: {kind: 'echo'}}, ingress: [{fromEndpoints: [{matchLabels: {kind: 'client'}}]}]})
+    expect(outcome([authRule({mode: 'required'}), plain], client, echoSame, tcp(8080))).toBe('undetermined')
+    // Traffic the auth rule does not cover is decided as usual.
+    expect(outcome([authRule({mode: 'required'}), plain], client, echoSame, tcp(9090))).toBe('allow')
+    expect(outcome([authRule({mode: 'disabled'})], client, echoSame, tcp(8080))).toBe('allow')
+  })
+})

@@ -7,7 +7,7 @@ import {isNetworkPolicy, networkPolicySpec, NETWORK_POLICY_KIND} from './network
 import {dnsNameMatches, type PeerContext, type Requirement} from './peer-match.js'
 import {labelsOfPeer, unknownNamespaceLabel, type L4Peer, type PodPeer} from './peer.js'
 import type {L4Flow} from './ports.js'
-import {inertReason, ruleMatches} from './rule-match.js'
+import {authOf, inertReason, ruleMatches} from './rule-match.js'
 import {selectorMatch, type LabelSelector} from './selector.js'
 
 export type {L4Peer, PodPeer, WorldPeer, ReservedKind} from './peer.js'
@@ -66,6 +66,8 @@ export interface DirectionVerdict {
   undetermined: string[]
   /** Rules of applying policies that can never match (`ingress: [{}]`, `fromEntities: []`). */
   inert: Array<{ref: ObjectRef; reason: string}>
+  /** Set when an allowing rule's mutual authentication can never complete (the drop's cause). */
+  authDrop?: string
 }
 
 export interface L4Verdict {
@@ -164,6 +166,7 @@ function matchRules(verdict: DirectionVerdict, applying: PolicyRule[], direction
   const denyReqs = requirements(denySection)
   const denyUndecided: string[] = []
   const allowUndecided: string[] = []
+  const authNeeded: Array<{auth: 'required' | 'always-fail'; where: string}> = []
   for (const r of applying) {
     rulesIn(r.spec[denySection]).forEach((rule, i) => {
       const where = `${denySection} rule #${i} of ${describeRef(r.ref)}`
@@ -179,6 +182,7 @@ function matchRules(verdict: DirectionVerdict, applying: PolicyRule[], direction
       const m = ruleMatches(honorRequires ? rule : withoutRequires(rule, dir), dir, peer, flow, {...context(r, where, notes, opts.clusterName), dnsAllows, requirements: allowReqs})
       verdict.notes.push(...notes)
       if (m.matched === 'yes') verdict.allows.push(withSpecIndex({ref: r.ref, ruleIndex: i, section: direction, broad: m.broad}, r.specIndex))
+      if (m.matched === 'yes' && authOf(rule)) authNeeded.push({auth: authOf(rule)!, where})
       if (m.matched === 'unknown') allowUndecided.push(...notes.filter((n) => n.startsWith(where)))
     })
     const inert = inertOnly(r, direction)
@@ -186,8 +190,18 @@ function matchRules(verdict: DirectionVerdict, applying: PolicyRule[], direction
   }
   verdict.allowedBy = verdict.allows.find((m) => !m.broad) ?? verdict.allows[0]
   const allowedByRules = !verdict.inDefaultDeny || verdict.allows.length > 0
+  const failing = authNeeded.find((a) => a.auth === 'always-fail')
+  const required = authNeeded.find((a) => a.auth === 'required')
   if (verdict.deniedBy) verdict.allowed = false
-  else if (allowedByRules) {
+  else if (failing) {
+    // Mutual authentication that never completes: Cilium drops (auth required).
+    verdict.allowed = false
+    verdict.authDrop = `${failing.where} requires authentication mode test-always-fail: Cilium drops the flow (auth required)`
+    verdict.notes.push(verdict.authDrop)
+  } else if (required && allowedByRules) {
+    verdict.allowed = false
+    verdict.undetermined = [`${required.where} requires mutual authentication (SPIFFE): the flow passes only once the two identities complete it, which is not known here`, ...denyUndecided]
+  } else if (allowedByRules) {
     // An undecidable deny rule is decisive only when the flow would otherwise pass.
     verdict.undetermined = denyUndecided
     verdict.allowed = denyUndecided.length === 0

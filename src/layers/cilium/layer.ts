@@ -110,6 +110,7 @@ function failureText(r: HopResult, v: DirectionVerdict): string {
     return `${d.section} rule #${d.ruleIndex}${specSuffix(d.specIndex)} of ${describeRef(d.ref)} drops ${r.fromName} → ${r.target}`
   }
   const causes = (v.defaultDenyExplicit.length > 0 ? v.defaultDenyExplicit : v.defaultDenyBy).map((d) => (d === ENFORCEMENT_ALWAYS ? d : describeRef(d) + inertNote(v, d)))
+  if (v.authDrop) return v.authDrop
   // The port is open but only for other HTTP requests (l7.ts): say so, it is not a drop.
   const l7 = v.notes.find((n) => n.endsWith("Cilium's HTTP proxy answers 403"))
   if (l7) return l7

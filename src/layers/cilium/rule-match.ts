@@ -17,6 +17,19 @@ export interface RuleOutcome {
   broad: boolean
 }
 
+/**
+ * The mutual authentication an allow rule asks for (`authentication.mode`, formerly
+ * `auth.type`): `required` needs a SPIFFE handshake between the two identities before any
+ * packet passes; `test-always-fail` never completes (cilium-cli echo_ingress_auth_always_fail.go
+ * expects ResultDropAuthRequired). Cilium merges a rule's auth into every policy entry for
+ * the same traffic, so another rule without it does not lift it (pkg/policy mapstate).
+ */
+export function authOf(rule: Record<string, any>): 'required' | 'always-fail' | undefined {
+  const mode = String(rule.authentication?.mode ?? rule.auth?.type ?? '').toLowerCase()
+  if (mode === '' || mode === 'disabled') return undefined
+  return mode === 'test-always-fail' || mode === 'always-fail' ? 'always-fail' : 'required'
+}
+
 /** `deny`: a deny section's rule, whose toPorts carry no L7 part (PortDenyRule). */
 export function ruleMatches(rule: Record<string, any>, dir: 'from' | 'to', peer: L4Peer, flow: L4Flow, ctx: PeerContext, deny = false): RuleOutcome {
   const selection = peerSelection(rule, dir)
