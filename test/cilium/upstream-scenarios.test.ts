@@ -584,3 +584,23 @@ describe('echo-ingress-auth-always-fail / echo-ingress-mutual-auth-spiffe (build
     expect(outcome([authRule({mode: 'disabled'})], client, echoSame, tcp(8080))).toBe('allow')
   })
 })
+
+describe('pkg/policy/rule_test.go: L7 merged with L4-only rules', () => {
+  // TestMergeAllowAllL3AndShadowedL7: a wildcard-peer rule on 80/TCP without L7 next to one
+  // with `GET /`: "Because one L7 rule allows at L7, all traffic is allowed at L7" (either order).
+  const plain80 = {fromEndpoints: [{}], toPorts: [{ports: [{port: '80', protocol: 'TCP'}]}]}
+  const get80 = {fromEndpoints: [{}], toPorts: [{ports: [{port: '80', protocol: 'TCP'}], rules: {http: [{method: 'GET', path: '/'}]}}]}
+  it.each([
+    ['plain rule first', [plain80, get80]],
+    ['L7 rule first', [get80, plain80]],
+  ])('TestMergeAllowAllL3AndShadowedL7 (%s): every request on 80 passes', (_, ingress) => {
+    const p = [cnp('shadow', {endpointSelector: {matchLabels: {kind: 'echo'}}, ingress})]
+    expect(outcome(p, client, echoSame, tcp(80, {request: {method: 'POST', path: '/x'}}))).toBe('allow')
+    expect(outcome(p, client, echoSame, tcp(80))).toBe('allow')
+  })
+  it('with the L7 rule alone the same POST is rejected, and no request leaves it undetermined', () => {
+    const p = [cnp('l7', {endpointSelector: {matchLabels: {kind: 'echo'}}, ingress: [get80]})]
+    expect(outcome(p, client, echoSame, tcp(80, {request: {method: 'POST', path: '/x'}}))).toBe('deny')
+    expect(outcome(p, client, echoSame, tcp(80))).toBe('undetermined')
+  })
+})
