@@ -604,3 +604,22 @@ describe('pkg/policy/rule_test.go: L7 merged with L4-only rules', () => {
     expect(outcome(p, client, echoSame, tcp(80))).toBe('undetermined')
   })
 })
+
+describe('namespace labels a Workload carries (layer.ts): a Namespace read live vs what the specs say', () => {
+  const http: PortRef = {name: 'http', servicePort: 8080, targetPort: 8080, protocol: 'TCP'}
+  const w = (name: string, namespace: string, namespaceLabels?: Record<string, string>): Workload => ({namespace, name, kind: 'LatticeService', serviceAccount: name, podLabels: {app: name}, ambient: false, ports: [http], ...(namespaceLabels ? {namespaceLabels} : {})})
+  const q = (srcNs?: Record<string, string>): ConnectivityQuery => ({source: w('client', 'team-a', srcNs), target: w('echo', NS, {'kubernetes.io/metadata.name': NS}), port: http, trustDomain: 'cluster.local'})
+  const byTeam = [knp('from-team-a', {podSelector: {matchLabels: {app: 'echo'}}, ingress: [{from: [{namespaceSelector: {matchLabels: {team: 'a'}}}]}]})]
+  const byMode = [knp('from-ambient', {podSelector: {matchLabels: {app: 'echo'}}, ingress: [{from: [{namespaceSelector: {matchLabels: {'istio.io/dataplane-mode': 'ambient'}}}]}]})]
+  it('offline (only the ambient label from the specs): a selector on another namespace label is UNKNOWN, one on the ambient label is decided', () => {
+    expect(l4Layer(q({'istio.io/dataplane-mode': 'ambient'}), byTeam).status).toBe('UNKNOWN')
+    expect(l4Layer(q({'istio.io/dataplane-mode': 'ambient'}), byMode).status).not.toBe('UNKNOWN')
+    expect(l4Layer(q({'istio.io/dataplane-mode': 'ambient'}), byMode).status).not.toBe('DENY')
+    expect(l4Layer(q(), byTeam).status).toBe('UNKNOWN')
+  })
+  it('live (the Namespace labels, with kubernetes.io/metadata.name): decided either way', () => {
+    expect(l4Layer(q({'kubernetes.io/metadata.name': 'team-a', team: 'a'}), byTeam).status).not.toBe('UNKNOWN')
+    expect(l4Layer(q({'kubernetes.io/metadata.name': 'team-a', team: 'a'}), byTeam).status).not.toBe('DENY')
+    expect(l4Layer(q({'kubernetes.io/metadata.name': 'team-a'}), byTeam).status).toBe('DENY')
+  })
+})

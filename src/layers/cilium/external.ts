@@ -12,7 +12,7 @@ import {describeRef, type KubeObject} from '../../core/kube.js'
 import type {Workload} from '../../core/query.js'
 import {layerResult, type Evidence, type LayerResult} from '../../core/result.js'
 import {ENFORCEMENT_ALWAYS, evaluateDirection, type DirectionVerdict, type EnforcementMode, type L4Flow} from './evaluate.js'
-import type {PodPeer, WorldPeer} from './peer.js'
+import {withNamespaceLabels, type PodPeer, type WorldPeer} from './peer.js'
 
 export interface ExternalL4Context {
   enforcementMode?: EnforcementMode
@@ -96,5 +96,5 @@ function evidenceOf(v: DirectionVerdict): Evidence[] {
 }
 
 function podOf(w: Workload): PodPeer {
-  return {kind: 'pod', namespace: w.namespace, labels: w.podLabels, serviceAccount: w.serviceAccount, ...(w.namespaceLabels ? {namespaceLabels: w.namespaceLabels} : {})}
+  return withNamespaceLabels({kind: 'pod', namespace: w.namespace, labels: w.podLabels, serviceAccount: w.serviceAccount}, w.namespaceLabels)
 }

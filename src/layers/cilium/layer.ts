@@ -8,7 +8,7 @@ import {layerResult} from '../../core/result.js'
 import {describeRef, type KubeObject, type ObjectRef} from '../../core/kube.js'
 import type {ConnectivityQuery, Workload} from '../../core/query.js'
 import {ENFORCEMENT_ALWAYS, evaluateDirection, evaluateL4, type DirectionVerdict, type EnforcementMode, type L4Flow, type RuleMatch} from './evaluate.js'
-import type {PodPeer} from './peer.js'
+import {withNamespaceLabels, type PodPeer} from './peer.js'
 
 export interface L4Context {
   enforcementMode?: EnforcementMode
@@ -208,13 +208,10 @@ function shortName(w: {namespace: string; name: string}, otherNamespace: string)
 
 function podOf(w: Workload, namespaceLabels?: Record<string, string>): PodPeer {
   const pod: PodPeer = {kind: 'pod', namespace: w.namespace, labels: w.podLabels, serviceAccount: w.serviceAccount}
-  const nsLabels = namespaceLabels ?? w.namespaceLabels
-  if (nsLabels) pod.namespaceLabels = nsLabels
-  return pod
+  return withNamespaceLabels(pod, namespaceLabels ?? w.namespaceLabels)
 }
 
 function waypointPod(wp: NonNullable<ConnectivityQuery['waypoint']>, namespaceLabels?: Record<string, string>): PodPeer {
   const pod: PodPeer = {kind: 'pod', namespace: wp.namespace, labels: wp.podLabels, serviceAccount: wp.serviceAccount}
-  if (namespaceLabels) pod.namespaceLabels = namespaceLabels
-  return pod
+  return withNamespaceLabels(pod, namespaceLabels)
 }
