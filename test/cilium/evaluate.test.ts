@@ -34,8 +34,10 @@ describe('default-deny per direction (§5.1-2)', () => {
     expect(ingressTo([cnp('shop', 'p', {endpointSelector: onlyApp('b'), ingress: [], egress: []})], a).inDefaultDeny).toBe(false)
     const additive = cnp('shop', 'add', {endpointSelector: onlyApp('b'), enableDefaultDeny: {ingress: false, egress: false}, ingress: [{fromEndpoints: [onlyApp('c')]}]})
     expect(ingressTo([additive], a)).toMatchObject({inDefaultDeny: false, allowed: true})
-    const explicit = ccnp('dd', {endpointSelector: {}, enableDefaultDeny: {ingress: true}})
+    // An explicit true counts only with a rule in the direction (repository.go computePolicyEnforcementAndRules).
+    const explicit = ccnp('dd', {endpointSelector: {}, enableDefaultDeny: {ingress: true}, ingress: [{fromEntities: []}]})
     expect(ingressTo([additive, explicit], a)).toMatchObject({inDefaultDeny: true, allowed: false, defaultDenyExplicit: [{kind: 'CiliumClusterwideNetworkPolicy', name: 'dd'}]})
+    expect(ingressTo([additive, ccnp('dd', {endpointSelector: {}, enableDefaultDeny: {ingress: true}})], a)).toMatchObject({inDefaultDeny: false, allowed: true})
   })
 
   it('enforcement mode always denies without any policy; never allows even with deny rules', () => {

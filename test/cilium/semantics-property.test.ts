@@ -108,7 +108,9 @@ function refRule(r: Rule, peer: L4Peer, flow: L4Flow): T {
 
 function refVerdict(ps: P[], subject: PodPeer, peer: L4Peer, flow: L4Flow): Verdict {
   const applying = ps.filter((p) => subject.namespace === 'a' && (p.select === 'all' || p.select === subject.labels.app))
-  const defaultDeny = applying.some((p) => (p.edd !== undefined ? p.edd : (p.ingress?.length ?? 0) + (p.ingressDeny?.length ?? 0) > 0))
+  // pkg/policy/repository.go computePolicyEnforcementAndRules: only a rule with rules in the
+  // direction counts, then its enableDefaultDeny (default true) decides.
+  const defaultDeny = applying.some((p) => (p.ingress?.length ?? 0) + (p.ingressDeny?.length ?? 0) > 0 && p.edd !== false)
   const deny = or(applying.flatMap((p) => (p.ingressDeny ?? []).map((r) => refRule(r, peer, flow))))
   const allow = or(applying.flatMap((p) => (p.ingress ?? []).map((r) => refRule(r, peer, flow))))
   if (deny === 'yes') return 'deny'

@@ -75,9 +75,12 @@ describe('rules without a peer (§10.10)', () => {
     expect(egress(out, world, client, tcp(443)).allowed).toBe(false)
   })
 
-  it('enableDefaultDeny false turns `{}` into a no-op; an explicit true needs no rule at all', () => {
+  // pkg/policy/repository.go computePolicyEnforcementAndRules: a rule counts for a direction
+  // only when it has ingress/ingressDeny (egress/egressDeny) rules; then enableDefaultDeny decides.
+  it('enableDefaultDeny false turns `{}` into a no-op; an explicit true without a rule in that direction enforces nothing', () => {
     expect(ingress([cnp('cilium-test', 'p', {endpointSelector: {}, enableDefaultDeny: {ingress: false}, ingress: [{}]})], client)).toMatchObject({inDefaultDeny: false, allowed: true})
-    expect(ingress([cnp('cilium-test', 'p', {endpointSelector: {}, enableDefaultDeny: {ingress: true}})], client)).toMatchObject({inDefaultDeny: true, allowed: false})
+    expect(ingress([cnp('cilium-test', 'p', {endpointSelector: {}, enableDefaultDeny: {ingress: true}, egress: [{toEntities: ['world']}]})], client)).toMatchObject({inDefaultDeny: false, allowed: true})
+    expect(ingress([cnp('cilium-test', 'p', {endpointSelector: {}, enableDefaultDeny: {ingress: true}, ingress: [{fromEntities: []}]})], client)).toMatchObject({inDefaultDeny: true, allowed: false})
   })
 
   it('`ingressDeny: [{}]` denies nothing but still puts ingress into default-deny', () => {

@@ -5,10 +5,10 @@ import {describeRef, refOf, type KubeObject, type ObjectRef} from '../../core/ku
 import {CCNP_KIND, CNP_KIND, NS_LABEL} from './keys.js'
 import {isNetworkPolicy, networkPolicySpec, NETWORK_POLICY_KIND} from './networkpolicy.js'
 import {dnsNameMatches, type PeerContext, type Requirement} from './peer-match.js'
-import {labelsOfPeer, type L4Peer, type PodPeer} from './peer.js'
+import {labelsOfPeer, unknownNamespaceLabel, type L4Peer, type PodPeer} from './peer.js'
 import type {L4Flow} from './ports.js'
-import {inertReason, ruleMatches} from './rule-match.js'
-import {selectorMatches, type LabelSelector} from './selector.js'
+import {authOf, inertReason, ruleMatches} from './rule-match.js'
+import {selectorMatch, type LabelSelector} from './selector.js'
 
 export type {L4Peer, PodPeer, WorldPeer, ReservedKind} from './peer.js'
 export type {L4Flow, ContainerPort} from './ports.js'
@@ -66,6 +66,8 @@ export interface DirectionVerdict {
   undetermined: string[]
   /** Rules of applying policies that can never match (`ingress: [{}]`, `fromEntities: []`). */
   inert: Array<{ref: ObjectRef; reason: string}>
+  /** Set when an allowing rule's mutual authentication can never complete (the drop's cause). */
+  authDrop?: string
 }
 
 export interface L4Verdict {
@@ -101,8 +103,26 @@ export function evaluateDirection(policies: KubeObject[], direction: Direction, 
     verdict.notes.push('policy enforcement mode is never: Cilium enforces no policy on any endpoint')
     return verdict
   }
-  const applying = applyingRules(policies, subject, opts.clusterName)
-  if (mode === 'always') verdict.defaultDenyExplicit.push(ENFORCEMENT_ALWAYS)
+  const candidates = applyingRules(policies, subject, opts.clusterName)
+  const maybe = candidates.filter((r) => r.maybe)
+  if (maybe.length === 0) return decide(verdict, candidates, direction, peer, flow, opts)
+  // Whether a policy applies depends on namespace labels that are not known: decide only when
+  // every combination of the uncertain policies gives the same verdict.
+  const why = `whether ${[...new Set(maybe.map((r) => describeRef(r.ref)))].join(', ')} applies to this ${direction === 'ingress' ? 'destination' : 'source'} depends on the labels of namespace ${subject.namespace}, which are not known`
+  const full = decide(verdict, candidates, direction, peer, flow, opts)
+  if (maybe.length > 4) return {...full, allowed: false, undetermined: [...full.undetermined, why]}
+  for (let mask = 0; mask < (1 << maybe.length) - 1; mask++) {
+    const without = new Set(maybe.filter((_, i) => (mask & (1 << i)) === 0))
+    const other = decide(verdict, candidates.filter((r) => !without.has(r)), direction, peer, flow, opts)
+    if (outcome(other) !== outcome(full)) return {...full, allowed: false, undetermined: [...full.undetermined, why]}
+  }
+  return full
+}
+
+/** The direction's verdict when exactly `applying` select the subject. */
+function decide(base: DirectionVerdict, applying: PolicyRule[], direction: Direction, peer: L4Peer, flow: L4Flow, opts: EvaluateOptions): DirectionVerdict {
+  const verdict: DirectionVerdict = {...base, defaultDenyBy: [], defaultDenyExplicit: [], allows: [], notes: [...base.notes], undetermined: [], inert: []}
+  if ((opts.enforcementMode ?? 'default') === 'always') verdict.defaultDenyExplicit.push(ENFORCEMENT_ALWAYS)
   const implicit: ObjectRef[] = []
   const known = (ref: ObjectRef) => [...verdict.defaultDenyExplicit, ...implicit].some((d) => d !== ENFORCEMENT_ALWAYS && sameRef(d, ref))
   for (const r of applying) {
@@ -146,11 +166,12 @@ function matchRules(verdict: DirectionVerdict, applying: PolicyRule[], direction
   const denyReqs = requirements(denySection)
   const denyUndecided: string[] = []
   const allowUndecided: string[] = []
+  const authNeeded: Array<{auth: 'required' | 'always-fail'; where: string}> = []
   for (const r of applying) {
     rulesIn(r.spec[denySection]).forEach((rule, i) => {
       const where = `${denySection} rule #${i} of ${describeRef(r.ref)}`
       const notes: string[] = []
-      const m = ruleMatches(honorRequires ? rule : withoutRequires(rule, dir), dir, peer, flow, {...context(r, where, notes, opts.clusterName), requirements: denyReqs})
+      const m = ruleMatches(honorRequires ? rule : withoutRequires(rule, dir), dir, peer, flow, {...context(r, where, notes, opts.clusterName), requirements: denyReqs}, true)
       verdict.notes.push(...notes)
       if (m.matched === 'yes' && !verdict.deniedBy) verdict.deniedBy = withSpecIndex({ref: r.ref, ruleIndex: i, section: denySection}, r.specIndex)
       if (m.matched === 'unknown') denyUndecided.push(...notes.filter((n) => n.startsWith(where)))
@@ -161,6 +182,7 @@ function matchRules(verdict: DirectionVerdict, applying: PolicyRule[], direction
       const m = ruleMatches(honorRequires ? rule : withoutRequires(rule, dir), dir, peer, flow, {...context(r, where, notes, opts.clusterName), dnsAllows, requirements: allowReqs})
       verdict.notes.push(...notes)
       if (m.matched === 'yes') verdict.allows.push(withSpecIndex({ref: r.ref, ruleIndex: i, section: direction, broad: m.broad}, r.specIndex))
+      if (m.matched === 'yes' && authOf(rule)) authNeeded.push({auth: authOf(rule)!, where})
       if (m.matched === 'unknown') allowUndecided.push(...notes.filter((n) => n.startsWith(where)))
     })
     const inert = inertOnly(r, direction)
@@ -168,8 +190,18 @@ function matchRules(verdict: DirectionVerdict, applying: PolicyRule[], direction
   }
   verdict.allowedBy = verdict.allows.find((m) => !m.broad) ?? verdict.allows[0]
   const allowedByRules = !verdict.inDefaultDeny || verdict.allows.length > 0
+  const failing = authNeeded.find((a) => a.auth === 'always-fail')
+  const required = authNeeded.find((a) => a.auth === 'required')
   if (verdict.deniedBy) verdict.allowed = false
-  else if (allowedByRules) {
+  else if (failing) {
+    // Mutual authentication that never completes: Cilium drops (auth required).
+    verdict.allowed = false
+    verdict.authDrop = `${failing.where} requires authentication mode test-always-fail: Cilium drops the flow (auth required)`
+    verdict.notes.push(verdict.authDrop)
+  } else if (required && allowedByRules) {
+    verdict.allowed = false
+    verdict.undetermined = [`${required.where} requires mutual authentication (SPIFFE): the flow passes only once the two identities complete it, which is not known here`, ...denyUndecided]
+  } else if (allowedByRules) {
     // An undecidable deny rule is decisive only when the flow would otherwise pass.
     verdict.undetermined = denyUndecided
     verdict.allowed = denyUndecided.length === 0
@@ -189,10 +221,14 @@ function withoutRequires(rule: Record<string, any>, dir: 'from' | 'to'): Record<
   return rest
 }
 
-/** The rules whose endpointSelector selects the pod (a CNP only in its own namespace). */
-function applyingRules(policies: KubeObject[], pod: PodPeer, clusterName?: string): PolicyRule[] {
+/**
+ * The rules whose endpointSelector selects the pod (a CNP only in its own namespace);
+ * `maybe` marks those that select it only if its namespace has labels not known here.
+ */
+function applyingRules(policies: KubeObject[], pod: PodPeer, clusterName?: string): Array<PolicyRule & {maybe?: true}> {
   const labels = labelsOfPeer(pod, clusterName)
-  const out: PolicyRule[] = []
+  const unknownKey = unknownNamespaceLabel(pod)
+  const out: Array<PolicyRule & {maybe?: true}> = []
   for (const obj of policies) {
     const np = isNetworkPolicy(obj)
     if (obj.kind !== CNP_KIND && obj.kind !== CCNP_KIND && !np) continue
@@ -202,7 +238,9 @@ function applyingRules(policies: KubeObject[], pod: PodPeer, clusterName?: strin
       const sel = r.spec.endpointSelector as LabelSelector | undefined
       if (!sel) continue
       if (namespace !== undefined && pod.namespace !== namespace) continue
-      if (selectorMatches(namespace !== undefined ? withoutNamespaceMatch(sel) : sel, labels, namespace, true)) out.push({...r, namespace})
+      const m = selectorMatch(namespace !== undefined ? withoutNamespaceMatch(sel) : sel, labels, namespace, true, unknownKey)
+      if (m === 'yes') out.push({...r, namespace})
+      else if (m === 'unknown') out.push({...r, namespace, maybe: true})
     }
   }
   return out
@@ -230,11 +268,16 @@ function specsOf(obj: KubeObject): Array<{ref: ObjectRef; spec: Record<string, a
   return out
 }
 
-/** §5.1-2: enableDefaultDeny wins; unset means "has at least one allow or deny rule in that direction". */
+/**
+ * §5.1-2 as Cilium computes it (pkg/policy/repository.go computePolicyEnforcementAndRules):
+ * only a rule with at least one allow or deny rule in that direction counts, and then its
+ * enableDefaultDeny (default true) decides. An explicit `true` on a rule with no rule in that
+ * direction enforces nothing.
+ */
 export function putsInDefaultDeny(spec: Record<string, any>, direction: Direction): boolean {
+  if (rulesIn(spec[direction]).length === 0 && rulesIn(spec[`${direction}Deny`]).length === 0) return false
   const explicit = spec.enableDefaultDeny?.[direction]
-  if (typeof explicit === 'boolean') return explicit
-  return rulesIn(spec[direction]).length > 0 || rulesIn(spec[`${direction}Deny`]).length > 0
+  return typeof explicit === 'boolean' ? explicit : true
 }
 
 /** Why a policy's part in a direction can never match anything, when every rule of it is inert. */

@@ -12,7 +12,7 @@ import {describeRef, type KubeObject} from '../../core/kube.js'
 import type {Workload} from '../../core/query.js'
 import {layerResult, type Evidence, type LayerResult} from '../../core/result.js'
 import {ENFORCEMENT_ALWAYS, evaluateDirection, type DirectionVerdict, type EnforcementMode, type L4Flow} from './evaluate.js'
-import type {PodPeer, WorldPeer} from './peer.js'
+import {withNamespaceLabels, type PodPeer, type WorldPeer} from './peer.js'
 
 export interface ExternalL4Context {
   enforcementMode?: EnforcementMode
@@ -50,7 +50,7 @@ export function l4ExternalLayer(q: ExternalQuery, policies: KubeObject[], ctx: E
   } else {
     if (t.host) {
       // The name must resolve first: A's lookups go to kube-dns (53/UDP).
-      steps.push({what: `${q.source.name} → kube-dns:53/UDP (DNS lookup of ${t.host})`, verdict: evaluateDirection(policies, 'egress', a, KUBE_DNS, {port: 53, protocol: 'UDP'}, opts)})
+      steps.push({what: `${q.source.name} → kube-dns:53/UDP (DNS lookup of ${t.host})`, verdict: evaluateDirection(policies, 'egress', a, KUBE_DNS, {port: 53, protocol: 'UDP', dnsName: t.host}, opts)})
     }
     steps.push({what: `${q.source.name} → ${dest}`, verdict: evaluateDirection(policies, 'egress', a, world, flow, opts)})
   }
@@ -61,11 +61,14 @@ export function l4ExternalLayer(q: ExternalQuery, policies: KubeObject[], ctx: E
     : t.host
       ? [`the addresses of ${t.host} are not known offline: toCIDR rules other than 0.0.0.0/0 are not assumed to contain them`]
       : []
-  const failed = steps.filter((s) => !s.verdict.allowed)
+  // A step that cannot be decided (an L7 rule without the request, ...) is UNKNOWN, not a drop.
+  const failed = steps.filter((s) => !s.verdict.allowed && s.verdict.undetermined.length === 0)
+  const undecided = steps.filter((s) => !s.verdict.allowed && s.verdict.undetermined.length > 0).map((s) => `cannot decide ${s.what}: ${s.verdict.undetermined[0]}`)
   if (failed.length > 0) {
     const texts = failed.map((s) => failure(s, t.host !== undefined))
-    return layerResult('l4', 'DENY', texts[0]!, {reasons: [...texts.slice(1), ...notes, ...t0], evidence})
+    return layerResult('l4', 'DENY', texts[0]!, {reasons: [...texts.slice(1), ...undecided, ...notes, ...t0], evidence})
   }
+  if (undecided.length > 0) return layerResult('l4', 'UNKNOWN', undecided[0]!, {reasons: [...undecided.slice(1), ...notes, ...t0], evidence})
   const open = steps.some((s) => !s.verdict.inDefaultDeny)
   if (ctx.enforcementMode === 'never') return layerResult('l4', 'WARN', 'policy enforcement mode never: Cilium enforces no L4 policy', {reasons: [...notes, ...t0], evidence})
   const parts = steps.map((s) => (s.verdict.inDefaultDeny && s.verdict.allowedBy ? `${describeRef(s.verdict.allowedBy.ref)} allows ${s.what}` : `${s.what}: not in default-deny`))
@@ -93,5 +96,5 @@ function evidenceOf(v: DirectionVerdict): Evidence[] {
 }
 
 function podOf(w: Workload): PodPeer {
-  return {kind: 'pod', namespace: w.namespace, labels: w.podLabels, serviceAccount: w.serviceAccount, ...(w.namespaceLabels ? {namespaceLabels: w.namespaceLabels} : {})}
+  return withNamespaceLabels({kind: 'pod', namespace: w.namespace, labels: w.podLabels, serviceAccount: w.serviceAccount}, w.namespaceLabels)
 }

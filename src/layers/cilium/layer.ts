@@ -8,7 +8,7 @@ import {layerResult} from '../../core/result.js'
 import {describeRef, type KubeObject, type ObjectRef} from '../../core/kube.js'
 import type {ConnectivityQuery, Workload} from '../../core/query.js'
 import {ENFORCEMENT_ALWAYS, evaluateDirection, evaluateL4, type DirectionVerdict, type EnforcementMode, type L4Flow, type RuleMatch} from './evaluate.js'
-import type {PodPeer} from './peer.js'
+import {withNamespaceLabels, type PodPeer} from './peer.js'
 
 export interface L4Context {
   enforcementMode?: EnforcementMode
@@ -53,6 +53,8 @@ export function l4Layer(query: ConnectivityQuery, policies: KubeObject[], ctx: L
   const opts = {enforcementMode: ctx.enforcementMode, clusterName: ctx.clusterName}
   const hbone = a.ambient && b.ambient
   const app: L4Flow = {port: port.targetPort, protocol: (port.protocol || 'TCP').toUpperCase()}
+  // Cilium's L7 rules see the request only on a plain connection (inside HBONE it is mTLS).
+  if (query.method || query.path) app.request = {...(query.method ? {method: query.method} : {}), ...(query.path ? {path: query.path} : {})}
   const wire: L4Flow = hbone ? {port: HBONE_PORT, protocol: 'TCP'} : app
   const logical = `${bName}:${port.targetPort}${hbone ? ` (wire: HBONE ${HBONE_PORT})` : app.protocol !== 'TCP' ? `/${app.protocol}` : ''}`
   const src = podOf(a, ctx.sourceNamespaceLabels)
@@ -108,6 +110,10 @@ function failureText(r: HopResult, v: DirectionVerdict): string {
     return `${d.section} rule #${d.ruleIndex}${specSuffix(d.specIndex)} of ${describeRef(d.ref)} drops ${r.fromName} → ${r.target}`
   }
   const causes = (v.defaultDenyExplicit.length > 0 ? v.defaultDenyExplicit : v.defaultDenyBy).map((d) => (d === ENFORCEMENT_ALWAYS ? d : describeRef(d) + inertNote(v, d)))
+  if (v.authDrop) return v.authDrop
+  // The port is open but only for other HTTP requests (l7.ts): say so, it is not a drop.
+  const l7 = v.notes.find((n) => n.endsWith("Cilium's HTTP proxy answers 403"))
+  if (l7) return l7
   const head = v.direction === 'egress' ? `no egress rule on ${r.fromName} for ${r.target}` : `no ingress rule on ${r.toName} from ${r.fromName} for ${r.target}`
   return `${head}; ${v.direction} default-deny from ${causes.join(', ')}`
 }
@@ -202,13 +208,10 @@ function shortName(w: {namespace: string; name: string}, otherNamespace: string)
 
 function podOf(w: Workload, namespaceLabels?: Record<string, string>): PodPeer {
   const pod: PodPeer = {kind: 'pod', namespace: w.namespace, labels: w.podLabels, serviceAccount: w.serviceAccount}
-  const nsLabels = namespaceLabels ?? w.namespaceLabels
-  if (nsLabels) pod.namespaceLabels = nsLabels
-  return pod
+  return withNamespaceLabels(pod, namespaceLabels ?? w.namespaceLabels)
 }
 
 function waypointPod(wp: NonNullable<ConnectivityQuery['waypoint']>, namespaceLabels?: Record<string, string>): PodPeer {
   const pod: PodPeer = {kind: 'pod', namespace: wp.namespace, labels: wp.podLabels, serviceAccount: wp.serviceAccount}
-  if (namespaceLabels) pod.namespaceLabels = namespaceLabels
-  return pod
+  return withNamespaceLabels(pod, namespaceLabels)
 }

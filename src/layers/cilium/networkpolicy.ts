@@ -8,7 +8,8 @@
 // - a peer with namespaceSelector (and maybe podSelector) = those pods in the matching
 //   namespaces (`{}` = every namespace); podSelector alone = the policy's namespace;
 //   ipBlock (with except) = a CIDR set; a peer with none of them selects nothing;
-// - ports: protocol defaults to TCP, no port = every port, names and endPort as in CNPs;
+// - ports: protocol defaults to TCP, no port = every port, names as in CNPs, endPort beyond
+//   `port` undetermined (its support changed across Cilium versions, see npPorts);
 // - policyTypes: ingress is in default-deny unless the types name only Egress, egress when
 //   they name Egress or egress rules exist (with no rule, the direction allows nothing).
 
@@ -63,10 +64,25 @@ function translate(rule: NpRule, dir: 'from' | 'to', namespace: string): Array<R
   }
   const ports = list(rule.ports)
   if (ports.length > 0) {
-    const toPorts = ports.map((p) => ({ports: [{port: String(p?.port ?? '0'), ...(typeof p?.endPort === 'number' ? {endPort: p.endPort} : {}), protocol: String(p?.protocol ?? 'TCP')}]}))
+    const toPorts = ports.map((p) => ({ports: npPorts(p)}))
     for (const r of rules) r.toPorts = toPorts
   }
   return rules
+}
+
+/**
+ * One NetworkPolicyPort as Cilium's parsePorts reads it. `endPort` depends on the agent:
+ * up to 1.14 it is ignored (only `port` opens, cilium/cilium#28684), 1.15 rejects the whole
+ * NetworkPolicy (#28704), 1.16 brought port ranges (#32807). So `port` itself matches and
+ * the rest of the range is undetermined (ports.ts `versionDependent`).
+ */
+function npPorts(p: NonNullable<NpRule['ports']>[number] | undefined): Array<Record<string, unknown>> {
+  const port = String(p?.port ?? '0')
+  const protocol = String(p?.protocol ?? 'TCP')
+  const end = p?.endPort
+  if (typeof end !== 'number' || !/^\d+$/.test(port) || end <= Number(port)) return [{port, protocol}]
+  const why = `NetworkPolicy endPort ${port}-${end}: Cilium up to 1.14 opens only port ${port}, 1.15 rejects the NetworkPolicy, 1.16+ opens the range; the verdict depends on the agent version`
+  return [{port, protocol}, {port: String(Number(port) + 1), endPort: end, protocol, versionDependent: why}]
 }
 
 /** parseNetworkPolicyPeer: namespace labels get Cilium's prefix; pods alone stay in the policy's namespace. */

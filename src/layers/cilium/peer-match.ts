@@ -9,8 +9,8 @@
 // A rule's peer fields are alternatives (union); Cilium rejects rules mixing them.
 
 import {BlockList, isIP} from 'node:net'
-import {labelsOfPeer, type L4Peer} from './peer.js'
-import {isAllPodsSelector, mentionsReserved, selectorMatches, type LabelSelector} from './selector.js'
+import {labelsOfPeer, unknownNamespaceLabel, type L4Peer} from './peer.js'
+import {isAllPodsSelector, mentionsReserved, selectorMatch, selectorMatches, type LabelSelector} from './selector.js'
 import type {Tri} from './tri.js'
 
 /** A `fromRequires`/`toRequires` selector and the namespace of the policy that wrote it. */
@@ -77,7 +77,9 @@ export function peerMatches(rule: Record<string, unknown>, dir: 'from' | 'to', p
     ctx.notes.push(`${ctx.where}: combines ${selecting.map((f) => dir + f).join(' and ')}, which Cilium rejects (only one peer field per rule); evaluated as alternatives`)
   }
   for (const sel of asList<LabelSelector>(field('Endpoints'))) {
-    if (endpointMatches(sel, peer, ctx)) hit(isAllPodsSelector(sel) && !mentionsReserved(sel) && (ctx.requirements ?? []).length === 0)
+    const m = endpointMatches(sel, peer, ctx)
+    if (m === 'yes') hit(isAllPodsSelector(sel) && !mentionsReserved(sel) && (ctx.requirements ?? []).length === 0)
+    else if (m === 'unknown') undecided(`${dir}Endpoints selects by namespace labels, and the labels of namespace ${peer.kind === 'pod' ? peer.namespace : ''} are not known`)
   }
   if (asList(field('Nodes')).length > 0 && (peer.kind === 'host' || peer.kind === 'remote-node')) undecided(`${dir}Nodes selects nodes by their labels, which are not known here`)
   for (const e of asList<string>(field('Entities'))) {
@@ -101,15 +103,18 @@ export function peerMatches(rule: Record<string, unknown>, dir: 'from' | 'to', p
   return {matched, broad}
 }
 
-function endpointMatches(sel: LabelSelector, peer: L4Peer, ctx: PeerContext): boolean {
+function endpointMatches(sel: LabelSelector, peer: L4Peer, ctx: PeerContext): Tri {
   // Endpoint selectors reach reserved identities only when they name them explicitly
   // (a CCNP adds `k8s:io.kubernetes.pod.namespace Exists`, a CNP the namespace itself).
-  if (peer.kind !== 'pod' && !mentionsReserved(sel)) return false
+  if (peer.kind !== 'pod' && !mentionsReserved(sel)) return 'no'
   const labels = labelsOfPeer(peer, ctx.clusterName)
   const scoped = peer.kind === 'pod' && !mentionsReserved(sel)
-  if (!selectorMatches(sel, labels, scoped ? ctx.namespace : undefined)) return false
+  // A namespace label that is not known (offline, no Namespace object) can neither match
+  // nor fail: deciding it either way could hide a deny rule or an allow.
+  const m = selectorMatch(sel, labels, scoped ? ctx.namespace : undefined, false, unknownNamespaceLabel(peer))
+  if (m === 'no') return 'no'
   // fromRequires/toRequires are folded into every endpoint selector of the section.
-  return (ctx.requirements ?? []).every((r) => peer.kind === 'pod' && selectorMatches(r.selector, labels, r.namespace))
+  return (ctx.requirements ?? []).every((r) => peer.kind === 'pod' && selectorMatches(r.selector, labels, r.namespace)) ? m : 'no'
 }
 
 /** Cilium entities; `cluster` is every in-cluster identity (pods, nodes, API server, health, init, ingress, unmanaged). */

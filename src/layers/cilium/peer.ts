@@ -12,6 +12,8 @@ export interface PodPeer {
   /** Plain Kubernetes label keys; a key written `source:key` keeps that source (e.g. `container:app`). */
   labels: Record<string, string>
   namespaceLabels?: Record<string, string>
+  /** `namespaceLabels` holds only some labels (what the specs say), not the Namespace's own. */
+  namespaceLabelsPartial?: boolean
   serviceAccount?: string
   ip?: string
 }
@@ -52,6 +54,26 @@ export function labelsOfPeer(peer: L4Peer, clusterName = 'default'): Label[] {
   if (peer.serviceAccount) out.push({source: K8S_SOURCE, key: SERVICE_ACCOUNT_KEY, value: peer.serviceAccount})
   out.push({source: K8S_SOURCE, key: CLUSTER_KEY, value: clusterName})
   return out
+}
+
+/**
+ * For a pod whose namespace labels are not known (`namespaceLabels` absent): which selector
+ * keys name a namespace label other than the name label the API server always sets.
+ */
+export function unknownNamespaceLabel(peer: L4Peer): ((key: string) => boolean) | undefined {
+  if (peer.kind !== 'pod' || (peer.namespaceLabels && !peer.namespaceLabelsPartial)) return undefined
+  const known = peer.namespaceLabels ?? {}
+  return (key) => key.startsWith(NAMESPACE_LABELS_PREFIX) && key !== NAMESPACE_LABELS_PREFIX + NAMESPACE_NAME_LABEL && !(key.slice(NAMESPACE_LABELS_PREFIX.length) in known)
+}
+
+/**
+ * A Workload's namespace labels as a peer's: a map read from a Namespace always carries
+ * `kubernetes.io/metadata.name` (the API server sets it), so one without it is only what
+ * the specs say (e.g. the ambient mode label) and the other labels are unknown.
+ */
+export function withNamespaceLabels(pod: PodPeer, labels: Record<string, string> | undefined): PodPeer {
+  if (!labels) return pod
+  return {...pod, namespaceLabels: labels, ...(NAMESPACE_NAME_LABEL in labels ? {} : {namespaceLabelsPartial: true})}
 }
 
 /** Short human name of a peer for messages. */

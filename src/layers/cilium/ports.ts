@@ -7,8 +7,11 @@
 // - a port *name* is resolved against the destination pod's container ports with the same
 //   name and protocol; an undefined name matches nothing (toMapState skips it). When the
 //   destination's container ports are not known the match is undetermined.
+// - an allow entry's L7 part (`rules.http` ...) narrows the matched port to the requests it
+//   admits (l7.ts); deny entries have no L7 part (pkg/policy/api PortDenyRule has only ports).
 
-import type {Tri} from './tri.js'
+import {l7Match, type HttpRequest} from './l7.js'
+import {both, type Tri} from './tri.js'
 
 export interface ContainerPort {
   name: string
@@ -23,6 +26,10 @@ export interface L4Flow {
   namedPorts?: ContainerPort[]
   /** Who the destination is, for messages about named ports (e.g. `payments`). */
   destination?: string
+  /** The HTTP request on this flow (`--method`/`--path`), for L7 rules; absent = not known. */
+  request?: HttpRequest
+  /** For a DNS lookup: the name being resolved, for `rules.dns`; absent = not known. */
+  dnsName?: string
 }
 
 const ANY_PROTOCOLS = ['TCP', 'UDP', 'SCTP']
@@ -31,6 +38,8 @@ interface PortEntry {
   port?: string | number
   endPort?: number
   protocol?: string
+  /** Set by networkpolicy.ts: a match here depends on the agent version (why). */
+  versionDependent?: string
 }
 
 /** True when the rule carries at least one PortRule (an absent or `[]` toPorts does not). */
@@ -38,17 +47,25 @@ export function hasToPorts(toPorts: unknown): toPorts is unknown[] {
   return Array.isArray(toPorts) && toPorts.length > 0
 }
 
-/** Does a non-empty toPorts list match the flow? `notes` collects unresolved names. */
-export function toPortsMatch(toPorts: unknown[], flow: L4Flow, notes: string[], where = 'rule'): Tri {
+/**
+ * Does a non-empty toPorts list match the flow? `notes` collects unresolved names. With
+ * `l7` (allow sections) an entry whose port matches must also admit the flow's request.
+ */
+export function toPortsMatch(toPorts: unknown[], flow: L4Flow, notes: string[], where = 'rule', l7 = true): Tri {
   let result: Tri = 'no'
   for (const entry of toPorts) {
     const ports = (entry as {ports?: PortEntry[]} | null)?.ports
     if (!Array.isArray(ports)) continue
+    let portHit: Tri = 'no'
     for (const p of ports) {
       const m = portMatches(p ?? {}, flow, notes, where)
-      if (m === 'yes') return 'yes'
-      if (m === 'unknown') result = 'unknown'
+      if (m === 'yes') portHit = 'yes'
+      else if (m === 'unknown' && portHit === 'no') portHit = 'unknown'
     }
+    if (portHit === 'no') continue
+    const m = both(portHit, l7 ? l7Match(entry as Record<string, any>, flow.request, `${flow.port}/${flow.protocol.toUpperCase()}`, notes, where, flow.dnsName) : 'yes')
+    if (m === 'yes') return 'yes'
+    if (m === 'unknown') result = 'unknown'
   }
   return result
 }
@@ -63,7 +80,12 @@ function portMatches(p: PortEntry, flow: L4Flow, notes: string[], where: string)
   const start = Number(text)
   if (start === 0) return 'yes'
   const end = typeof p.endPort === 'number' && p.endPort > start ? p.endPort : start
-  return flow.port >= start && flow.port <= end ? 'yes' : 'no'
+  if (flow.port < start || flow.port > end) return 'no'
+  if (p.versionDependent) {
+    notes.push(`${where}: ${p.versionDependent}`)
+    return 'unknown'
+  }
+  return 'yes'
 }
 
 function namedPortMatches(name: string, flow: L4Flow, notes: string[], where: string): Tri {

@@ -17,18 +17,32 @@ export interface RuleOutcome {
   broad: boolean
 }
 
-export function ruleMatches(rule: Record<string, any>, dir: 'from' | 'to', peer: L4Peer, flow: L4Flow, ctx: PeerContext): RuleOutcome {
+/**
+ * The mutual authentication an allow rule asks for (`authentication.mode`, formerly
+ * `auth.type`): `required` needs a SPIFFE handshake between the two identities before any
+ * packet passes; `test-always-fail` never completes (cilium-cli echo_ingress_auth_always_fail.go
+ * expects ResultDropAuthRequired). Cilium merges a rule's auth into every policy entry for
+ * the same traffic, so another rule without it does not lift it (pkg/policy mapstate).
+ */
+export function authOf(rule: Record<string, any>): 'required' | 'always-fail' | undefined {
+  const mode = String(rule.authentication?.mode ?? rule.auth?.type ?? '').toLowerCase()
+  if (mode === '' || mode === 'disabled') return undefined
+  return mode === 'test-always-fail' || mode === 'always-fail' ? 'always-fail' : 'required'
+}
+
+/** `deny`: a deny section's rule, whose toPorts carry no L7 part (PortDenyRule). */
+export function ruleMatches(rule: Record<string, any>, dir: 'from' | 'to', peer: L4Peer, flow: L4Flow, ctx: PeerContext, deny = false): RuleOutcome {
   const selection = peerSelection(rule, dir)
   if (selection.kind === 'none') return {matched: 'no', broad: false}
   const ports = hasToPorts(rule.toPorts)
   const icmp = Array.isArray(rule.icmps) && rule.icmps.length > 0
   if (selection.kind === 'wildcard') {
     if (!ports) return {matched: 'no', broad: false}
-    return {matched: toPortsMatch(rule.toPorts, flow, ctx.notes, ctx.where), broad: true}
+    return {matched: toPortsMatch(rule.toPorts, flow, ctx.notes, ctx.where, !deny), broad: true}
   }
   const peerMatch = peerMatches(rule, dir, peer, ctx, selection.fields)
   if (peerMatch.matched === 'no') return {matched: 'no', broad: false}
-  const portMatch: Tri = ports ? toPortsMatch(rule.toPorts, flow, ctx.notes, ctx.where) : icmp ? 'no' : 'yes'
+  const portMatch: Tri = ports ? toPortsMatch(rule.toPorts, flow, ctx.notes, ctx.where, !deny) : icmp ? 'no' : 'yes'
   return {matched: both(peerMatch.matched, portMatch), broad: peerMatch.broad}
 }
 

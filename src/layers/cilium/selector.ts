@@ -3,6 +3,7 @@
 
 import {CLUSTER_KEY, NAMESPACE_LABELS_PREFIX, POD_NAMESPACE_KEY} from './keys.js'
 import {splitKey, type Label} from './peer.js'
+import type {Tri} from './tri.js'
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>
@@ -44,11 +45,24 @@ export function mentionsReserved(sel: LabelSelector | undefined): boolean {
  * namespace (a CNP's own endpointSelector can never reach outside its namespace).
  */
 export function selectorMatches(sel: LabelSelector | undefined, labels: Label[], scopeNamespace?: string, force = false): boolean {
+  return selectorMatch(sel, labels, scopeNamespace, force) === 'yes'
+}
+
+/**
+ * selectorMatches, three-valued: a requirement on a key for which `unknownKey` is true (a
+ * label whose value is not known for this peer) is undetermined unless another one fails.
+ */
+export function selectorMatch(sel: LabelSelector | undefined, labels: Label[], scopeNamespace?: string, force = false, unknownKey?: (key: string) => boolean): Tri {
   const reqs = requirementsOf(sel)
   if (scopeNamespace !== undefined && (force || !liftsNamespaceScope(sel))) {
     reqs.push({source: 'k8s', key: POD_NAMESPACE_KEY, operator: 'In', values: [scopeNamespace]})
   }
-  return reqs.every((r) => requirementMatches(r, labels))
+  let out: Tri = 'yes'
+  for (const r of reqs) {
+    if (unknownKey?.(r.key) && (r.source === 'k8s' || r.source === 'any')) out = 'unknown'
+    else if (!requirementMatches(r, labels)) return 'no'
+  }
+  return out
 }
 
 function requirementMatches(r: Requirement, labels: Label[]): boolean {
