@@ -5,7 +5,7 @@
 import type {ProcessEventRecord} from '../../core/evidence.js'
 import type {ConnectivityQuery, Workload} from '../../core/query.js'
 import {layerResult, type Evidence, type LayerResult} from '../../core/result.js'
-import {evaluateExec, type ExecVerdict, type PodContext} from './evaluate.js'
+import {evaluateActivity, evaluateExec, policyMode, type ExecVerdict, type PodContext} from './evaluate.js'
 import {describeKill, killsIn, type KillGroup} from './kills.js'
 import type {KubeObject, ObjectRef} from '../../core/kube.js'
 
@@ -22,7 +22,11 @@ export function runtimeLayer(query: ConnectivityQuery, policies: KubeObject[], c
   const src = query.source
   const dst = query.target
   const srcName = ctx.sourceName ?? src.name
-  const events = ctx.events ?? []
+  const monitored = new Set(policies.filter((p) => policyMode(p).monitor).map((p) => p.metadata.name))
+  // Monitor mode elides the kill but the event still carries the Sigkill action (upstream
+  // bpf/process/generic_calls.h do_action sets e->action either way): not evidence of a kill.
+  const allEvents = ctx.events ?? []
+  const events = allEvents.filter((e) => !(e.policy && monitored.has(e.policy)))
   const denies: string[] = []
   const warnings: string[] = []
   const reasons: string[] = []
@@ -32,8 +36,11 @@ export function runtimeLayer(query: ConnectivityQuery, policies: KubeObject[], c
   // B's entrypoints: a kill (predicted or observed) means B cannot serve.
   const serverBinaries = query.serverBinaries ?? []
   const dstKills = killsIn(events, dst)
-  const serverVerdicts = serverBinaries.map((bin) => ({bin, v: evaluateExec(policies, podOf(dst), bin)}))
+  const servePorts = query.port ? [query.port.targetPort] : []
+  const serverVerdicts = serverBinaries.map((bin) => ({bin, v: execThenRun(policies, podOf(dst), bin, 'serve', servePorts)}))
+  const undecided: string[] = []
   for (const {bin, v} of serverVerdicts) {
+    if (v.undecided) undecided.push(`${dst.name} may not serve: ${v.reason}`)
     if (!v.blocked) continue
     denies.push(`${dst.name} cannot serve: its entrypoint ${bin} ${blockedWording(v)} by ${v.by?.name}`)
     reasons.push(v.reason)
@@ -47,7 +54,9 @@ export function runtimeLayer(query: ConnectivityQuery, policies: KubeObject[], c
 
   // The binary A calls B with.
   if (query.clientBinary) {
-    const v = evaluateExec(policies, podOf(src), query.clientBinary)
+    const dialPorts = query.port ? [...new Set([query.port.servicePort, query.port.targetPort])] : []
+    const v = execThenRun(policies, podOf(src), query.clientBinary, 'connect', dialPorts)
+    if (v.undecided) undecided.push(`--client-binary ${query.clientBinary} in ${srcName}: ${v.reason}`)
     if (v.blocked) {
       denies.push(`--client-binary ${query.clientBinary} is not allowed in ${srcName}: it ${blockedWording(v)} by ${v.by?.name}`)
       reasons.push(v.reason)
@@ -79,8 +88,18 @@ export function runtimeLayer(query: ConnectivityQuery, policies: KubeObject[], c
     evidence.push(eventEvidence(g, dst))
   }
 
+  for (const e of allEvents) {
+    if (e.policy && monitored.has(e.policy) && /sigkill/i.test(e.action ?? '')) {
+      pushUnique(warnings, `${e.binary} Sigkill events come from ${e.policy}, which is in policy-mode monitor: nothing was killed`)
+    }
+  }
+
   if (denies.length > 0) {
-    return layerResult('runtime', 'DENY', denies[0], {reasons: [...denies.slice(1), ...reasons], evidence, warnings})
+    return layerResult('runtime', 'DENY', denies[0], {reasons: [...denies.slice(1), ...undecided, ...reasons], evidence, warnings})
+  }
+  if (undecided.length > 0) {
+    // A policy may block the binary depending on what the check cannot see: never a PASS.
+    return layerResult('runtime', 'UNKNOWN', undecided[0], {reasons: [...undecided.slice(1), ...reasons], evidence, warnings})
   }
 
   const serverApplied = uniqueRefs(serverVerdicts.flatMap(({v}) => v.applied))
@@ -100,11 +119,28 @@ export function runtimeLayer(query: ConnectivityQuery, policies: KubeObject[], c
   return layerResult('runtime', 'PASS', summary, {reasons, evidence, warnings})
 }
 
+/**
+ * The binary must first be exec'ed, then it connects (A's client) or listens and serves
+ * (B): a block at either step blocks; an undecided step makes the whole undecided. The
+ * PASS wording keeps naming the exec allowlist.
+ */
+function execThenRun(policies: KubeObject[], pod: PodContext, bin: string, activity: 'connect' | 'serve', ports: number[]): ExecVerdict & {phase?: string} {
+  const exec = evaluateExec(policies, pod, bin)
+  if (exec.blocked) return exec
+  const run = evaluateActivity(policies, pod, {activity, process: bin, ports})
+  const assumptions = [...new Set([...exec.assumptions, ...run.assumptions])]
+  if (run.blocked) return {...run, assumptions, phase: activity}
+  if (exec.undecided) return {...exec, assumptions}
+  if (run.undecided) return {...run, applied: exec.applied, assumptions}
+  return {...exec, assumptions}
+}
+
 function podOf(w: Workload): PodContext {
   return {namespace: w.namespace, labels: w.podLabels}
 }
 
-function blockedWording(v: ExecVerdict): string {
+function blockedWording(v: ExecVerdict & {phase?: string}): string {
+  if (v.phase) return v.killed ? `would be killed when it ${v.phase === 'connect' ? 'connects' : 'serves'}` : `would have its ${v.phase === 'connect' ? 'connect' : 'socket calls'} fail (Override)`
   return v.killed ? 'would be killed' : 'would fail to execute (Override)'
 }
 
