@@ -112,10 +112,13 @@ function matchArg(m: NonNullable<Selector['matchArgs']>[number], hook: Hook, ctx
 /**
  * The socket of A's TCP connect to B (or of B's listening/accepted socket): TCP, port known
  * (connect: B's service and target port, the client may dial either; serve: B's target port
- * is the local port). Addresses, the address family and ephemeral ports are unknown.
+ * is the local port). Addresses, the address family and ephemeral ports are unknown. A
+ * `sockaddr` argument is the address the call names (connect: the destination, bind: the
+ * local address) and only takes the S* operators (upstream parseMatchArg).
  */
 function sockOperator(op: string, values: string[], types: string[], ctx: ProcessContext): Tri {
   const ports = ctx.ports ?? []
+  const sockaddr = types.every((t) => t === 'sockaddr')
   switch (op) {
     case 'Protocol':
       return values.some((v) => v === 'IPPROTO_TCP' || v === '6')
@@ -127,16 +130,14 @@ function sockOperator(op: string, values: string[], types: string[], ctx: Proces
     case 'DPort':
     case 'NotDPort':
     case 'DPortPriv':
-    case 'NotDPortPriv': {
-      // sockaddr arguments carry no destination port for these operators (parseMatchArg refuses them)
-      if (ctx.activity !== 'connect' || ports.length === 0 || types.includes('sockaddr')) return 'unknown'
+    case 'NotDPortPriv':
+      if (sockaddr || ctx.activity !== 'connect' || ports.length === 0) return 'unknown'
       return anyAll(ports.map((p) => portOp(op.replace('D', ''), values, p)))
-    }
     case 'SPort':
     case 'NotSPort':
     case 'SPortPriv':
     case 'NotSPortPriv':
-      if (ctx.activity !== 'serve' || ports.length === 0) return 'unknown'
+      if (!(sockaddr || ctx.activity === 'serve') || ports.length === 0) return 'unknown'
       return anyAll(ports.map((p) => portOp(op.replace('S', ''), values, p)))
     default:
       return 'unknown'
