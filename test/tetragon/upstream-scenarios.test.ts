@@ -309,3 +309,12 @@ describe('unknown fields, operators and actions are UNKNOWN, never PASS', () => 
     expect(status([execveat], {clientBinary: '/usr/bin/wget'})).toBe('PASS')
   })
 })
+
+describe('pkg/sensors/tracing/generickprobe.go validateOverride', () => {
+  it('Override on a kprobe that is neither a syscall nor a security_ hook is refused by Tetragon → UNKNOWN, not DENY', () => {
+    const p = tp({kprobes: [tcpConnect([{matchBinaries: curlOnly, matchActions: [{action: 'Override', argError: -1}]}])]})
+    expect(status([p])).toBe('UNKNOWN')
+    const sys = tp({kprobes: [{call: 'sys_connect', syscall: true, selectors: [{matchBinaries: curlOnly, matchActions: [{action: 'Override', argError: -1}]}]}]})
+    expect(status([sys])).toBe('DENY')
+  })
+})

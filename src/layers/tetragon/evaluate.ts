@@ -125,7 +125,7 @@ export function evaluateActivity(policies: KubeObject[], pod: PodContext, ctx: A
   }
   const maybe = hits[0]
   if (maybe) {
-    for (const h of hits) note(assumptions, `${describeHook(h)} may block ${subject}: ${h.outcome.why}`)
+    for (const h of hits.slice(1)) note(assumptions, `${describeHook(h)} may block ${subject}: ${h.outcome.why}`)
     return {
       killed: false,
       blocked: false,

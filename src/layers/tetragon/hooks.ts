@@ -102,6 +102,12 @@ export function hooksOf(spec: Raw | undefined): Hook[] {
     let binaryPositions = execPositions.get(`${section === 'fentries' ? 'kprobes' : section}:${index}`) ?? []
     if (section === 'fentries') binaryPositions = []
     if (classes.includes('exec') && binaryPositions.length === 0) binaryPositions = execBinaryPositions(call, args)
+    // pkg/sensors/tracing/generickprobe.go validateOverride: "override action can be used only
+    // with syscalls and security_ hooks" — otherwise the policy does not load.
+    const overrides = selectors.some((s) => (s.matchActions ?? []).some((a) => String(a.action ?? '').toLowerCase() === 'override'))
+    if (section === 'kprobes' && overrides && !call.startsWith('security_') && raw.syscall !== true) {
+      invalid.push(`${call}: override action can be used only with syscalls (syscall: true) and security_ hooks`)
+    }
     out.push({section, index, call, classes, args, binaryPositions, selectors, invalid, ...extra})
   }
 

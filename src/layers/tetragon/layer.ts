@@ -40,7 +40,10 @@ export function runtimeLayer(query: ConnectivityQuery, policies: KubeObject[], c
   const serverVerdicts = serverBinaries.map((bin) => ({bin, v: execThenRun(policies, podOf(dst), bin, 'serve', servePorts)}))
   const undecided: string[] = []
   for (const {bin, v} of serverVerdicts) {
-    if (v.undecided) undecided.push(`${dst.name} may not serve: ${v.reason}`)
+    if (v.undecided) {
+      undecided.push(`${dst.name} may not serve: ${v.reason}`)
+      evidence.push(policyEvidence(v.by, `may block ${bin}`))
+    }
     if (!v.blocked) continue
     denies.push(`${dst.name} cannot serve: its entrypoint ${bin} ${blockedWording(v)} by ${v.by?.name}`)
     reasons.push(v.reason)
@@ -61,6 +64,8 @@ export function runtimeLayer(query: ConnectivityQuery, policies: KubeObject[], c
       denies.push(`--client-binary ${query.clientBinary} is not allowed in ${srcName}: it ${blockedWording(v)} by ${v.by?.name}`)
       reasons.push(v.reason)
       evidence.push(policyEvidence(v.by, `blocks ${query.clientBinary} (${v.action})`))
+    } else if (v.undecided) {
+      evidence.push(policyEvidence(v.by, `may block ${query.clientBinary}`))
     } else {
       passParts.push(includesSummary(v, query.clientBinary, srcName))
       for (const r of v.applied) evidence.push(policyEvidence(r, `allows ${query.clientBinary}`))
