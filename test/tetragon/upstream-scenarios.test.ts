@@ -344,3 +344,40 @@ describe.skipIf(!hasShared)('the scenario policies are valid TracingPolicy objec
     expect(validate(tp({kprobes: [tcpConnect([{matchBinaries: [{operator: 'Equal', values: ['/usr/bin/curl']}], matchActions: kill}])]}))).toBe(false)
   })
 })
+
+describe('examples/quickstart/network_egress_cluster_enforce.yaml (docs getting-started/enforcement.md)', () => {
+  // tcp_connect NotDAddr [127.0.0.1, ${PODCIDR}, ${SERVICECIDR}] → Sigkill: in-cluster connects work.
+  const egress = tp({kprobes: [tcpConnect([{matchArgs: [{index: 0, operator: 'NotDAddr', values: ['127.0.0.1', '10.244.0.0/16', '10.96.0.0/12']}], matchActions: kill}])]}, {kind: 'TracingPolicyNamespaced', name: 'enforce-network-activity-outside-cluster-cidr-range'})
+
+  it('offline (B\'s addresses unknown) → UNKNOWN, never PASS', () => {
+    expect(status([egress])).toBe('UNKNOWN')
+  })
+
+  it('with B\'s Service and pod IPs inside the cluster CIDRs → PASS; an address outside → DENY', () => {
+    expect(runtimeLayer(query(), [egress], {targetAddresses: ['10.96.14.2', '10.244.1.7']}).status).toBe('PASS')
+    const r = runtimeLayer(query(), [egress], {targetAddresses: ['104.198.14.52']})
+    expect(r.status).toBe('DENY')
+    expect(r.summary).toBe('--client-binary /usr/bin/curl is not allowed in checkout: it would be killed when it connects by enforce-network-activity-outside-cluster-cidr-range')
+    // one address inside, one outside: depends on which one curl dials
+    expect(runtimeLayer(query(), [egress], {targetAddresses: ['10.96.14.2', '104.198.14.52']}).status).toBe('UNKNOWN')
+  })
+
+  it('the un-substituted template (${PODCIDR}) is not an address: Tetragon refuses the policy → UNKNOWN', () => {
+    const raw = tp({kprobes: [tcpConnect([{matchArgs: [{index: 0, operator: 'NotDAddr', values: ['127.0.0.1', '${PODCIDR}']}], matchActions: kill}])]})
+    expect(runtimeLayer(query(), [raw], {targetAddresses: ['10.96.14.2']}).status).toBe('UNKNOWN')
+  })
+
+  it('security-socket-connect-block-others.yaml: SAddr on the connect sockaddr is the destination', () => {
+    const p = tp({kprobes: [{
+      call: 'security_socket_connect', syscall: false,
+      args: [{index: 0, type: 'socket'}, {index: 1, type: 'sockaddr'}],
+      selectors: [
+        {matchArgs: [{index: 1, operator: 'SAddr', values: ['192.168.1.1']}, {index: 1, operator: 'SPort', values: ['80']}], matchBinaries: curlOnly, matchActions: [{action: 'Post'}]},
+        {matchBinaries: curlOnly, matchActions: [{action: 'Override', argError: 1}]},
+      ],
+    }]})
+    const at80 = {port: {...port, servicePort: 80, targetPort: 80}}
+    expect(runtimeLayer(query(at80), [p], {targetAddresses: ['192.168.1.1']}).status).toBe('PASS')
+    expect(runtimeLayer(query(at80), [p], {targetAddresses: ['10.96.0.5']}).status).toBe('DENY')
+  })
+})

@@ -6,6 +6,7 @@
 // followChildren only with In/NotIn; parseMatchArg: sock operators only on sock/skb/
 // socket/sockaddr arguments) and bpf/process/generic_calls.h (do_action).
 
+import {BlockList, isIP} from 'node:net'
 import type {Hook} from './hooks.js'
 import type {Selector} from './exec-hooks.js'
 import {filteredPositions} from './exec-hooks.js'
@@ -19,6 +20,8 @@ export interface ProcessContext {
   process?: string
   /** connect: destination ports the client may use; serve: the port B listens on. */
   ports?: number[]
+  /** connect: every address the client may dial for B (Service IPs, pod IPs), when known. */
+  addresses?: string[]
 }
 
 export interface SelectorMatch {
@@ -133,6 +136,15 @@ function sockOperator(op: string, values: string[], types: string[], ctx: Proces
     case 'NotDPortPriv':
       if (sockaddr || ctx.activity !== 'connect' || ports.length === 0) return 'unknown'
       return anyAll(ports.map((p) => portOp(op.replace('D', ''), values, p)))
+    case 'DAddr':
+    case 'NotDAddr':
+      if (sockaddr || ctx.activity !== 'connect') return 'unknown'
+      return addrOp(op === 'DAddr', values, ctx.addresses)
+    case 'SAddr':
+    case 'NotSAddr':
+      // a connect's sockaddr is the destination; a sock's saddr is A's own pod IP (unknown)
+      if (!sockaddr || ctx.activity !== 'connect') return 'unknown'
+      return addrOp(op === 'SAddr', values, ctx.addresses)
     case 'SPort':
     case 'NotSPort':
     case 'SPortPriv':
@@ -142,6 +154,29 @@ function sockOperator(op: string, values: string[], types: string[], ctx: Proces
     default:
       return 'unknown'
   }
+}
+
+/**
+ * [Not]DAddr against every address B may be dialled at: decided only when all agree.
+ * Values are addresses or CIDRs (upstream parseAddr; a bare address is a /32 or /128);
+ * one Tetragon cannot parse makes it refuse the policy.
+ */
+function addrOp(positive: boolean, values: string[], addresses: string[] | undefined): Tri {
+  if (!addresses || addresses.length === 0) return 'unknown'
+  const list = new BlockList()
+  for (const v of values) {
+    const [ip, bits] = v.split('/')
+    const family = isIP(ip)
+    if (family === 0) return 'unknown'
+    const prefix = bits === undefined ? (family === 4 ? 32 : 128) : Number(bits)
+    if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) return 'unknown'
+    list.addSubnet(ip, prefix, family === 4 ? 'ipv4' : 'ipv6')
+  }
+  const hits = addresses.map((a) => {
+    const family = isIP(a)
+    return family !== 0 && list.check(a, family === 4 ? 'ipv4' : 'ipv6')
+  })
+  return anyAll(hits.map((h) => (positive ? h : !h)))
 }
 
 /** op is Port / NotPort / PortPriv / NotPortPriv after dropping the S/D. */

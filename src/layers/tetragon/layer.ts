@@ -16,6 +16,11 @@ export interface RuntimeContext {
   targetReady?: boolean
   /** How to call A in messages (defaults to its name). */
   sourceName?: string
+  /**
+   * Addresses A may dial for B (B's Service ClusterIPs and pod IPs, live): lets DAddr /
+   * NotDAddr filters on connect hooks be decided (Tetragon's getting-started egress policy).
+   */
+  targetAddresses?: string[]
 }
 
 export function runtimeLayer(query: ConnectivityQuery, policies: KubeObject[], ctx: RuntimeContext = {}): LayerResult {
@@ -58,7 +63,7 @@ export function runtimeLayer(query: ConnectivityQuery, policies: KubeObject[], c
   // The binary A calls B with.
   if (query.clientBinary) {
     const dialPorts = query.port ? [...new Set([query.port.servicePort, query.port.targetPort])] : []
-    const v = execThenRun(policies, podOf(src), query.clientBinary, 'connect', dialPorts)
+    const v = execThenRun(policies, podOf(src), query.clientBinary, 'connect', dialPorts, ctx.targetAddresses)
     if (v.undecided) undecided.push(`--client-binary ${query.clientBinary} in ${srcName}: ${v.reason}`)
     if (v.blocked) {
       denies.push(`--client-binary ${query.clientBinary} is not allowed in ${srcName}: it ${blockedWording(v)} by ${v.by?.name}`)
@@ -129,10 +134,10 @@ export function runtimeLayer(query: ConnectivityQuery, policies: KubeObject[], c
  * (B): a block at either step blocks; an undecided step makes the whole undecided. The
  * PASS wording keeps naming the exec allowlist.
  */
-function execThenRun(policies: KubeObject[], pod: PodContext, bin: string, activity: 'connect' | 'serve', ports: number[]): ExecVerdict & {phase?: string} {
+function execThenRun(policies: KubeObject[], pod: PodContext, bin: string, activity: 'connect' | 'serve', ports: number[], addresses?: string[]): ExecVerdict & {phase?: string} {
   const exec = evaluateExec(policies, pod, bin)
   if (exec.blocked) return exec
-  const run = evaluateActivity(policies, pod, {activity, process: bin, ports})
+  const run = evaluateActivity(policies, pod, {activity, process: bin, ports, ...(addresses ? {addresses} : {})})
   const assumptions = [...new Set([...exec.assumptions, ...run.assumptions])]
   if (run.blocked) return {...run, assumptions, phase: activity}
   if (exec.undecided) return {...exec, assumptions}
