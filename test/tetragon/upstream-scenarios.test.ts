@@ -381,3 +381,22 @@ describe('examples/quickstart/network_egress_cluster_enforce.yaml (docs getting-
     expect(runtimeLayer(query(at80), [p], {targetAddresses: ['10.96.0.5']}).status).toBe('DENY')
   })
 })
+
+describe('pkg/selectors/kernel.go limits and string operators: a policy Tetragon refuses is UNKNOWN', () => {
+  const bprmSel = (selectors: unknown[]) => tp({kprobes: [{call: 'security_bprm_check', syscall: false, args: [{index: 0, type: 'linux_binprm'}], selectors}]})
+
+  it('matchArgs In on the linux_binprm path is rejected (writeMatchValues: type unsupported) → UNKNOWN', () => {
+    expect(status([bprmSel([{matchArgs: [{index: 0, operator: 'NotIn', values: ['/srv/checkout']}], matchActions: kill}])])).toBe('UNKNOWN')
+    expect(status([bprmSel([{matchArgs: [{index: 0, operator: 'NotEqual', values: ['/srv/checkout']}], matchActions: kill}])])).toBe('DENY')
+  })
+
+  it('more than 5 selectors (MaxSelectors) → UNKNOWN', () => {
+    const six = Array.from({length: 6}, (_, i) => ({matchArgs: [{index: 0, operator: 'Equal', values: [`/x${i}`]}], matchActions: kill}))
+    expect(status([bprmSel([...six.slice(0, 5), {matchActions: kill}])])).toBe('UNKNOWN')
+    expect(status([bprmSel([...six.slice(0, 4), {matchActions: kill}])])).toBe('DENY')
+  })
+
+  it('more than 3 actions in a selector → UNKNOWN', () => {
+    expect(status([bprmSel([{matchActions: [{action: 'Post'}, {action: 'Post'}, {action: 'Post'}, {action: 'Sigkill'}]}])])).toBe('UNKNOWN')
+  })
+})

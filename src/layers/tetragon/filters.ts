@@ -100,6 +100,8 @@ function matchArg(m: NonNullable<Selector['matchArgs']>[number], hook: Hook, ctx
   const positions = filteredPositions(m, hook.args)
   const label = `matchArgs ${String(m.operator)} [${values.join(', ')}]`
   if (ctx.activity === 'exec' && hook.classes.includes('exec') && positions.some((p) => hook.binaryPositions.includes(p)) && ctx.target !== undefined) {
+    // parseMatchArg: In/NotIn fall through to writeMatchValues, which rejects string types.
+    if (op === 'In' || op === 'NotIn') return {match: 'unknown', note: `${label}: In/NotIn are not string operators for matchArgs (use Equal/NotEqual); Tetragon refuses the policy`}
     const r = matchPath(String(op ?? m.operator), values, ctx.target)
     if (r === 'unknown') return {match: r, note: `${label} on the binary cannot be evaluated`}
     return {match: r, why: r ? `${ctx.target} ${describeOp(String(op), values)}` : undefined}

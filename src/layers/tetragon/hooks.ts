@@ -104,6 +104,14 @@ export function hooksOf(spec: Raw | undefined): Hook[] {
     if (classes.includes('exec') && binaryPositions.length === 0) binaryPositions = execBinaryPositions(call, args)
     // pkg/sensors/tracing/generickprobe.go validateOverride: "override action can be used only
     // with syscalls and security_ hooks" — otherwise the policy does not load.
+    // pkg/selectors/kernel.go: at most 5 selectors (MaxSelectors), 5 argument filters
+    // (large programs) and 3 actions per selector, else the policy does not load.
+    if (selectors.length > 5) invalid.push(`${call}: ${selectors.length} selectors, Tetragon supports at most 5`)
+    selectors.forEach((s, i) => {
+      const filters = (Array.isArray(s.matchArgs) ? s.matchArgs.length : 0) + (Array.isArray(s.matchData) ? (s.matchData as unknown[]).length : 0)
+      if (filters > 5) invalid.push(`${call} selector #${i}: ${filters} argument filters, Tetragon supports at most 5`)
+      if ((s.matchActions ?? []).length > 3) invalid.push(`${call} selector #${i}: more than 3 actions`)
+    })
     const overrides = selectors.some((s) => (s.matchActions ?? []).some((a) => String(a.action ?? '').toLowerCase() === 'override'))
     if (section === 'kprobes' && overrides && !call.startsWith('security_') && raw.syscall !== true) {
       invalid.push(`${call}: override action can be used only with syscalls (syscall: true) and security_ hooks`)
