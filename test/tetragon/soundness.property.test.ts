@@ -59,3 +59,33 @@ describe('Runtime verdict soundness under unknown destination addresses', () => 
     expect([...seen].sort()).toEqual(['DENY', 'PASS', 'UNKNOWN'])
   })
 })
+
+describe('exec verdict soundness under an unknown caller (matchBinaries on security_bprm_check)', () => {
+  const CALLERS = ['/bin/sh', '/usr/bin/runc', '/other'] // the listed binaries plus one unlisted: every equivalence class of In/NotIn
+  const bprmSelector = fc
+    .record({
+      path: fc.option(fc.record({index: fc.constant(0), operator: fc.constantFrom('Equal', 'NotEqual'), values: fc.uniqueArray(fc.constantFrom('/usr/bin/curl', '/srv/app'), {minLength: 1, maxLength: 2})}), {nil: undefined}),
+      bins: fc.option(fc.record({operator: fc.constantFrom('In', 'NotIn'), values: fc.uniqueArray(fc.constantFrom('/bin/sh', '/usr/bin/runc'), {minLength: 1, maxLength: 2})}), {nil: undefined}),
+      actions: action,
+    })
+    .map(({path, bins, actions}) => ({...(path ? {matchArgs: [path]} : {}), ...(bins ? {matchBinaries: [bins]} : {}), ...(actions ? {matchActions: actions} : {})}))
+  const bprmPolicy = fc.array(bprmSelector, {minLength: 1, maxLength: 4}).map((selectors): KubeObject => ({
+    apiVersion: 'cilium.io/v1alpha1', kind: 'TracingPolicy', metadata: {name: 'random-exec'},
+    spec: {kprobes: [{call: 'security_bprm_check', syscall: false, args: [{index: 0, type: 'linux_binprm'}], selectors}]},
+  }))
+
+  it('blocked/allowed without the caller hold for every caller; else undecided', async () => {
+    const {evaluateExec} = await import('../../src/layers/tetragon/index.js')
+    const pod = {namespace: 'ns', labels: {}}
+    fc.assert(
+      fc.property(bprmPolicy, fc.constantFrom('/usr/bin/curl', '/srv/app', '/x'), (p, binary) => {
+        const concrete = CALLERS.map((caller) => evaluateExec([p], pod, binary, {caller}))
+        for (const v of concrete) expect(v.undecided).toBe(false)
+        const v = evaluateExec([p], pod, binary)
+        if (v.blocked) expect(concrete.every((c) => c.blocked)).toBe(true)
+        else if (!v.undecided) expect(concrete.every((c) => !c.blocked)).toBe(true)
+      }),
+      {numRuns: 400},
+    )
+  })
+})
