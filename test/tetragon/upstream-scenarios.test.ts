@@ -400,3 +400,32 @@ describe('pkg/selectors/kernel.go limits and string operators: a policy Tetragon
     expect(status([bprmSel([{matchActions: [{action: 'Post'}, {action: 'Post'}, {action: 'Post'}, {action: 'Sigkill'}]}])])).toBe('UNKNOWN')
   })
 })
+
+describe('process_kprobe events with action KPROBE_ACTION_OVERRIDE (lsm_bprm_check.yaml enforcement)', () => {
+  it('an Override of B\'s entrypoint exec means B cannot serve → DENY; of another binary it is ignored', () => {
+    const e = (binary: string): ProcessEventRecord => ({time: '2026-05-20T09:14:24Z', type: 'kprobe', namespace: 'commerce', pod: 'payments-7b4c9d6f8-qw2er', binary, processBinary: '/usr/bin/runc', function: 'bprm_check_security', action: 'KPROBE_ACTION_OVERRIDE', policy: 'lsm'})
+    const r = runtimeLayer(query({clientBinary: undefined}), [], {events: [e('/usr/local/bin/payments')]})
+    expect(r.status).toBe('DENY')
+    expect(r.summary).toBe('payments cannot serve: the exec of /usr/local/bin/payments failed (Override) by lsm')
+    expect(runtimeLayer(query({clientBinary: undefined}), [], {events: [e('/usr/bin/nc')]}).status).toBe('PASS')
+  })
+})
+
+describe('tetragon.proto ProcessLsm / ProcessTracepoint events carry enforcement too', () => {
+  it('a process_lsm Sigkill (lsmhooks bprm_check_security) and a process_tracepoint Sigkill are read as kills', async () => {
+    const {parseTetragonStream} = await import('../../src/layers/tetragon/events/index.js')
+    const lines = [
+      JSON.stringify({process_lsm: {process: {binary: '/bin/sh', pod: {namespace: 'commerce', name: 'checkout-84f6b7c9d-zp4mn'}}, function_name: 'bprm_check_security', args: [{linux_binprm_arg: {path: '/usr/bin/wget'}}], action: 'KPROBE_ACTION_SIGKILL', policy_name: 'lsm'}, time: '2026-05-20T09:14:24Z'}),
+      JSON.stringify({process_tracepoint: {process: {binary: '/usr/bin/curl', pod: {namespace: 'commerce', name: 'checkout-84f6b7c9d-zp4mn'}}, subsys: 'syscalls', event: 'sys_enter_connect', action: 'KPROBE_ACTION_SIGKILL', policy_name: 'tp'}, time: '2026-05-20T09:14:25Z'}),
+    ]
+    const got: ProcessEventRecord[] = []
+    for await (const e of parseTetragonStream(lines, {types: ['kprobe']})) got.push(e)
+    expect(got).toMatchObject([
+      {binary: '/usr/bin/wget', function: 'bprm_check_security', action: 'KPROBE_ACTION_SIGKILL', policy: 'lsm'},
+      {binary: '/usr/bin/curl', function: 'syscalls/sys_enter_connect', action: 'KPROBE_ACTION_SIGKILL', policy: 'tp'},
+    ])
+    const r = runtimeLayer(query(), [], {events: got})
+    expect(r.warnings.join('\n')).toMatch(/\/usr\/bin\/wget killed 1× in checkout by lsm/)
+    expect(r.warnings.join('\n')).toMatch(/\/usr\/bin\/curl killed 1× in checkout by tp although the current policies allow it/)
+  })
+})

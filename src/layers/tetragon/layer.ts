@@ -6,7 +6,7 @@ import type {ProcessEventRecord} from '../../core/evidence.js'
 import type {ConnectivityQuery, Workload} from '../../core/query.js'
 import {layerResult, type Evidence, type LayerResult} from '../../core/result.js'
 import {evaluateActivity, evaluateExec, policyMode, type ExecVerdict, type PodContext} from './evaluate.js'
-import {describeKill, killsIn, type KillGroup} from './kills.js'
+import {describeKill, eventInWorkload, killsIn, type KillGroup} from './kills.js'
 import type {KubeObject, ObjectRef} from '../../core/kube.js'
 
 export interface RuntimeContext {
@@ -57,6 +57,13 @@ export function runtimeLayer(query: ConnectivityQuery, policies: KubeObject[], c
   for (const g of dstKills.filter((k) => serverBinaries.includes(k.binary))) {
     denies.push(`${dst.name} cannot serve: ${describeKill(g, dst.name)}`)
     evidence.push(eventEvidence(g, dst))
+  }
+  // An Override on B's entrypoint exec (e.g. lsm bprm_check_security → argError) leaves B
+  // without its server as surely as a Sigkill: the event's action is KPROBE_ACTION_OVERRIDE.
+  for (const e of events) {
+    if (e.type !== 'kprobe' || !/override/i.test(e.action ?? '') || !serverBinaries.includes(e.binary) || !/bprm|exec/.test(e.function ?? '') || !eventInWorkload(e, dst)) continue
+    pushUnique(denies, `${dst.name} cannot serve: the exec of ${e.binary} failed (Override) by ${e.policy ?? 'a Tetragon policy'}`)
+    evidence.push({kind: 'TetragonEvent', namespace: dst.namespace, name: e.pod ?? dst.name, detail: `${e.binary} exec OVERRIDE${e.policy ? ` by ${e.policy}` : ''}`, time: e.time, source: 'tetragon'})
   }
   for (const {v} of serverVerdicts) for (const a of v.assumptions) pushUnique(reasons, `assumed: ${a}`)
 
