@@ -30,7 +30,7 @@ const policy = fc.array(fc.array(selector, {minLength: 1, maxLength: 4}), {minLe
 }))
 
 function workload(name: string): Workload {
-  return {namespace: 'ns', name, kind: 'LatticeService', serviceAccount: name, podLabels: {'app.kubernetes.io/name': name}, ambient: true, ports: []}
+  return {namespace: 'ns', name, kind: 'LatticeService', serviceAccount: name, podLabels: {'app.kubernetes.io/name': name}, ambient: false, ports: []} // the proxies have no address facts here
 }
 const query: ConnectivityQuery = {
   source: workload('a'), target: workload('b'), trustDomain: 'cluster.local',

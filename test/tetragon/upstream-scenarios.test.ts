@@ -13,8 +13,10 @@ import type {ConnectivityQuery, Workload} from '../../src/core/query.js'
 import {eventFromJson} from '../../src/layers/tetragon/events/index.js'
 import {evaluateExec, runtimeLayer} from '../../src/layers/tetragon/index.js'
 
-function workload(name: string, ns = 'commerce'): Workload {
-  return {namespace: ns, name, kind: 'LatticeService', serviceAccount: name, podLabels: {'app.kubernetes.io/name': name}, ambient: true, ports: []}
+// Not ambient by default: these cases are about A's and B's own processes (the ztunnel and
+// waypoint proxies are checked in their own describe below).
+function workload(name: string, ns = 'commerce', ambient = false): Workload {
+  return {namespace: ns, name, kind: 'LatticeService', serviceAccount: name, podLabels: {'app.kubernetes.io/name': name}, ambient, ports: []}
 }
 
 const port = {name: 'http', servicePort: 8080, targetPort: 8080, protocol: 'TCP'}
@@ -427,5 +429,33 @@ describe('tetragon.proto ProcessLsm / ProcessTracepoint events carry enforcement
     const r = runtimeLayer(query(), [], {events: got})
     expect(r.warnings.join('\n')).toMatch(/\/usr\/bin\/wget killed 1× in checkout by lsm/)
     expect(r.warnings.join('\n')).toMatch(/\/usr\/bin\/curl killed 1× in checkout by tp although the current policies allow it/)
+  })
+})
+
+describe('the ambient proxies in the path (ztunnel, the waypoint\'s envoy) are processes Tetragon can kill too', () => {
+  const ambient = {source: workload('checkout', 'commerce', true), target: workload('payments', 'commerce', true)}
+
+  it('a cluster-wide tcp_connect kill of everything but curl kills ztunnel\'s HBONE connects → DENY', () => {
+    const p = tp({kprobes: [tcpConnect([{matchBinaries: [{operator: 'NotIn', values: ['/usr/bin/curl']}], matchActions: kill}])]}, {name: 'only-curl'})
+    expect(status([p])).toBe('PASS') // not ambient: nothing else in the path
+    const r = runtimeLayer(query(ambient), [p])
+    expect(r.status).toBe('DENY')
+    expect(r.summary).toBe('ztunnel cannot proxy: /usr/local/bin/ztunnel would be killed when it connects by only-curl')
+  })
+
+  it('a kill scoped to A\'s pods does not touch ztunnel; NotDPort [15008] spares HBONE', () => {
+    const scoped = tp({podSelector: {matchLabels: {'app.kubernetes.io/name': 'checkout'}}, kprobes: [tcpConnect([{matchBinaries: [{operator: 'NotIn', values: ['/usr/bin/curl']}], matchActions: kill}])]})
+    expect(status([scoped], ambient)).toBe('PASS')
+    const hbone = tp({kprobes: [tcpConnect([{matchBinaries: [{operator: 'NotIn', values: ['/usr/bin/curl']}], matchArgs: [{index: 0, operator: 'NotDPort', values: ['15008']}], matchActions: kill}])]})
+    expect(status([hbone], ambient)).toBe('PASS')
+  })
+
+  it('a policy killing the waypoint\'s envoy when it accepts → DENY (examples: inet_csk_accept)', () => {
+    const waypoint = {namespace: 'commerce', name: 'commerce-waypoint', podLabels: {'gateway.networking.k8s.io/gateway-name': 'commerce-waypoint'}, serviceAccount: 'commerce-waypoint'}
+    const p = tp({podSelector: {matchLabels: {'gateway.networking.k8s.io/gateway-name': 'commerce-waypoint'}}, kprobes: [{call: 'inet_csk_accept', syscall: false, selectors: [{matchBinaries: [{operator: 'Postfix', values: ['/envoy']}], matchActions: kill}]}]}, {kind: 'TracingPolicyNamespaced', name: 'no-envoy'})
+    const r = runtimeLayer(query({...ambient, waypoint}), [p])
+    expect(r.status).toBe('DENY')
+    expect(r.summary).toBe('waypoint commerce-waypoint cannot proxy: /usr/local/bin/envoy would be killed when it serves by no-envoy')
+    expect(status([p], ambient)).toBe('PASS') // no waypoint in the path
   })
 })

@@ -9,6 +9,12 @@ import {evaluateActivity, evaluateExec, policyMode, type ExecVerdict, type PodCo
 import {describeKill, eventInWorkload, killsIn, type KillGroup} from './kills.js'
 import type {KubeObject, ObjectRef} from '../../core/kube.js'
 
+/** Binaries and places of the ambient proxies (LATTICE-SPEC §7.6, §10.9). */
+const WAYPOINT_ENVOY = '/usr/local/bin/envoy'
+const ZTUNNEL_BINARY = '/usr/local/bin/ztunnel'
+const ZTUNNEL_NAMESPACE = 'istio-system'
+const HBONE_PORT = 15008
+
 export interface RuntimeContext {
   /** Tetragon events in the window (live only). */
   events?: ProcessEventRecord[]
@@ -87,6 +93,28 @@ export function runtimeLayer(query: ConnectivityQuery, policies: KubeObject[], c
       // Evidence contradicting the evaluation is reported, not hidden (§9.5).
       if (!v.blocked) warnings.push(`${describeKill(g, srcName)} although the current policies allow it`)
       evidence.push(eventEvidence(g, src))
+    }
+  }
+
+  // The proxies in the path run in their own pods: a policy that kills ztunnel or the
+  // waypoint's envoy (on exec, connect or accept) blocks A→B as surely as one on A or B.
+  const hbone = src.ambient && dst.ambient ? [HBONE_PORT] : []
+  const proxies: Array<{what: string; pod: PodContext; binary: string}> = []
+  if (query.waypoint) proxies.push({what: `waypoint ${query.waypoint.name}`, pod: {namespace: query.waypoint.namespace, labels: query.waypoint.podLabels}, binary: WAYPOINT_ENVOY})
+  if (src.ambient || dst.ambient) proxies.push({what: 'ztunnel', pod: {namespace: ZTUNNEL_NAMESPACE, labels: {app: 'ztunnel'}}, binary: ZTUNNEL_BINARY})
+  for (const proxy of proxies) {
+    for (const activity of ['serve', 'connect'] as const) {
+      const v = execThenRun(policies, proxy.pod, proxy.binary, activity, hbone)
+      if (v.blocked) {
+        pushUnique(denies, `${proxy.what} cannot proxy: ${proxy.binary} ${blockedWording(v)} by ${v.by?.name}`)
+        reasons.push(v.reason)
+        evidence.push(policyEvidence(v.by, `blocks ${proxy.binary} (${v.action})`))
+        break
+      }
+      if (v.undecided) {
+        pushUnique(undecided, `${proxy.what} may not proxy: ${v.reason}`)
+        evidence.push(policyEvidence(v.by, `may block ${proxy.binary}`))
+      }
     }
   }
 
