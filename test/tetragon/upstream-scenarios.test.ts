@@ -459,3 +459,28 @@ describe('the ambient proxies in the path (ztunnel, the waypoint\'s envoy) are p
     expect(status([p], ambient)).toBe('PASS') // no waypoint in the path
   })
 })
+
+describe('pkg/sensors/tracing/options.go getSpecOptions: an option value Tetragon rejects refuses the policy', () => {
+  it('override-method must be fmod-ret or override-return; disable-kprobe-multi a boolean; unknown option names are ignored', () => {
+    const k = {kprobes: [tcpConnect([{matchBinaries: curlOnly, matchActions: kill}])]}
+    expect(status([tp({...k, options: [{name: 'override-method', value: 'fmod-ret'}]})])).toBe('DENY')
+    expect(status([tp({...k, options: [{name: 'override-method', value: 'magic'}]})])).toBe('UNKNOWN')
+    expect(status([tp({...k, options: [{name: 'disable-kprobe-multi', value: 'yes'}]})])).toBe('UNKNOWN')
+    expect(status([tp({...k, options: [{name: 'some-future-option', value: 'x'}]})])).toBe('DENY')
+  })
+})
+
+describe('hooks.ts classification (which hooks see an exec, a connect, a server)', () => {
+  it('classifies syscall spellings, kernel functions and LSM hooks', async () => {
+    const {classify} = await import('../../src/layers/tetragon/index.js')
+    expect(classify('__x64_sys_connect')).toEqual(['connect'])
+    expect(classify('__sys_connect')).toEqual(['connect'])
+    expect(classify('security_socket_connect')).toEqual(['connect'])
+    expect(classify('tcp_sendmsg')).toEqual(['connect', 'serve'])
+    expect(classify('inet_csk_accept')).toEqual(['serve'])
+    expect(classify('sys_execve')).toEqual(['exec'])
+    expect(classify('security_file_open')).toEqual(['always'])
+    expect(classify('udp_sendmsg')).toEqual(['other'])
+    expect(classify('tcp_close')).toEqual(['other'])
+  })
+})

@@ -217,12 +217,30 @@ export function policyMode(policy: KubeObject): {monitor: boolean; invalid?: str
   let monitor = false
   let invalid: string | undefined
   for (const o of options) {
+    const bad = optionProblem(o)
+    if (bad) invalid ??= `${policy.metadata.name}: ${bad}; Tetragon refuses the policy`
     if (o?.name !== 'policy-mode') continue
     if (o.value === 'monitor') monitor = true
     else if (o.value === 'enforce') monitor = false
     else invalid = `${policy.metadata.name}: policy-mode '${String(o.value)}' is not enforce or monitor; Tetragon refuses the policy`
   }
   return invalid ? {monitor: false, invalid} : {monitor}
+}
+
+/** Values getSpecOptions rejects for the other known options (unknown names are ignored upstream). */
+function optionProblem(o: {name?: unknown; value?: unknown}): string | undefined {
+  const value = String(o?.value ?? '')
+  switch (o?.name) {
+    case 'disable-kprobe-multi':
+    case 'disable-uprobe-multi':
+      return /^(1|t|T|TRUE|true|True|0|f|F|FALSE|false|False)$/.test(value) ? undefined : `option ${String(o.name)} '${value}' is not a boolean`
+    case 'sleepable-preload-size':
+      return /^\+?\d+$/.test(value) && Number(value) > 0 ? undefined : `sleepable-preload-size '${value}' is not a positive integer`
+    case 'override-method':
+      return value === 'fmod-ret' || value === 'override-return' ? undefined : `invalid override method '${value}'`
+    default:
+      return undefined
+  }
 }
 
 /** Scope and selectors of a policy object against one pod (non-Tetragon kinds never apply). */
