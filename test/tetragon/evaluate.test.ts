@@ -84,11 +84,11 @@ describe('evaluateExec: matchArgs operators on the binary', () => {
     expect(v).toMatchObject({killed: false, applied: []})
   })
 
-  it('a filter on an argument the hook does not read makes the policy inert (Tetragon refuses it)', () => {
+  it('a filter on an argument the hook does not read: Tetragon refuses the policy, undecided (never a pass)', () => {
     const p = policy(bprm([{matchArgs: [{index: 1, operator: 'Equal', values: ['/x']}], matchActions: kill}]))
     const v = evaluateExec([p], pod, '/x')
-    expect(v.killed).toBe(false)
-    expect(v.assumptions.join()).toMatch(/refuses the policy/)
+    expect(v).toMatchObject({killed: false, undecided: true})
+    expect(v.reason).toMatch(/refuses the policy/)
   })
 })
 
@@ -132,16 +132,17 @@ describe('evaluateExec: selectors', () => {
     expect(evaluateExec([override, sigkill], pod, '/x')).toMatchObject({killed: true, blocked: true, action: 'Sigkill', by: {name: 'sigkill'}})
   })
 
-  it('matchBinaries checks the caller; an unknown caller is assumed not listed', () => {
+  it('matchBinaries checks the caller; an unknown caller leaves the verdict undecided', () => {
     const inShell = policy(bprm([{matchBinaries: [{operator: 'In', values: ['/bin/sh']}], matchActions: kill}]))
     expect(evaluateExec([inShell], pod, '/x', {caller: '/bin/sh'}).killed).toBe(true)
     expect(evaluateExec([inShell], pod, '/x', {caller: '/bin/bash'}).killed).toBe(false)
-    expect(evaluateExec([inShell], pod, '/x').killed).toBe(false)
+    // Unknown caller: the kill may or may not fire — undecided, never a pass.
+    expect(evaluateExec([inShell], pod, '/x')).toMatchObject({killed: false, blocked: false, undecided: true})
     const notInit = policy(bprm([{matchBinaries: [{operator: 'NotIn', values: ['/usr/bin/runc']}], matchActions: kill}]))
     expect(evaluateExec([notInit], pod, '/x', {caller: '/usr/bin/runc'}).killed).toBe(false)
     const v = evaluateExec([notInit], pod, '/x')
-    expect(v.killed).toBe(true)
-    expect(v.assumptions.join()).toMatch(/caller unknown/)
+    expect(v).toMatchObject({killed: false, undecided: true})
+    expect(v.reason).toMatch(/process performing the exec is not known/)
   })
 })
 
@@ -171,12 +172,12 @@ describe('evaluateExec: scoping', () => {
     expect(evaluateExec([policy(killAll)], {namespace: 'commerce', labels: {}}, '/x').killed).toBe(true)
   })
 
-  it('containerSelector selects by container name; unknown container is assumed selected', () => {
+  it('containerSelector selects by container name; an unknown container makes a kill undecided', () => {
     const p = policy(killAll, {spec: {containerSelector: {matchLabels: {name: 'main'}}}})
     expect(evaluateExec([p], {...pod, container: 'main'}, '/x').killed).toBe(true)
     expect(evaluateExec([p], {...pod, container: 'sidecar'}, '/x').killed).toBe(false)
     const v = evaluateExec([p], pod, '/x')
-    expect(v.killed).toBe(true)
+    expect(v).toMatchObject({killed: false, undecided: true})
     expect(v.assumptions.join()).toMatch(/containerSelector/)
   })
 

@@ -31,3 +31,14 @@ export function matchesLabelSelector(selector: LabelSelector, labels: Record<str
   }
   return true
 }
+
+const LABEL_OPERATORS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist'])
+
+/**
+ * Why Tetragon would refuse the selector (upstream pkg/labels SelectorFromLabelSelector:
+ * only In/NotIn/Exists/DoesNotExist), or undefined when it is usable.
+ */
+export function selectorProblem(selector: LabelSelector): string | undefined {
+  const bad = (selector.matchExpressions ?? []).find((e) => !LABEL_OPERATORS.has(e.operator))
+  return bad ? `unknown operator '${bad.operator}' on ${bad.key}` : undefined
+}

@@ -68,6 +68,9 @@ function applyProcess(rec: ProcessEventRecord, process: unknown): void {
 
 const KINDS: Array<[string, string, ProcessEventRecord['type']]> = [
   ['process_kprobe', 'processKprobe', 'kprobe'],
+  // upstream tetragon.proto ProcessLsm / ProcessTracepoint: same process, args, action, policy_name
+  ['process_lsm', 'processLsm', 'kprobe'],
+  ['process_tracepoint', 'processTracepoint', 'kprobe'],
   ['process_exec', 'processExec', 'exec'],
   ['process_exit', 'processExit', 'exit'],
 ]
@@ -89,7 +92,8 @@ export function eventFromJson(obj: unknown): ProcessEventRecord | undefined {
     if (node) rec.node = node
     applyProcess(rec, process)
     if (type === 'kprobe') {
-      const fn = text(field(ev, 'function_name', 'functionName'))
+      const tracepoint = text(ev.subsys) && text(ev.event) ? `${text(ev.subsys)}/${text(ev.event)}` : undefined
+      const fn = text(field(ev, 'function_name', 'functionName')) ?? tracepoint
       if (fn) rec.function = fn
       const target = binaryFromArgs(ev.args)
       if (target && fn && (fn.includes('bprm') || fn.includes('exec'))) rec.binary = target
@@ -98,6 +102,8 @@ export function eventFromJson(obj: unknown): ProcessEventRecord | undefined {
       if (action && action !== 'KPROBE_ACTION_UNKNOWN') rec.action = action
       const policy = text(field(ev, 'policy_name', 'policyName'))
       if (policy) rec.policy = policy
+      // LSM and tracepoint events are read only for what they enforced.
+      if (proto !== 'process_kprobe' && !rec.action) return undefined
     }
     return rec
   }

@@ -12,14 +12,16 @@ export interface TetragonStreamOptions {
   namespaces?: string[]
 }
 
-const KEY_OF: Record<ProcessEventRecord['type'], string> = {
-  kprobe: '"process_kprobe"',
-  exec: '"process_exec"',
-  exit: '"process_exit"',
+// LSM-hook and tracepoint events carry enforcement actions too (Sigkill by an lsmhooks or
+// tracepoints policy): they are read as kprobe records.
+const KEY_OF: Record<ProcessEventRecord['type'], string[]> = {
+  kprobe: ['"process_kprobe"', '"process_lsm"', '"process_tracepoint"'],
+  exec: ['"process_exec"'],
+  exit: ['"process_exit"'],
 }
 
 export async function* parseTetragonStream(input: LineSource, opts: TetragonStreamOptions = {}): AsyncGenerator<ProcessEventRecord> {
-  const keys = opts.types?.map((t) => KEY_OF[t])
+  const keys = opts.types?.flatMap((t) => KEY_OF[t])
   const nsNeedles = opts.namespaces?.map((ns) => `"namespace":${JSON.stringify(ns)}`)
   const namespaces = opts.namespaces ? new Set(opts.namespaces) : undefined
   for await (const batch of toLineBatches(input)) {
