@@ -115,7 +115,8 @@ export function externalPathLayers(source: Workload, target: ExternalTarget, tru
     : l7ExternalLayer(q, view.l7, l7ctx)))
   const pseudo: Workload = {namespace: '', name: dest, kind: 'Unknown', serviceAccount: '', podLabels: {}, ambient: false, ports: []}
   const rq: ConnectivityQuery = {source, target: pseudo, trustDomain, serverBinaries: [], ...(clientBinary ? {clientBinary} : {})}
-  const rt = gate('runtime', live, () => runtimeLayer(rq, view.runtime, live.events ? {events: live.events} : {}))
+  // An address the user gave is the one A dials: Tetragon's DAddr filters can be decided.
+  const rt = gate('runtime', live, () => runtimeLayer(rq, view.runtime, {...(live.events ? {events: live.events} : {}), ...(target.ip ? {targetAddresses: [target.ip]} : {})}))
   // An external destination runs no entrypoint here: only the caller's binary is checked.
   const runtime = decide(rt.status === 'PASS' && !clientBinary ? {...rt, summary: `no --client-binary given: the binary ${source.name} calls ${dest} with is not checked`} : rt)
   return [l4, l7, runtime]

@@ -222,3 +222,24 @@ export function dnsCaptureWarning(pods: ReadResult<KubeObject>, policies: KubeOb
     ? `L4: DNS captured by ztunnel (ambient default since Istio 1.25); FQDN rules of ${pod.metadata.namespace}/${labels['app.kubernetes.io/name'] ?? pod.metadata.name} may not learn addresses (annotate the pods ambient.istio.io/dns-capture=false, or allow the external hosts by CIDR)`
     : undefined
 }
+
+/**
+ * The addresses A's connect() may carry for B: its pods' IPs and its Services' ClusterIPs
+ * (a connect hook sees the ClusterIP, or the pod IP once Cilium's socket LB translated it).
+ * The Runtime layer decides Tetragon's DAddr/NotDAddr filters only when every one agrees.
+ * Undefined when a read failed or nothing is known (the filters then stay undecided).
+ */
+export function targetAddressesOf(pods: ReadResult<KubeObject>, services: ReadResult<KubeObject> | KubeObject[]): string[] | undefined {
+  const svcs = Array.isArray(services) ? services : services.ok ? services.items : undefined
+  if (!pods.ok || !svcs) return undefined
+  const out = new Set<string>()
+  for (const p of pods.items) {
+    const ips = Array.isArray(p.status?.podIPs) ? p.status.podIPs.map((x: {ip?: unknown}) => x?.ip) : [p.status?.podIP]
+    for (const ip of ips) if (typeof ip === 'string' && ip) out.add(ip)
+  }
+  for (const s of svcs) {
+    const ips = Array.isArray(s.spec?.clusterIPs) ? s.spec.clusterIPs : [s.spec?.clusterIP]
+    for (const ip of ips) if (typeof ip === 'string' && ip && ip !== 'None') out.add(ip)
+  }
+  return out.size > 0 ? [...out] : undefined
+}

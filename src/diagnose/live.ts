@@ -37,7 +37,7 @@ async function diagnosisModules() {
     deriveMeshMember: graph.deriveMeshMember, keyOf: model.keyOf,
     dnsCaptureWarning: state.dnsCaptureWarning, enforcementMode: state.enforcementMode, isReadyPod: state.isReadyPod, liveExemptNamespaces: state.liveExemptNamespaces,
     liveSpecs: state.liveSpecs, liveViews: state.liveViews, meshRootNamespace: state.meshRootNamespace, resolveTrustDomain: state.resolveTrustDomain,
-    waypointNameOf: state.waypointNameOf, waypointOf: state.waypointOf, withLivePods: state.withLivePods,
+    waypointNameOf: state.waypointNameOf, waypointOf: state.waypointOf, withLivePods: state.withLivePods, targetAddressesOf: state.targetAddressesOf,
     cedarPolicySet: {setParsedPolicySource: policySet.setParsedPolicySource},
   }
 }
@@ -116,7 +116,7 @@ async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | 
   const {
     loadSpecs, liveSpecs, knownMemberKeys, declaredDependencies, unknownServiceError, liveViews, resolveTrustDomain, liveExemptNamespaces,
     waypointOf, dnsCaptureWarning, meshRootNamespace, compileFleet, pairScope, enforcementMode, isReadyPod, withLivePods, compiledView,
-    computeDrift, evaluatePair, proposeFix, dumpView, cedarPolicySet,
+    computeDrift, evaluatePair, proposeFix, dumpView, cedarPolicySet, targetAddressesOf,
   } = await modules
   const state = await started.state
   const files = req.specPaths.length > 0 ? await loadSpecs(req.specPaths) : undefined
@@ -199,6 +199,7 @@ async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | 
     waypoint,
     ...(enforcementMode(state) ? {enforcementMode: enforcementMode(state)!} : {}),
     ...(state.podsB.ok ? {targetReady: podsB.some(isReadyPod)} : {}),
+    ...(targetAddressesOf(state.podsB, state.servicesB) ? {targetAddresses: targetAddressesOf(state.podsB, state.servicesB)!} : {}),
     ...(events ? {events} : {}),
     refineWorkload: (w, role) => withLivePods(w, role === 'source' ? state.podsA : state.podsB, state.namespaces[role === 'source' ? source.namespace : target.namespace]),
     annotate: annotateWithEvidence(evidence, warnings),

@@ -52,6 +52,8 @@ export interface LiveFacts {
   warnings?: string[]
   /** Istio mesh root namespace (mesh config `rootNamespace`); default istio-system. */
   rootNamespace?: string
+  /** B's pod IPs and Service ClusterIPs (live): Tetragon's DAddr filters on A's connect. */
+  targetAddresses?: string[]
 }
 
 export function compiledView(fleet: CompiledFleet): PolicyView {
@@ -124,6 +126,7 @@ export function evaluatePair(fleet: CompiledFleet, req: PairRequest, view: Polic
     const runtime = decide(gate('runtime', live, () => missing?.runtime ?? runtimeLayer(q, view.runtime, {
       ...(live.events ? {events: live.events} : {}),
       ...(live.targetReady !== undefined ? {targetReady: live.targetReady} : {}),
+      ...(live.targetAddresses ? {targetAddresses: live.targetAddresses} : {}),
     })))
     const layers = [admission, cedar, declarations, l4, l7, runtime]
     const c = combine(layers)

@@ -17,7 +17,7 @@ import {l4Layer} from '../layers/cilium/index.js'
 import {l7Layer} from '../layers/istio/index.js'
 import {runtimeLayer} from '../layers/tetragon/index.js'
 import {annotateWithEvidence, evidenceNotAsked, evidenceWarnings, listEvidenceAgents, startEvidence, tetragonEvents, type EvidenceBundle} from './live-evidence.js'
-import {dnsCaptureWarning, enforcementMode, isReadyPod, liveViews, meshRootNamespace, namedContainerPorts, resolveTrustDomain, waypointNameOf, waypointOf} from './live-state.js'
+import {dnsCaptureWarning, enforcementMode, isReadyPod, liveViews, meshRootNamespace, namedContainerPorts, resolveTrustDomain, targetAddressesOf, waypointNameOf, waypointOf} from './live-state.js'
 import type {LiveRequest} from './live.js'
 import type {Diagnosis, Fix, SpecChange} from './model.js'
 import {combinePorts, gate, portLabel, type LiveFacts} from './pair.js'
@@ -94,6 +94,7 @@ export async function diagnosePlainWorkloads(req: LiveRequest): Promise<Diagnosi
     unavailable,
     ...(enforcementMode(state) ? {enforcementMode: enforcementMode(state)!} : {}),
     ...(b.live.pods.ok ? {targetReady: podsB.some(isReadyPod)} : {}),
+    ...(targetAddressesOf(b.live.pods, b.live.services) ? {targetAddresses: targetAddressesOf(b.live.pods, b.live.services)!} : {}),
     ...(tetragonEvents(evidence) ? {events: tetragonEvents(evidence)!} : {}),
     annotate: annotateWithEvidence(evidence, warnings),
     rootNamespace: root,
@@ -141,6 +142,7 @@ export function evaluateWorkloadPair(base: ConnectivityQuery, ports: PortRef[], 
     const runtime = decide(gate('runtime', live, () => runtimeLayer(q, view.runtime, {
       ...(live.events ? {events: live.events} : {}),
       ...(live.targetReady !== undefined ? {targetReady: live.targetReady} : {}),
+      ...(live.targetAddresses ? {targetAddresses: live.targetAddresses} : {}),
     })))
     const layers = [admission, cedar, declarations, l4, l7, runtime]
     const c = combine(layers)

@@ -152,3 +152,41 @@ describe('live seed 001 scenarios', () => {
     expect(d.result.status).toBe('ALLOWED')
   })
 })
+
+// Tetragon's getting-started egress policy (cilium/tetragon examples/quickstart/
+// network_egress_cluster_enforce.yaml, docs getting-started/enforcement.md): tcp_connect with
+// NotDAddr [loopback, pod CIDR, service CIDR] → Sigkill. Live, B's pod IPs and Service
+// ClusterIP are known, so A's client binary dialing B is decided instead of UNKNOWN.
+describe('live: Tetragon DAddr filters decided on B\'s addresses', () => {
+  const egress = (cidrs: string[]): KubeObject => ({
+    apiVersion: 'cilium.io/v1alpha1', kind: 'TracingPolicyNamespaced', metadata: {name: 'enforce-network-activity-outside-cluster-cidr-range', namespace: NS},
+    spec: {kprobes: [{call: 'tcp_connect', syscall: false, args: [{index: 0, type: 'sock'}], selectors: [{matchArgs: [{index: 0, operator: 'NotDAddr', values: ['127.0.0.1', ...cidrs]}], matchActions: [{action: 'Sigkill'}]}]}]},
+  })
+
+  it('B inside the cluster CIDRs (pod IP and ClusterIP): PASS', async () => {
+    const inside = await FakeCluster.create({docs: seedDocs()})
+    inside.objects.push(egress(['10.244.0.0/16', '10.96.0.0/12']))
+    serveWithNock(inside)
+    const d = await run({clientBinary: '/usr/bin/curl'})
+    expect(layer(d, 'runtime').status).toBe('PASS')
+    expect(d.result.status).toBe('ALLOWED')
+  })
+
+  it('only B\'s Service CIDR listed: the pod IP a socket-LB connect carries is outside, so it may be killed: UNKNOWN, never PASS', async () => {
+    const half = await FakeCluster.create({docs: seedDocs()})
+    half.objects.push(egress(['10.96.0.0/12']))
+    serveWithNock(half)
+    const d = await run({clientBinary: '/usr/bin/curl'})
+    expect(layer(d, 'runtime').status).toBe('UNKNOWN')
+    expect(d.result.status).toBe('UNKNOWN')
+  })
+
+  it('B outside the listed CIDRs: BLOCKED at runtime naming the policy', async () => {
+    const outside = await FakeCluster.create({docs: seedDocs()})
+    outside.objects.push(egress(['192.168.0.0/16']))
+    serveWithNock(outside)
+    const blocked = await run({clientBinary: '/usr/bin/curl'})
+    expect(blocked.result).toMatchObject({status: 'BLOCKED', blockedAt: 'runtime'})
+    expect(layer(blocked, 'runtime').summary).toMatch(/--client-binary \/usr\/bin\/curl is not allowed in checkout: it would be killed when it connects by enforce-network-activity-outside-cluster-cidr-range/)
+  })
+})
