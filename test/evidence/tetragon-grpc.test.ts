@@ -40,7 +40,7 @@ describe.skipIf(!hasShared)('Tetragon gRPC against the upstream sensors.proto', 
       expect(got).toEqual(events.map((e) => eventFromJson(e)))
       expect(got).toHaveLength(8)
       expect(requests[0].allow_list).toEqual([{namespace: ['shop'], pod_regex: ['^checkout-'],
-        event_set: ['PROCESS_KPROBE', 'PROCESS_EXEC', 'PROCESS_EXIT']}])
+        event_set: ['PROCESS_KPROBE', 'PROCESS_LSM', 'PROCESS_TRACEPOINT', 'PROCESS_EXEC', 'PROCESS_EXIT']}])
     } finally {
       client.close()
     }
@@ -50,7 +50,7 @@ describe.skipIf(!hasShared)('Tetragon gRPC against the upstream sensors.proto', 
     const client = await createTetragonClient({address: srv.address})
     try {
       const got = await collect(client.events({namespaces: ['shop']}))
-      expect(requests.at(-1).allow_list[0].event_set).toEqual(['PROCESS_KPROBE'])
+      expect(requests.at(-1).allow_list[0].event_set).toEqual(['PROCESS_KPROBE', 'PROCESS_LSM', 'PROCESS_TRACEPOINT'])
       const kill = got.find((r) => r.action === 'KPROBE_ACTION_SIGKILL')
       expect(kill).toEqual({time: '2026-05-20T09:14:24.057012388Z', type: 'kprobe', node: 'worker-a', namespace: 'shop',
         pod: 'checkout-84f6b7c9d-zp4mn', container: 'checkout', binary: '/usr/bin/nc', processBinary: '/bin/sh',
@@ -58,6 +58,33 @@ describe.skipIf(!hasShared)('Tetragon gRPC against the upstream sensors.proto', 
         podLabels: {app: 'checkout', 'pod-template-hash': '84f6b7c9d', version: 'v3'}})
     } finally {
       client.close()
+    }
+  })
+
+  it('an LSM-hook and a tracepoint kill (process_lsm = 28, process_tracepoint = 10 upstream) decode as kill records, like a kprobe kill', async () => {
+    const {def, pkg} = await loadUpstream('tetragon')
+    const kill = events.find((e) => e.process_kprobe?.action === 'KPROBE_ACTION_SIGKILL')
+    const {function_name: _f, return_action: _r, ...rest} = kill.process_kprobe
+    const lsm = {...kill, process_kprobe: undefined, process_lsm: {...rest, function_name: 'bprm_check_security'}}
+    const tp = {...kill, process_kprobe: undefined, process_tracepoint: {...rest, subsys: 'syscalls', event: 'sys_enter_connect'}}
+    const responses = [lsm, tp].map((e) => fromProtoJson(def, 'tetragon.GetEventsResponse', JSON.parse(JSON.stringify(e))))
+    const one = await startServer(pkg.tetragon.FineGuidanceSensors.service, {
+      GetEvents(call: any) {
+        for (const r of responses) call.write(r)
+        call.end()
+      },
+    })
+    const client = await createTetragonClient({address: one.address, timeoutMs: 5000})
+    try {
+      const got = await collect(client.events({namespaces: ['shop']}))
+      expect(got).toHaveLength(2)
+      for (const r of got) expect(r).toMatchObject({type: 'kprobe', policy: 'block-netcat', action: 'KPROBE_ACTION_SIGKILL', pod: 'checkout-84f6b7c9d-zp4mn', processBinary: '/bin/sh'})
+      // The LSM bprm hook names the binary being executed (its linux_binprm argument); the
+      // connect tracepoint the process that connects.
+      expect(got.map((r) => [r.function, r.binary])).toEqual([['bprm_check_security', '/usr/bin/nc'], ['syscalls/sys_enter_connect', '/bin/sh']])
+    } finally {
+      client.close()
+      await one.stop()
     }
   })
 

@@ -25,7 +25,7 @@ export interface TetragonEventFilter {
   namespaces: string[]
   /** Pod name regexes (Tetragon's pod_regex, RE2). */
   podRegex?: string[]
-  /** Event kinds requested from the server; default kprobe only (SIGKILLs come from kprobes). */
+  /** Event kinds requested from the server; default kprobe (with LSM-hook and tracepoint events: SIGKILLs come from those). */
   types?: Array<ProcessEventRecord['type']>
 }
 
@@ -38,10 +38,11 @@ export interface TetragonClient {
 
 export const DEFAULT_TETRAGON_TIMEOUT_MS = 10_000
 
-const EVENT_SET: Record<ProcessEventRecord['type'], string> = {
-  kprobe: 'PROCESS_KPROBE',
-  exec: 'PROCESS_EXEC',
-  exit: 'PROCESS_EXIT',
+/** Server event types per record type: kills come from kprobe, LSM-hook and tracepoint policies alike. */
+const EVENT_SET: Record<ProcessEventRecord['type'], string[]> = {
+  kprobe: ['PROCESS_KPROBE', 'PROCESS_LSM', 'PROCESS_TRACEPOINT'],
+  exec: ['PROCESS_EXEC'],
+  exit: ['PROCESS_EXIT'],
 }
 
 type StreamCall = GrpcJs.ClientReadableStream<Record<string, unknown>>
@@ -62,7 +63,7 @@ async function load(): Promise<Loaded> {
 export function buildEventsRequest(filter: TetragonEventFilter): {allowList: Array<Record<string, string[]>>} {
   const allow: Record<string, string[]> = {
     namespace: filter.namespaces,
-    eventSet: (filter.types ?? ['kprobe']).map((t) => EVENT_SET[t]),
+    eventSet: (filter.types ?? ['kprobe']).flatMap((t) => EVENT_SET[t]),
   }
   if (filter.podRegex && filter.podRegex.length > 0) allow.podRegex = filter.podRegex
   return {allowList: [allow]}
