@@ -193,13 +193,14 @@ async function diagnoseLiveWith(req: LiveRequest, relay: Promise<RelayReader> | 
   warnings.push(...evidenceWarnings(evidence))
 
   const events = tetragonEvents(evidence)
+  const targetAddresses = targetAddressesOf(state.podsB, state.servicesB)
   const live: LiveFacts = {
     admissionMode: 'live',
     unavailable,
     waypoint,
     ...(enforcementMode(state) ? {enforcementMode: enforcementMode(state)!} : {}),
     ...(state.podsB.ok ? {targetReady: podsB.some(isReadyPod)} : {}),
-    ...(targetAddressesOf(state.podsB, state.servicesB) ? {targetAddresses: targetAddressesOf(state.podsB, state.servicesB)!} : {}),
+    ...(targetAddresses ? {targetAddresses} : {}),
     ...(events ? {events} : {}),
     refineWorkload: (w, role) => withLivePods(w, role === 'source' ? state.podsA : state.podsB, state.namespaces[role === 'source' ? source.namespace : target.namespace]),
     annotate: annotateWithEvidence(evidence, warnings),

@@ -90,11 +90,12 @@ export async function diagnosePlainWorkloads(req: LiveRequest): Promise<Diagnosi
     : {sources: evidenceNotAsked('--no-evidence')}
   warnings.push(...evidenceWarnings(evidence))
 
+  const targetAddresses = targetAddressesOf(b.live.pods, b.live.services)
   const live: LiveFacts = {
     unavailable,
     ...(enforcementMode(state) ? {enforcementMode: enforcementMode(state)!} : {}),
     ...(b.live.pods.ok ? {targetReady: podsB.some(isReadyPod)} : {}),
-    ...(targetAddressesOf(b.live.pods, b.live.services) ? {targetAddresses: targetAddressesOf(b.live.pods, b.live.services)!} : {}),
+    ...(targetAddresses ? {targetAddresses} : {}),
     ...(tetragonEvents(evidence) ? {events: tetragonEvents(evidence)!} : {}),
     annotate: annotateWithEvidence(evidence, warnings),
     rootNamespace: root,
